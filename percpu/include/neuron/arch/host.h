@@ -1,0 +1,65 @@
+/*
+ * Host layer of the PerCpu wrapper: each pthread is a hart, its TLS block
+ * is its per-hart area (see percpu/host/). Threads never migrate between
+ * "harts", so the compiler's own TLS addressing is safe here; only the
+ * riscv layer needs the asm that pins the address computation in place.
+ *
+ * Interrupts are simulated by a per-thread flag, and the "base register" is
+ * a per-thread variable that tests can poison to exercise the audit check
+ * that `tp` still points at this hart's area.
+ */
+#ifndef NEURON_ARCH_HOST_H
+#define NEURON_ARCH_HOST_H
+
+#include <stdint.h>
+
+extern __thread unsigned long percpu_host_irq_enabled __attribute__((tls_model("local-exec")));	/* 1: "interrupts" on */
+extern __thread uintptr_t percpu_host_base_register __attribute__((tls_model("local-exec")));	/* the simulated tp */
+extern __thread char percpu_host_area_anchor __attribute__((tls_model("local-exec")));		/* defines the area base */
+
+#define PERCPU_ARCH_ADDR(sym, off) ((void *)((char *)&(sym) + (off)))
+
+#define PERCPU_ARCH_LOAD_RAW(sym, size, off) ({ \
+	const void *percpu__p = PERCPU_ARCH_ADDR(sym, off); \
+	__builtin_choose_expr((size) == 8, (unsigned long)*(const uint64_t *)percpu__p, \
+	__builtin_choose_expr((size) == 4, (unsigned long)*(const uint32_t *)percpu__p, \
+	__builtin_choose_expr((size) == 2, (unsigned long)*(const uint16_t *)percpu__p, \
+					   (unsigned long)*(const uint8_t *)percpu__p))); })
+
+#define PERCPU_ARCH_STORE_RAW(sym, size, off, raw) ({ \
+	void *percpu__p = PERCPU_ARCH_ADDR(sym, off); \
+	unsigned long percpu__r = (unsigned long)(raw); \
+	if ((size) == 8) *(uint64_t *)percpu__p = (uint64_t)percpu__r; \
+	else if ((size) == 4) *(uint32_t *)percpu__p = (uint32_t)percpu__r; \
+	else if ((size) == 2) *(uint16_t *)percpu__p = (uint16_t)percpu__r; \
+	else *(uint8_t *)percpu__p = (uint8_t)percpu__r; \
+	(void)0; })
+
+#define PERCPU_ARCH_AREA_OFFSET(sym) \
+	((uintptr_t)&(sym) - (uintptr_t)&percpu_host_area_anchor)
+
+static inline uintptr_t percpu_arch_base_register(void)
+{
+	return percpu_host_base_register;
+}
+
+static inline unsigned long percpu_arch_irq_save(void)
+{
+	unsigned long old = percpu_host_irq_enabled;
+	percpu_host_irq_enabled = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return old;
+}
+
+static inline void percpu_arch_irq_restore(unsigned long saved)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	percpu_host_irq_enabled |= saved;
+}
+
+static inline int percpu_arch_irqs_enabled(void)
+{
+	return percpu_host_irq_enabled != 0;
+}
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * riscv64 layer of the PerCpu wrapper (kernel builds).
+ *
+ * The per-hart area is this hart's copy of the TLS template and `tp` holds
+ * its base for as long as the hart runs kernel code. Every access below
+ * computes `tp + offset` inside ONE asm volatile statement, so GCC (which
+ * believes `tp` never changes within a function) can neither hoist the
+ * address above the guard that made it valid nor keep it in a register
+ * across a call, a context switch or a later guard. The sequence
+ *     lui  r, %tprel_hi(sym+off)
+ *     add  r, r, tp, %tprel_add(sym+off)
+ *     OP   ..., %tprel_lo(sym+off)(r)
+ * is what the linker relaxes to a single `OP ..., off(tp)` when the offset
+ * fits in 12 bits, so the release build pays exactly one instruction.
+ * The "memory" clobber orders the access against surrounding plain memory
+ * operations (for instance a store made through percpu_local()); it costs
+ * no instruction.
+ */
+#ifndef NEURON_ARCH_RISCV_H
+#define NEURON_ARCH_RISCV_H
+
+#include <stdint.h>
+
+#define PERCPU_ARCH_SSTATUS_SIE 2ul
+
+#define PERCPU__RV_SEQ(sym, insn, reg) \
+	"lui " reg ",%%tprel_hi(" #sym "+%c[pcoff])\n\t" \
+	"add " reg "," reg ",tp,%%tprel_add(" #sym "+%c[pcoff])\n\t" insn
+
+#define PERCPU__RV_LOAD(sym, insn, off) ({ \
+	unsigned long percpu__raw; \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %0,%%tprel_lo(" #sym "+%c[pcoff])(%0)", "%0") \
+			 : "=r"(percpu__raw) : [pcoff] "i"(off) : "memory"); \
+	percpu__raw; })
+
+#define PERCPU__RV_STORE(sym, insn, off, raw) ({ \
+	unsigned long percpu__tmp; \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %1,%%tprel_lo(" #sym "+%c[pcoff])(%0)", "%0") \
+			 : "=&r"(percpu__tmp) : "r"(raw), [pcoff] "i"(off) : "memory"); \
+	(void)0; })
+
+/* Loads zero-extend sub-word values; the caller reinterprets the bits. */
+#define PERCPU_ARCH_LOAD_RAW(sym, size, off) \
+	__builtin_choose_expr((size) == 8, PERCPU__RV_LOAD(sym, "ld", off), \
+	__builtin_choose_expr((size) == 4, PERCPU__RV_LOAD(sym, "lw", off), \
+	__builtin_choose_expr((size) == 2, PERCPU__RV_LOAD(sym, "lhu", off), \
+					   PERCPU__RV_LOAD(sym, "lbu", off))))
+
+#define PERCPU_ARCH_STORE_RAW(sym, size, off, raw) \
+	__builtin_choose_expr((size) == 8, PERCPU__RV_STORE(sym, "sd", off, raw), \
+	__builtin_choose_expr((size) == 4, PERCPU__RV_STORE(sym, "sw", off, raw), \
+	__builtin_choose_expr((size) == 2, PERCPU__RV_STORE(sym, "sh", off, raw), \
+					   PERCPU__RV_STORE(sym, "sb", off, raw))))
+
+/* Address of this hart's copy of sym+off: relaxes to `addi r, tp, off`. */
+#define PERCPU_ARCH_ADDR(sym, off) ({ \
+	unsigned long percpu__addr; \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, "addi %0,%0,%%tprel_lo(" #sym "+%c[pcoff])", "%0") \
+			 : "=r"(percpu__addr) : [pcoff] "i"(off) : "memory"); \
+	(void *)percpu__addr; })
+
+/*
+ * Offset of sym from the area base, the same on every hart. Relaxation is
+ * switched off here: relaxing this pair would rewrite it to be tp-relative.
+ */
+#define PERCPU_ARCH_AREA_OFFSET(sym) ({ \
+	unsigned long percpu__off; \
+	__asm__(".option push\n\t.option norelax\n\t" \
+		"lui %0,%%tprel_hi(" #sym ")\n\t" \
+		"addi %0,%0,%%tprel_lo(" #sym ")\n\t.option pop" \
+		: "=r"(percpu__off)); \
+	(uintptr_t)percpu__off; })
+
+/* The per-hart base register as it is now (audit compares it). */
+static inline uintptr_t percpu_arch_base_register(void)
+{
+	uintptr_t tp;
+	__asm__ volatile("mv %0, tp" : "=r"(tp));
+	return tp;
+}
+
+/* Disables supervisor interrupts; returns the previous SIE bit. */
+static inline unsigned long percpu_arch_irq_save(void)
+{
+	unsigned long old;
+	__asm__ volatile("csrrci %0, sstatus, %1" : "=r"(old) : "i"(PERCPU_ARCH_SSTATUS_SIE) : "memory");
+	return old & PERCPU_ARCH_SSTATUS_SIE;
+}
+
+/* Precondition: saved came from percpu_arch_irq_save on this hart. */
+static inline void percpu_arch_irq_restore(unsigned long saved)
+{
+	__asm__ volatile("csrs sstatus, %0" : : "r"(saved) : "memory");
+}
+
+static inline int percpu_arch_irqs_enabled(void)
+{
+	unsigned long s;
+	__asm__ volatile("csrr %0, sstatus" : "=r"(s));
+	return (s & PERCPU_ARCH_SSTATUS_SIE) != 0;
+}
+
+#endif

@@ -1,0 +1,602 @@
+/*
+ * PerCpu: per-hart data with ownership rules that plain GCC enforces.
+ * Normative description: docs/concurrency-model.md. Summary:
+ *
+ *   PERCPU_DECLARE(struct stats, stats);                 header
+ *   PERCPU_DECLARE_LOCKED(struct runqueue, runqueues, lock);
+ *   PERCPU_DEFINE(struct stats, stats);                  one .c file
+ *   PERCPU_DEFINE_LOCKED(struct runqueue, runqueues, lock);
+ *
+ *   Local (this hart's instance), only under a guard:
+ *     PERCPU_GUARD(g);                  interrupts off until g's block ends
+ *     PERCPU_GUARD_IRQS_OFF(g);         zero cost where interrupts are off
+ *     percpu_read(g, stats, ticks)      one load in release
+ *     percpu_write(g, stats, ticks, v)  one store in release
+ *     percpu_local(g, runqueues)        struct runqueue *, valid while g lives
+ *     percpu_local_fetch_add(g, var, field, v, order)  for fields that are
+ *                                       also touched by remote atomics
+ *   Remote (another hart's instance), with a sync argument and a reason:
+ *     percpu_remote(runqueues, hart, &lock, steal)     struct runqueue *
+ *     percpu_remote_read/_write(var, hart, field, [v,] &lock, reason)
+ *     percpu_remote_load/_store/_fetch_add/_exchange(var, hart, field, [v,]
+ *                                       order, reason)  the atomic op itself
+ *   Init phase (before secondary harts start):
+ *     PERCPU_INIT_TOKEN(t); percpu_for_each_hart(t, h) percpu_init(t, var, h)
+ *   Escape hatch: percpu_unchecked(var, hart, "justification")
+ *
+ * The audit/release difference lives inside these macros: call sites never
+ * use #if. In release builds the guard is the interrupt mask and nothing
+ * else; a read or write is the same instruction hand-written per-hart code
+ * would use. In audit builds (NEURON_AUDIT=1) every access is checked and
+ * every remote access is recorded through percpu_record_remote().
+ */
+#ifndef NEURON_PERCPU_H
+#define NEURON_PERCPU_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <neuron/percpu_platform.h>
+#include <neuron/spinlock.h>
+
+#ifndef NEURON_MAX_HARTS
+#error "NEURON_MAX_HARTS must be defined (the neuron-percpu target does it)"
+#endif
+
+#if defined(__riscv) && !defined(NEURON_PERCPU_HOST)
+#include <neuron/arch/riscv.h>
+#else
+#include <neuron/arch/host.h>
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Descriptors: one per variable in section percpu_vars, one per audited
+ * call site in section percpu_callsites. Tools map ids (their addresses)
+ * to names and file:line from the ELF. Layouts are pinned below. */
+
+struct percpu_var_desc {
+	const char *name;
+	const char *file;
+	uint32_t line;
+	uint32_t size;			/* sizeof the per-CPU type */
+	int32_t lock_offset;		/* offsetof the protecting lock, -1: none */
+	uint32_t value_offset;		/* offsetof the value in the slot (audit stamp first) */
+	const char *lock_name;		/* "var.member" or NULL */
+	uintptr_t (*area_offset)(void);	/* offset of the slot from any area base */
+};
+_Static_assert(sizeof(struct percpu_var_desc) == 48 || sizeof(void *) != 8,
+	       "percpu: tools read percpu_vars as an array of 48-byte records");
+
+enum percpu_access_kind {
+	PERCPU_ACCESS_LOCAL,
+	PERCPU_ACCESS_READ,		/* remote read under the variable's lock */
+	PERCPU_ACCESS_WRITE,		/* remote write under the variable's lock */
+	PERCPU_ACCESS_LOCKED,		/* remote pointer under the variable's lock */
+	PERCPU_ACCESS_ATOMIC,		/* remote atomic operation */
+	PERCPU_ACCESS_INIT,		/* init-phase access */
+	PERCPU_ACCESS_UNCHECKED,	/* escape hatch */
+};
+
+struct percpu_callsite {
+	const char *file;
+	const char *function;
+	uint32_t line;
+	uint32_t kind;			/* enum percpu_access_kind */
+	const char *var_name;
+	const char *note;		/* escape-hatch justification, else NULL */
+};
+_Static_assert(sizeof(struct percpu_callsite) == 40 || sizeof(void *) != 8,
+	       "percpu: tools read percpu_callsites as an array of 40-byte records");
+
+/* Why a hart touches another hart's instance. Add a reason here (and to
+ * PERCPU__REASON below) with a line in docs/concurrency-model.md. */
+enum percpu_reason {
+	PERCPU_REASON_STEAL,		/* work stealing from another runqueue */
+	PERCPU_REASON_IPI_POST,		/* posting into another hart's IPI mailbox */
+	PERCPU_REASON_WAKE,		/* making a task runnable on another hart */
+	PERCPU_REASON_STATS,		/* reading counters for a report */
+	PERCPU_REASON_INIT,		/* init phase */
+	PERCPU_REASON_DEBUG,		/* debugger / panic dump */
+	PERCPU_REASON_UNCHECKED,	/* escape hatch */
+};
+struct percpu_reason_steal;
+struct percpu_reason_ipi_post;
+struct percpu_reason_wake;
+struct percpu_reason_stats;
+struct percpu_reason_init;
+struct percpu_reason_debug;
+#define PERCPU__REASON(r) _Generic((struct percpu_reason_##r *)0,	\
+	struct percpu_reason_steal *: PERCPU_REASON_STEAL,		\
+	struct percpu_reason_ipi_post *: PERCPU_REASON_IPI_POST,	\
+	struct percpu_reason_wake *: PERCPU_REASON_WAKE,		\
+	struct percpu_reason_stats *: PERCPU_REASON_STATS,		\
+	struct percpu_reason_init *: PERCPU_REASON_INIT,		\
+	struct percpu_reason_debug *: PERCPU_REASON_DEBUG,		\
+	default: -1)
+#define PERCPU__CHECK_REASON(r) _Static_assert(PERCPU__REASON(r) >= 0,	\
+	"percpu: unknown remote access reason (steal, ipi_post, wake, stats, init, debug)")
+
+/* Memory orders for atomic accessors, by name. */
+struct percpu_order_relaxed;
+struct percpu_order_acquire;
+struct percpu_order_release;
+struct percpu_order_acq_rel;
+struct percpu_order_seq_cst;
+#define PERCPU__ORDER(o) _Generic((struct percpu_order_##o *)0,		\
+	struct percpu_order_relaxed *: __ATOMIC_RELAXED,		\
+	struct percpu_order_acquire *: __ATOMIC_ACQUIRE,		\
+	struct percpu_order_release *: __ATOMIC_RELEASE,		\
+	struct percpu_order_acq_rel *: __ATOMIC_ACQ_REL,		\
+	struct percpu_order_seq_cst *: __ATOMIC_SEQ_CST,		\
+	default: -1)
+#define PERCPU__CHECK_ORDER(o) _Static_assert(PERCPU__ORDER(o) >= 0,	\
+	"percpu: atomic access needs a memory order (relaxed, acquire, release, acq_rel, seq_cst)")
+
+/* One remote access, allowed or not (audit builds). */
+struct percpu_remote_event {
+	unsigned accessing_hart;
+	unsigned owner_hart;
+	const struct percpu_var_desc *var;	/* variable id */
+	enum percpu_access_kind kind;
+	enum percpu_reason reason;
+	const struct spinlock *lock;		/* lock id, NULL for atomic/init/unchecked */
+	const struct percpu_callsite *site;	/* callsite id */
+	bool allowed;
+};
+
+/*
+ * The one seam every remote access goes through in audit builds. The
+ * default (weak) implementation only counts; the trace ring overrides it.
+ */
+void percpu_record_remote(const struct percpu_remote_event *event);
+
+/* ---------------------------------------------------------------------- */
+/* Guards and tokens. */
+
+/*
+ * Proof that this hart will not switch tasks or take an interrupt while
+ * the guard lives. Obtained only through PERCPU_GUARD / PERCPU_GUARD_IRQS_OFF;
+ * released by the cleanup attribute at the end of the declaring block, in
+ * reverse order of acquisition. Never copy one: audit builds catch a copy
+ * used after the original is released, or on another hart.
+ */
+struct percpu_guard {
+	unsigned long saved_irq;	/* interrupt-enable state to restore */
+#if NEURON_AUDIT
+	uint32_t hart;
+	uint32_t serial;		/* this hart's live-guard stack holds it */
+	const char *file;
+	uint32_t line;
+	uint32_t irqs_were_off;
+#endif
+};
+
+/* Proof that the system is in its single-hart init phase. */
+struct percpu_init_token {
+#if NEURON_AUDIT
+	uint32_t serial;
+#else
+	char unused;
+#endif
+};
+
+/* Per-hart self block: the wrapper's own per-hart state, first in the area. */
+#define PERCPU_GUARD_DEPTH 16
+#define PERCPU_SELF_MAGIC 0x50435055u	/* "PCPU" */
+#define PERCPU_STAMP_MAGIC 0x5354414du	/* "STAM" */
+struct percpu_hart_self {
+	uint32_t hart;
+#if NEURON_AUDIT
+	uint32_t magic;
+	uintptr_t base;			/* the area this block lives in */
+	uint32_t guard_depth;
+	uint32_t next_serial;
+	uint32_t live_guards[PERCPU_GUARD_DEPTH];
+#endif
+} __attribute__((aligned(64)));
+extern __thread struct percpu_hart_self percpu__self __attribute__((tls_model("local-exec")));
+
+struct percpu_stamp {
+	uint32_t magic;
+	uint32_t owner;
+};
+
+#if NEURON_AUDIT
+void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
+				 const char *file, unsigned line);
+void percpu__audit_guard_release(struct percpu_guard *guard);
+void percpu__audit_local(const struct percpu_guard *guard, const struct percpu_var_desc *var,
+			 const struct percpu_stamp *stamp, const struct percpu_callsite *site);
+void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct percpu_var_desc *var,
+			     const void *instance, const struct percpu_callsite *site);
+uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
+			       const struct spinlock *held, const struct percpu_callsite *site,
+			       enum percpu_reason reason);
+uintptr_t percpu__audit_init(const struct percpu_init_token *token,
+			     const struct percpu_var_desc *var, unsigned hart,
+			     const struct percpu_callsite *site);
+uintptr_t percpu__audit_unchecked(const struct percpu_var_desc *var, unsigned hart,
+				  const struct percpu_callsite *site);
+void percpu__audit_init_token(struct percpu_init_token *token, const char *file, unsigned line);
+unsigned percpu_audit_violation_count(void);
+unsigned percpu_audit_unchecked_count(void);
+#endif
+
+extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
+
+/* ---------------------------------------------------------------------- */
+/* Internal helpers. */
+
+#define PERCPU__CAT2(a, b) a##b
+#define PERCPU__CAT(a, b) PERCPU__CAT2(a, b)
+#define PERCPU__ID(name, id) PERCPU__CAT(percpu__##name##_, id)
+
+#define PERCPU__STORAGE_BEGIN \
+	_Pragma("GCC diagnostic push") \
+	_Pragma("GCC diagnostic ignored \"-Wdeprecated-declarations\"")
+#define PERCPU__STORAGE_END _Pragma("GCC diagnostic pop")
+
+#define PERCPU__STORAGE_ATTRS \
+	__attribute__((deprecated("percpu: per-CPU storage is reached only through the percpu_* accessors"), \
+		       tls_model("local-exec")))
+
+#define PERCPU__CHECK_VAR(var) _Static_assert(					\
+	_Generic(&(var), const struct percpu_handle__##var *: 1, default: 0),	\
+	"percpu: not a per-CPU variable (declare it with PERCPU_DECLARE)")
+#define PERCPU__CHECK_GUARD(g) _Static_assert(					\
+	_Generic(&(g), struct percpu_guard *: 1, default: 0),			\
+	"percpu: local access needs a guard (PERCPU_GUARD or PERCPU_GUARD_IRQS_OFF)")
+#define PERCPU__CHECK_LOCK(var, lock)						\
+	_Static_assert(!_Generic((lock), struct percpu_guard: 1,		\
+		struct percpu_guard *: 1, default: 0),				\
+		"percpu: a guard is not a sync object; remote access needs the lock that protects the variable"); \
+	_Static_assert(_Generic((lock), struct spinlock *: 1, default: 0),	\
+		"percpu: remote access needs a sync argument: the struct spinlock * that protects the variable"); \
+	_Static_assert(_Generic(percpu_lock_of__##var(0), struct spinlock *: 1, default: 0), \
+		"percpu: variable has no protecting lock (PERCPU_DECLARE_LOCKED); use the atomic accessors")
+#define PERCPU__CHECK_TOKEN(t) _Static_assert(					\
+	_Generic(&(t), struct percpu_init_token *: 1, default: 0),		\
+	"percpu: init access needs an init-phase token (PERCPU_INIT_TOKEN)")
+#define PERCPU__CHECK_SCALAR(T) _Static_assert(					\
+	(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8) && \
+	_Generic((T *)0, float *: 0, double *: 0, long double *: 0, default: 1), \
+	"percpu: read/write take integer or pointer fields; use percpu_local for aggregates")
+
+#define PERCPU__T(var) percpu_type__##var
+#define PERCPU__FIELD_T(var, field) __typeof__(((PERCPU__T(var) *)0)->field)
+#define PERCPU__FIELD_OFF(var, field) \
+	(__builtin_offsetof(struct percpu_slot__##var, value) + __builtin_offsetof(PERCPU__T(var), field))
+#define PERCPU__VALUE_OFF(var) __builtin_offsetof(struct percpu_slot__##var, value)
+
+#if NEURON_AUDIT
+#define PERCPU__SITE(id, kind_, var, note_)						\
+	static const struct percpu_callsite PERCPU__ID(site, id)			\
+	__attribute__((section("percpu_callsites"), used, aligned(8))) =		\
+		{ __FILE__, __func__, __LINE__, kind_, #var, note_ }
+#define PERCPU__STAMP_MEMBER struct percpu_stamp stamp;
+#define PERCPU__RELEASE_LAYOUT(name)
+#else
+#define PERCPU__STAMP_MEMBER
+/* Release: the slot IS the hand-written layout, nothing added. */
+#define PERCPU__RELEASE_LAYOUT(name)							\
+	_Static_assert(sizeof(struct percpu_slot__##name) == sizeof(percpu_type__##name) && \
+		       __builtin_offsetof(struct percpu_slot__##name, value) == 0,	\
+		       "percpu: release storage must equal the hand-written layout");
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Declaration and definition. */
+
+#define PERCPU__DECLARE_COMMON(type, name, lock_off)					\
+	typedef __typeof__(type) percpu_type__##name;					\
+	struct percpu_slot__##name { PERCPU__STAMP_MEMBER percpu_type__##name value; };	\
+	extern __thread struct percpu_slot__##name percpu_storage__##name PERCPU__STORAGE_ATTRS; \
+	struct percpu_handle__##name { struct percpu_var_desc desc; };			\
+	extern const struct percpu_handle__##name name;					\
+	enum { percpu_lock_offset__##name = (lock_off) }
+
+/* A per-CPU variable of any type; remote access only through atomics. */
+#define PERCPU_DECLARE(type, name)							\
+	PERCPU__DECLARE_COMMON(type, name, -1);						\
+	struct percpu_no_lock;								\
+	static inline struct percpu_no_lock *percpu_lock_of__##name(percpu_type__##name *p) \
+	{ (void)p; return 0; }								\
+	struct percpu_no_lock
+
+/* A per-CPU variable whose member `lock` protects it for remote access. */
+#define PERCPU_DECLARE_LOCKED(type, name, lock)						\
+	PERCPU__DECLARE_COMMON(type, name, __builtin_offsetof(__typeof__(type), lock));	\
+	_Static_assert(_Generic(&((__typeof__(type) *)0)->lock, struct spinlock *: 1, default: 0), \
+		       "percpu: the lock named in PERCPU_DECLARE_LOCKED must be a struct spinlock member"); \
+	static inline struct spinlock *percpu_lock_of__##name(percpu_type__##name *p)	\
+	{ return &p->lock; }								\
+	struct percpu_no_lock
+
+#define PERCPU__DEFINE(type, var, lock_name_)						\
+	_Static_assert(__builtin_types_compatible_p(__typeof__(type), percpu_type__##var), \
+		       "percpu: PERCPU_DEFINE names another type than PERCPU_DECLARE");	\
+	PERCPU__RELEASE_LAYOUT(var)							\
+	__thread struct percpu_slot__##var percpu_storage__##var			\
+		__attribute__((used, tls_model("local-exec")));				\
+	static uintptr_t percpu_area_offset__##var(void)				\
+	{										\
+		PERCPU__STORAGE_BEGIN							\
+		uintptr_t offset = PERCPU_ARCH_AREA_OFFSET(percpu_storage__##var);	\
+		PERCPU__STORAGE_END							\
+		return offset;								\
+	}										\
+	const struct percpu_handle__##var var						\
+	__attribute__((section("percpu_vars"), used, aligned(8))) = { {		\
+		.name = #var, .file = __FILE__, .line = __LINE__,			\
+		.size = sizeof(percpu_type__##var),					\
+		.lock_offset = percpu_lock_offset__##var,				\
+		.value_offset = PERCPU__VALUE_OFF(var),				\
+		.lock_name = lock_name_,						\
+		.area_offset = percpu_area_offset__##var } }
+
+#define PERCPU_DEFINE(type, name) PERCPU__DEFINE(type, name, NULL)
+#define PERCPU_DEFINE_LOCKED(type, name, lock)						\
+	_Static_assert(__builtin_offsetof(__typeof__(type), lock) == percpu_lock_offset__##name, \
+		       "percpu: PERCPU_DEFINE_LOCKED names another lock than PERCPU_DECLARE_LOCKED"); \
+	PERCPU__DEFINE(type, name, #name "." #lock)
+
+/* ---------------------------------------------------------------------- */
+/* Guards. */
+
+static inline void percpu__guard_release(struct percpu_guard *guard)
+{
+#if NEURON_AUDIT
+	percpu__audit_guard_release(guard);
+#endif
+	percpu_arch_irq_restore(guard->saved_irq);
+}
+
+static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
+{
+#if NEURON_AUDIT
+	percpu__audit_guard_release(guard);
+#else
+	(void)guard;
+#endif
+}
+
+#if NEURON_AUDIT
+#define PERCPU__GUARD_AUDIT(g, off) percpu__audit_guard_acquire(&(g), (off), __FILE__, __LINE__)
+#else
+#define PERCPU__GUARD_AUDIT(g, off) ((void)0)
+#endif
+
+/* Disables interrupts on this hart until the end of the enclosing block. */
+#define PERCPU_GUARD(g)									\
+	struct percpu_guard g __attribute__((cleanup(percpu__guard_release))) =	\
+		{ .saved_irq = percpu_arch_irq_save() };				\
+	PERCPU__GUARD_AUDIT(g, false)
+
+/* Precondition: interrupts already off (trap handler, scheduler core).
+ * Zero instructions in release; audit checks the precondition. */
+#define PERCPU_GUARD_IRQS_OFF(g)							\
+	struct percpu_guard g __attribute__((cleanup(percpu__guard_release_irqs_off))) = \
+		{ .saved_irq = 0 };							\
+	PERCPU__GUARD_AUDIT(g, true)
+
+/* ---------------------------------------------------------------------- */
+/* Local access. */
+
+#if NEURON_AUDIT
+#define PERCPU__AUDIT_LOCAL(id, g, var, kind)						\
+	PERCPU__SITE(id, kind, var, NULL);						\
+	percpu__audit_local(&(g), &(var).desc,						\
+		(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0),	\
+		&PERCPU__ID(site, id))
+#else
+#define PERCPU__AUDIT_LOCAL(id, g, var, kind) ((void)(g))
+#endif
+
+#define percpu_read(g, var, field) PERCPU__READ(g, var, field, __COUNTER__)
+#define PERCPU__READ(g, var, field, id) ({						\
+	PERCPU__CHECK_GUARD(g);								\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_SCALAR(PERCPU__FIELD_T(var, field));				\
+	PERCPU__STORAGE_BEGIN								\
+	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
+	union { unsigned long raw; PERCPU__FIELD_T(var, field) value; } PERCPU__ID(v, id); \
+	PERCPU__ID(v, id).raw = PERCPU_ARCH_LOAD_RAW(percpu_storage__##var,		\
+		sizeof(PERCPU__FIELD_T(var, field)), PERCPU__FIELD_OFF(var, field));	\
+	PERCPU__STORAGE_END								\
+	PERCPU__ID(v, id).value; })
+
+#define percpu_write(g, var, field, value_) PERCPU__WRITE(g, var, field, value_, __COUNTER__)
+#define PERCPU__WRITE(g, var, field, value_, id) ({					\
+	PERCPU__CHECK_GUARD(g);								\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_SCALAR(PERCPU__FIELD_T(var, field));				\
+	PERCPU__FIELD_T(var, field) PERCPU__ID(v, id) = (value_);			\
+	PERCPU__STORAGE_BEGIN								\
+	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
+	PERCPU_ARCH_STORE_RAW(percpu_storage__##var, sizeof(PERCPU__FIELD_T(var, field)), \
+		PERCPU__FIELD_OFF(var, field), PERCPU__ID(v, id));	\
+	PERCPU__STORAGE_END								\
+	(void)0; })
+
+/* This hart's instance. The pointer is valid only while g lives: pass it
+ * down, never store it (PERCPU_ASSERT_LOCAL checks it in audit builds). */
+#define percpu_local(g, var) PERCPU__LOCAL(g, var, __COUNTER__)
+#define PERCPU__LOCAL(g, var, id) ({							\
+	PERCPU__CHECK_GUARD(g);								\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__STORAGE_BEGIN								\
+	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
+	PERCPU__T(var) *PERCPU__ID(p, id) =						\
+		PERCPU_ARCH_ADDR(percpu_storage__##var, PERCPU__VALUE_OFF(var));	\
+	PERCPU__STORAGE_END								\
+	PERCPU__ID(p, id); })
+
+/* Checkpoint for a pointer from percpu_local that was passed down: audit
+ * builds check g is live on this hart and ptr is this hart's instance. */
+#if NEURON_AUDIT
+#define PERCPU_ASSERT_LOCAL(g, var, ptr) PERCPU__ASSERT_LOCAL(g, var, ptr, __COUNTER__)
+#define PERCPU__ASSERT_LOCAL(g, var, ptr, id) ({					\
+	PERCPU__CHECK_GUARD(g);								\
+	PERCPU__CHECK_VAR(var);								\
+	const PERCPU__T(var) *PERCPU__ID(p, id) = (ptr);				\
+	PERCPU__SITE(id, PERCPU_ACCESS_LOCAL, var, NULL);				\
+	percpu__audit_local_ptr(&(g), &(var).desc, PERCPU__ID(p, id), &PERCPU__ID(site, id)); \
+	(void)0; })
+#else
+#define PERCPU_ASSERT_LOCAL(g, var, ptr) ({						\
+	PERCPU__CHECK_GUARD(g);								\
+	PERCPU__CHECK_VAR(var);								\
+	const PERCPU__T(var) *percpu__unused_p __attribute__((unused)) = (ptr);	\
+	(void)0; })
+#endif
+
+/* Local atomic read-modify-write, for fields remote harts also touch with
+ * the atomic accessors. */
+#define percpu_local_fetch_add(g, var, field, value_, order)				\
+	__atomic_fetch_add(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+#define percpu_local_exchange(g, var, field, value_, order)				\
+	__atomic_exchange_n(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+#define percpu_local_load(g, var, field, order)						\
+	__atomic_load_n(&percpu_local(g, var)->field, PERCPU__ORDER_CHECKED(order))
+#define percpu_local_store(g, var, field, value_, order)				\
+	__atomic_store_n(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+#define PERCPU__ORDER_CHECKED(o) ({ PERCPU__CHECK_ORDER(o); PERCPU__ORDER(o); })
+
+/* The hart running this code. One load from the per-hart area in release.
+ * Meaningful only under a guard: without one the task may migrate. */
+static inline unsigned percpu_current_hart(const struct percpu_guard *guard)
+{
+#if NEURON_AUDIT
+	(void)guard;
+	return percpu_current_hart_checked();
+#else
+	(void)guard;
+	return (unsigned)PERCPU_ARCH_LOAD_RAW(percpu__self, 4, __builtin_offsetof(struct percpu_hart_self, hart));
+#endif
+}
+
+/* ---------------------------------------------------------------------- */
+/* Remote access. */
+
+#if NEURON_AUDIT
+#define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
+	({ PERCPU__SITE(id, kind, var, NULL);						\
+	   percpu__audit_remote(&(var).desc, (hart), (held), &PERCPU__ID(site, id),	\
+				(enum percpu_reason)PERCPU__REASON(reason)); })
+#else
+#define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
+	(__atomic_load_n(&percpu__area_bases[(hart)], __ATOMIC_RELAXED) +		\
+	 PERCPU_ARCH_AREA_OFFSET(percpu_storage__##var))
+#endif
+
+/* hart's instance, while the caller holds lock (the variable's own lock). */
+#define percpu_remote(var, hart, lock, reason) PERCPU__REMOTE(var, hart, lock, reason, __COUNTER__, PERCPU_ACCESS_LOCKED)
+#define PERCPU__REMOTE(var, hart, lock, reason, id, kind) ({				\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_REASON(reason);							\
+	PERCPU__CHECK_LOCK(var, lock);							\
+	const struct spinlock *PERCPU__ID(l, id) = (lock);				\
+	unsigned PERCPU__ID(h, id) = (hart);						\
+	PERCPU__STORAGE_BEGIN								\
+	uintptr_t PERCPU__ID(s, id) = PERCPU__REMOTE_SLOT(id, var, PERCPU__ID(h, id),	\
+		PERCPU__ID(l, id), kind, reason);					\
+	PERCPU__STORAGE_END								\
+	(void)PERCPU__ID(l, id);							\
+	(PERCPU__T(var) *)(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)); })
+
+#define percpu_remote_read(var, hart, field, lock, reason)				\
+	(PERCPU__REMOTE(var, hart, lock, reason, __COUNTER__, PERCPU_ACCESS_READ)->field)
+#define percpu_remote_write(var, hart, field, value_, lock, reason)			\
+	((void)(PERCPU__REMOTE(var, hart, lock, reason, __COUNTER__, PERCPU_ACCESS_WRITE)->field = (value_)))
+
+/* Atomic remote accessors: the operation itself is the synchronisation. */
+#define PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, id) ({			\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_REASON(reason);							\
+	unsigned PERCPU__ID(h, id) = (hart);						\
+	PERCPU__STORAGE_BEGIN								\
+	uintptr_t PERCPU__ID(s, id) = PERCPU__REMOTE_SLOT(id, var, PERCPU__ID(h, id),	\
+		NULL, PERCPU_ACCESS_ATOMIC, reason);					\
+	PERCPU__STORAGE_END								\
+	&((PERCPU__T(var) *)(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)))->field; })
+#define percpu_remote_load(var, hart, field, order, reason)				\
+	__atomic_load_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
+			PERCPU__ORDER_CHECKED(order))
+#define percpu_remote_store(var, hart, field, value_, order, reason)			\
+	__atomic_store_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
+			 (value_), PERCPU__ORDER_CHECKED(order))
+#define percpu_remote_fetch_add(var, hart, field, value_, order, reason)		\
+	__atomic_fetch_add(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
+			   (value_), PERCPU__ORDER_CHECKED(order))
+#define percpu_remote_fetch_or(var, hart, field, value_, order, reason)		\
+	__atomic_fetch_or(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
+			  (value_), PERCPU__ORDER_CHECKED(order))
+#define percpu_remote_exchange(var, hart, field, value_, order, reason)		\
+	__atomic_exchange_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
+			    (value_), PERCPU__ORDER_CHECKED(order))
+
+/* ---------------------------------------------------------------------- */
+/* Init phase: single hart, secondaries not started. */
+
+#if NEURON_AUDIT
+#define PERCPU_INIT_TOKEN(t)								\
+	struct percpu_init_token t;							\
+	percpu__audit_init_token(&(t), __FILE__, __LINE__)
+#define PERCPU__INIT_SLOT(id, t, var, hart)						\
+	({ PERCPU__SITE(id, PERCPU_ACCESS_INIT, var, NULL);				\
+	   percpu__audit_init(&(t), &(var).desc, (hart), &PERCPU__ID(site, id)); })
+#else
+#define PERCPU_INIT_TOKEN(t) struct percpu_init_token t __attribute__((unused)) = { 0 }
+#define PERCPU__INIT_SLOT(id, t, var, hart)						\
+	(percpu__area_bases[(hart)] + PERCPU_ARCH_AREA_OFFSET(percpu_storage__##var))
+#endif
+
+/* hart's instance during the init phase. */
+#define percpu_init(t, var, hart) PERCPU__INIT(t, var, hart, __COUNTER__)
+#define PERCPU__INIT(t, var, hart, id) ({						\
+	PERCPU__CHECK_TOKEN(t);								\
+	PERCPU__CHECK_VAR(var);								\
+	unsigned PERCPU__ID(h, id) = (hart);						\
+	PERCPU__STORAGE_BEGIN								\
+	uintptr_t PERCPU__ID(s, id) = PERCPU__INIT_SLOT(id, t, var, PERCPU__ID(h, id));	\
+	PERCPU__STORAGE_END								\
+	(PERCPU__T(var) *)(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)); })
+
+/* Next hart with an area, starting at `from`; NEURON_MAX_HARTS if none. */
+static inline unsigned percpu__next_hart(unsigned from)
+{
+	while (from < NEURON_MAX_HARTS &&
+	       __atomic_load_n(&percpu__area_bases[from], __ATOMIC_RELAXED) == 0)
+		from++;
+	return from;
+}
+
+/* Every hart that has an area, in ascending order, under init token t. */
+#define percpu_for_each_hart(t, hart)							\
+	for (unsigned hart = ({ PERCPU__CHECK_TOKEN(t); percpu__next_hart(0); });	\
+	     hart < NEURON_MAX_HARTS; hart = percpu__next_hart(hart + 1))
+
+/* ---------------------------------------------------------------------- */
+/* The one escape hatch: reviewed by grepping for its name. */
+
+#if NEURON_AUDIT
+#define PERCPU__UNCHECKED_SLOT(id, var, hart, why)					\
+	({ PERCPU__SITE(id, PERCPU_ACCESS_UNCHECKED, var, why);				\
+	   percpu__audit_unchecked(&(var).desc, (hart), &PERCPU__ID(site, id)); })
+#else
+#define PERCPU__UNCHECKED_SLOT(id, var, hart, why)					\
+	(percpu__area_bases[(hart)] + PERCPU_ARCH_AREA_OFFSET(percpu_storage__##var))
+#endif
+
+#define percpu_unchecked(var, hart, justification) PERCPU__UNCHECKED(var, hart, "" justification "", __COUNTER__)
+#define PERCPU__UNCHECKED(var, hart, why, id) ({					\
+	PERCPU__CHECK_VAR(var);								\
+	_Static_assert(sizeof(why) > 12, "percpu: percpu_unchecked needs a real justification"); \
+	unsigned PERCPU__ID(h, id) = (hart);						\
+	PERCPU__STORAGE_BEGIN								\
+	uintptr_t PERCPU__ID(s, id) = PERCPU__UNCHECKED_SLOT(id, var, PERCPU__ID(h, id), why); \
+	PERCPU__STORAGE_END								\
+	(PERCPU__T(var) *)(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)); })
+
+#endif

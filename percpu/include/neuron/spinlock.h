@@ -1,0 +1,95 @@
+/*
+ * Spinlock used by the kernel and by PerCpu remote access.
+ *
+ * Rules (docs/concurrency-model.md): take a spinlock only with interrupts
+ * off on this hart (an interrupt handler taking the same lock would
+ * otherwise deadlock against its own hart); never hold one across `sret`;
+ * runqueue locks are taken in ascending hart order.
+ *
+ * Audit builds record the holder hart, so PerCpu remote access can check
+ * that "the lock that protects this instance" is really held by the hart
+ * making the access, and spin_lock() catches self-deadlock and a lock
+ * taken with interrupts on.
+ */
+#ifndef NEURON_SPINLOCK_H
+#define NEURON_SPINLOCK_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifndef NEURON_AUDIT
+#error "NEURON_AUDIT must be defined to 0 or 1 (the neuron-percpu target does it)"
+#endif
+
+#define SPINLOCK_NO_HOLDER 0xffffffffu
+
+struct spinlock {
+	atomic_uint locked;
+#if NEURON_AUDIT
+	atomic_uint holder;	/* hart id, or SPINLOCK_NO_HOLDER */
+	const char *name;
+#endif
+};
+
+#if NEURON_AUDIT
+#define SPINLOCK_INIT(lock_name) { 0, SPINLOCK_NO_HOLDER, lock_name }
+unsigned percpu_current_hart_checked(void);	/* percpu_audit.c */
+void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned line);
+void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line);
+bool spin_held_by_current_hart(const struct spinlock *lock);
+#else
+#define SPINLOCK_INIT(lock_name) { 0 }
+#endif
+
+/* Call once before use when the lock was not statically initialised. */
+static inline void spin_init(struct spinlock *lock, const char *name)
+{
+	atomic_init(&lock->locked, 0);
+#if NEURON_AUDIT
+	atomic_init(&lock->holder, SPINLOCK_NO_HOLDER);
+	lock->name = name;
+#else
+	(void)name;
+#endif
+}
+
+static inline bool spin__try(struct spinlock *lock)
+{
+	unsigned expected = 0;
+	return atomic_compare_exchange_strong_explicit(&lock->locked, &expected, 1,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+/* Precondition: interrupts off on this hart, lock not held by this hart. */
+#define spin_lock(lock) spin__lock((lock), __FILE__, __LINE__)
+static inline void spin__lock(struct spinlock *lock, const char *file, unsigned line)
+{
+#if NEURON_AUDIT
+	spinlock__audit_acquire(lock, file, line);
+#else
+	(void)file; (void)line;
+#endif
+	while (!spin__try(lock)) {
+		while (atomic_load_explicit(&lock->locked, memory_order_relaxed))
+			;
+	}
+#if NEURON_AUDIT
+	atomic_store_explicit(&lock->holder, percpu_current_hart_checked(), memory_order_relaxed);
+#endif
+}
+
+/* Precondition: lock held by this hart. */
+#define spin_unlock(lock) spin__unlock((lock), __FILE__, __LINE__)
+static inline void spin__unlock(struct spinlock *lock, const char *file, unsigned line)
+{
+#if NEURON_AUDIT
+	spinlock__audit_release(lock, file, line);
+	atomic_store_explicit(&lock->holder, SPINLOCK_NO_HOLDER, memory_order_relaxed);
+#else
+	(void)file; (void)line;
+#endif
+	atomic_store_explicit(&lock->locked, 0, memory_order_release);
+}
+
+#endif

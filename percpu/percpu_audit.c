@@ -1,0 +1,450 @@
+/*
+ * Audit checks (NEURON_AUDIT=1): what the compiler cannot prove, checked
+ * at every access. Each failure is one line naming the accessing hart, the
+ * owner hart, the variable, the access's file:line and what was missing;
+ * then a panic, or (PERCPU_AUDIT_CONTINUE) a count and carry on.
+ * Freestanding: no libc, so the line is formatted by hand.
+ */
+#include <neuron/percpu.h>
+
+#if NEURON_AUDIT
+
+extern const struct percpu_var_desc __start_percpu_vars[] __attribute__((weak));
+extern const struct percpu_var_desc __stop_percpu_vars[] __attribute__((weak));
+
+void percpu__audit_set_area(unsigned hart, uintptr_t base);
+void percpu__audit_attach(unsigned hart);
+void percpu__audit_smp_begin(void);
+
+static enum percpu_audit_mode audit_mode = PERCPU_AUDIT_PANIC;
+static unsigned violation_count;
+static unsigned unchecked_count;
+static bool smp_started;
+
+void percpu_audit_set_mode(enum percpu_audit_mode mode)
+{
+	__atomic_store_n(&audit_mode, mode, __ATOMIC_RELAXED);
+}
+
+unsigned percpu_audit_violation_count(void)
+{
+	return __atomic_load_n(&violation_count, __ATOMIC_RELAXED);
+}
+
+unsigned percpu_audit_unchecked_count(void)
+{
+	return __atomic_load_n(&unchecked_count, __ATOMIC_RELAXED);
+}
+
+/* Default seam for remote-access records; the trace ring overrides it. */
+__attribute__((weak)) void percpu_record_remote(const struct percpu_remote_event *event)
+{
+	(void)event;
+}
+
+/* ---- one-line formatting without libc ---- */
+
+struct line_buf {
+	char *text;
+	unsigned size, len;
+};
+
+static void put_str(struct line_buf *b, const char *s)
+{
+	for (; s && *s && b->len + 1 < b->size; s++)
+		b->text[b->len++] = *s;
+	b->text[b->len] = '\0';
+}
+
+static void put_uint(struct line_buf *b, unsigned long v)
+{
+	char digits[24];
+	int n = 0;
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n && b->len + 1 < b->size)
+		b->text[b->len++] = digits[--n];
+	b->text[b->len] = '\0';
+}
+
+static void put_hart(struct line_buf *b, unsigned hart)
+{
+	if (hart == PERCPU_NO_HART)
+		put_str(b, "none");
+	else
+		put_uint(b, hart);
+}
+
+/* Reads this hart's id without any check (used by the checks). */
+static unsigned self_hart(void)
+{
+	return percpu__self.magic == PERCPU_SELF_MAGIC ? percpu__self.hart : PERCPU_NO_HART;
+}
+
+/*
+ * Report a violation. `what` and `detail` form the "missing" text. The
+ * accessing hart is taken from the self block as it is.
+ */
+static void violation(unsigned owner, const char *var_name, const char *file, unsigned line,
+		      const char *what, const char *detail, unsigned long number)
+{
+	struct percpu_violation v = {
+		.accessing_hart = self_hart(), .owner_hart = owner,
+		.var_name = var_name, .file = file, .line = line,
+	};
+	struct line_buf missing = { v.missing, sizeof v.missing, 0 };
+	put_str(&missing, what);
+	if (detail) {
+		put_str(&missing, " ");
+		put_str(&missing, detail);
+	}
+	if (number != (unsigned long)-1) {
+		put_str(&missing, " ");
+		put_uint(&missing, number);
+	}
+
+	char text[256];
+	struct line_buf b = { text, sizeof text, 0 };
+	put_str(&b, "percpu: violation: hart ");
+	put_hart(&b, v.accessing_hart);
+	put_str(&b, " accessed ");
+	put_str(&b, var_name ? var_name : "?");
+	put_str(&b, " of hart ");
+	put_hart(&b, owner);
+	put_str(&b, " at ");
+	put_str(&b, file);
+	put_str(&b, ":");
+	put_uint(&b, line);
+	put_str(&b, ": missing ");
+	put_str(&b, v.missing);
+
+	__atomic_fetch_add(&violation_count, 1, __ATOMIC_RELAXED);
+	percpu_platform_report(&v, text);
+	if (__atomic_load_n(&audit_mode, __ATOMIC_RELAXED) == PERCPU_AUDIT_PANIC)
+		percpu_platform_panic(text);
+}
+
+#define NO_NUMBER ((unsigned long)-1)
+
+/*
+ * The base register must still point at this hart's area: a poisoned `tp`
+ * would silently redirect every local access to someone else's data.
+ * Returns false (after reporting) when it does not.
+ */
+static bool base_register_ok(const char *var_name, const char *file, unsigned line)
+{
+	unsigned hart = self_hart();
+	if (hart == PERCPU_NO_HART || hart >= NEURON_MAX_HARTS) {
+		violation(PERCPU_NO_HART, var_name, file, line,
+			  "an attached hart (percpu_hart_attach not called on this hart/thread)", NULL, NO_NUMBER);
+		return false;
+	}
+	uintptr_t tp = percpu_arch_base_register();
+	if (tp != percpu__area_bases[hart] || tp != percpu__self.base) {
+		violation(hart, var_name, file, line,
+			  "a base register pointing at this hart's area (tp poisoned or stale)", NULL, NO_NUMBER);
+		return false;
+	}
+	return true;
+}
+
+unsigned percpu_current_hart_checked(void)
+{
+	if (!base_register_ok("percpu_current_hart", "?", 0))
+		return PERCPU_NO_HART;
+	return percpu__self.hart;
+}
+
+/* ---- areas, attach, phase ---- */
+
+static void stamp_area(unsigned hart, uintptr_t base)
+{
+	for (const struct percpu_var_desc *d = __start_percpu_vars; d && d < __stop_percpu_vars; d++) {
+		struct percpu_stamp *stamp = (struct percpu_stamp *)(base + d->area_offset());
+		stamp->magic = PERCPU_STAMP_MAGIC;
+		stamp->owner = hart;
+	}
+}
+
+void percpu__audit_set_area(unsigned hart, uintptr_t base)
+{
+	if (__atomic_load_n(&smp_started, __ATOMIC_ACQUIRE))
+		violation(hart, "percpu area", "percpu_platform_set_area", 0,
+			  "the init phase (areas are set before percpu_smp_begin)", NULL, NO_NUMBER);
+	if (hart >= NEURON_MAX_HARTS || base == 0 || (base & 63) != 0) {
+		violation(hart, "percpu area", "percpu_platform_set_area", 0,
+			  "a hart below NEURON_MAX_HARTS and a non-null 64-byte aligned base", NULL, NO_NUMBER);
+		return;
+	}
+	stamp_area(hart, base);
+}
+
+void percpu__audit_attach(unsigned hart)
+{
+	percpu__self.magic = PERCPU_SELF_MAGIC;
+	percpu__self.base = percpu_arch_base_register();
+	percpu__self.guard_depth = 0;
+	percpu__self.next_serial = 1;
+	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] != percpu__self.base)
+		violation(hart, "percpu area", "percpu_hart_attach", 0,
+			  "an area set for this hart equal to the base register", NULL, NO_NUMBER);
+}
+
+void percpu__audit_smp_begin(void)
+{
+	__atomic_store_n(&smp_started, true, __ATOMIC_RELEASE);
+}
+
+void percpu__audit_reset_phase_for_test(void);
+void percpu__audit_reset_phase_for_test(void)
+{
+	__atomic_store_n(&smp_started, false, __ATOMIC_RELEASE);
+}
+
+/* ---- guards ---- */
+
+void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
+				 const char *file, unsigned line)
+{
+	guard->hart = self_hart();
+	guard->serial = 0;
+	guard->file = file;
+	guard->line = line;
+	guard->irqs_were_off = irqs_were_off;
+	if (irqs_were_off && percpu_arch_irqs_enabled())
+		violation(guard->hart, "guard", file, line,
+			  "interrupts off (PERCPU_GUARD_IRQS_OFF with interrupts enabled)", NULL, NO_NUMBER);
+	if (!base_register_ok("guard", file, line))
+		return;
+	if (percpu__self.guard_depth >= PERCPU_GUARD_DEPTH) {
+		violation(guard->hart, "guard", file, line, "room for another nested guard; depth", NULL,
+			  PERCPU_GUARD_DEPTH);
+		return;
+	}
+	guard->serial = percpu__self.next_serial++;
+	percpu__self.live_guards[percpu__self.guard_depth++] = guard->serial;
+}
+
+/* Guards end in reverse order of acquisition (the cleanup attribute does
+ * that); anything else means a guard was copied or smuggled. */
+void percpu__audit_guard_release(struct percpu_guard *guard)
+{
+	unsigned hart = self_hart();
+	if (guard->serial == 0)
+		return;	/* acquisition already reported */
+	if (guard->hart != hart) {
+		violation(guard->hart, "guard", guard->file, guard->line,
+			  "release on the hart that took the guard", NULL, NO_NUMBER);
+		return;
+	}
+	uint32_t depth = percpu__self.guard_depth;
+	if (depth == 0 || percpu__self.live_guards[depth - 1] != guard->serial) {
+		violation(hart, "guard", guard->file, guard->line,
+			  "release in reverse order of acquisition; guard serial", NULL, guard->serial);
+		return;
+	}
+	percpu__self.guard_depth = depth - 1;
+}
+
+static bool guard_live(const struct percpu_guard *guard)
+{
+	if (guard->hart != self_hart() || guard->serial == 0)
+		return false;
+	for (uint32_t i = 0; i < percpu__self.guard_depth; i++)
+		if (percpu__self.live_guards[i] == guard->serial)
+			return true;
+	return false;
+}
+
+/* ---- local access ---- */
+
+static void check_guard(const struct percpu_guard *guard, const struct percpu_var_desc *var,
+			unsigned owner, const struct percpu_callsite *site)
+{
+	if (guard->hart != self_hart())
+		violation(owner, var->name, site->file, site->line,
+			  "a guard taken on this hart; guard belongs to hart", NULL, guard->hart);
+	else if (!guard_live(guard))
+		violation(owner, var->name, site->file, site->line,
+			  "a live guard (used after its block ended, or a copy); guard serial", NULL,
+			  guard->serial);
+	else if (percpu_arch_irqs_enabled())
+		violation(owner, var->name, site->file, site->line,
+			  "interrupts off under the guard (re-enabled inside it)", NULL, NO_NUMBER);
+}
+
+void percpu__audit_local(const struct percpu_guard *guard, const struct percpu_var_desc *var,
+			 const struct percpu_stamp *stamp, const struct percpu_callsite *site)
+{
+	if (!base_register_ok(var->name, site->file, site->line))
+		return;
+	unsigned hart = percpu__self.hart;
+	if (stamp->magic != PERCPU_STAMP_MAGIC || stamp->owner != hart) {
+		violation(stamp->magic == PERCPU_STAMP_MAGIC ? stamp->owner : PERCPU_NO_HART,
+			  var->name, site->file, site->line,
+			  "an instance stamped for this hart (area not set, or overwritten)", NULL, NO_NUMBER);
+		return;
+	}
+	check_guard(guard, var, hart, site);
+}
+
+void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct percpu_var_desc *var,
+			     const void *instance, const struct percpu_callsite *site)
+{
+	const struct percpu_stamp *stamp =
+		(const struct percpu_stamp *)((uintptr_t)instance - var->value_offset);
+	unsigned owner = stamp->magic == PERCPU_STAMP_MAGIC ? stamp->owner : PERCPU_NO_HART;
+	if (!base_register_ok(var->name, site->file, site->line))
+		return;
+	if (owner != percpu__self.hart) {
+		violation(owner, var->name, site->file, site->line,
+			  "a pointer to this hart's instance (kept past its guard, or migrated)", NULL,
+			  NO_NUMBER);
+		return;
+	}
+	check_guard(guard, var, owner, site);
+}
+
+/* ---- remote access ---- */
+
+static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
+			 const struct percpu_callsite *site, bool *ok)
+{
+	*ok = false;
+	uintptr_t own = percpu__area_bases[self_hart() < NEURON_MAX_HARTS ? self_hart() : 0];
+	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] == 0) {
+		violation(hart, var->name, site->file, site->line,
+			  "a target hart that has an area; hart", NULL, hart);
+		/* Carry on (continue mode) against our own instance, never wild memory. */
+		return own + var->area_offset();
+	}
+	uintptr_t slot = percpu__area_bases[hart] + var->area_offset();
+	const struct percpu_stamp *stamp = (const struct percpu_stamp *)slot;
+	if (stamp->magic != PERCPU_STAMP_MAGIC || stamp->owner != hart) {
+		violation(hart, var->name, site->file, site->line,
+			  "an instance stamped for the target hart", NULL, NO_NUMBER);
+		return slot;
+	}
+	*ok = true;
+	return slot;
+}
+
+uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
+			       const struct spinlock *held, const struct percpu_callsite *site,
+			       enum percpu_reason reason)
+{
+	bool ok;
+	uintptr_t slot = slot_of(var, hart, site, &ok);
+	if (ok && site->kind != PERCPU_ACCESS_ATOMIC) {
+		const struct spinlock *expected =
+			(const struct spinlock *)(slot + var->value_offset + (uintptr_t)var->lock_offset);
+		if (var->lock_offset < 0) {
+			violation(hart, var->name, site->file, site->line,
+				  "a protecting lock declared for the variable", NULL, NO_NUMBER);
+			ok = false;
+		} else if (held != expected) {
+			violation(hart, var->name, site->file, site->line,
+				  "the variable's own lock: pass and hold", var->lock_name, NO_NUMBER);
+			ok = false;
+		} else if (!spin_held_by_current_hart(expected)) {
+			violation(hart, var->name, site->file, site->line,
+				  "lock held by this hart:", var->lock_name, NO_NUMBER);
+			ok = false;
+		}
+	}
+	struct percpu_remote_event event = {
+		.accessing_hart = self_hart(), .owner_hart = hart, .var = var,
+		.kind = (enum percpu_access_kind)site->kind, .reason = reason,
+		.lock = held, .site = site, .allowed = ok,
+	};
+	percpu_record_remote(&event);
+	return slot;
+}
+
+uintptr_t percpu__audit_init(const struct percpu_init_token *token,
+			     const struct percpu_var_desc *var, unsigned hart,
+			     const struct percpu_callsite *site)
+{
+	bool ok;
+	uintptr_t slot = slot_of(var, hart, site, &ok);
+	if (token->serial == 0 || __atomic_load_n(&smp_started, __ATOMIC_ACQUIRE)) {
+		violation(hart, var->name, site->file, site->line,
+			  "the init phase (init token used after percpu_smp_begin)", NULL, NO_NUMBER);
+		ok = false;
+	}
+	struct percpu_remote_event event = {
+		.accessing_hart = self_hart(), .owner_hart = hart, .var = var,
+		.kind = PERCPU_ACCESS_INIT, .reason = PERCPU_REASON_INIT,
+		.lock = NULL, .site = site, .allowed = ok,
+	};
+	percpu_record_remote(&event);
+	return slot;
+}
+
+void percpu__audit_init_token(struct percpu_init_token *token, const char *file, unsigned line)
+{
+	token->serial = 1;
+	if (__atomic_load_n(&smp_started, __ATOMIC_ACQUIRE)) {
+		token->serial = 0;
+		violation(self_hart(), "init token", file, line,
+			  "the init phase (PERCPU_INIT_TOKEN after percpu_smp_begin)", NULL, NO_NUMBER);
+	}
+}
+
+uintptr_t percpu__audit_unchecked(const struct percpu_var_desc *var, unsigned hart,
+				  const struct percpu_callsite *site)
+{
+	bool ok;
+	uintptr_t slot = slot_of(var, hart, site, &ok);
+	__atomic_fetch_add(&unchecked_count, 1, __ATOMIC_RELAXED);
+	struct percpu_remote_event event = {
+		.accessing_hart = self_hart(), .owner_hart = hart, .var = var,
+		.kind = PERCPU_ACCESS_UNCHECKED, .reason = PERCPU_REASON_UNCHECKED,
+		.lock = NULL, .site = site, .allowed = ok,
+	};
+	percpu_record_remote(&event);
+	return slot;
+}
+
+/* ---- spinlocks ---- */
+
+bool spin_held_by_current_hart(const struct spinlock *lock)
+{
+	unsigned hart = self_hart();
+	return hart != PERCPU_NO_HART &&
+	       atomic_load_explicit(&lock->locked, memory_order_relaxed) &&
+	       atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart;
+}
+
+void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned line)
+{
+	if (percpu_arch_irqs_enabled())
+		violation(self_hart(), lock->name, file, line,
+			  "interrupts off before taking a spinlock", NULL, NO_NUMBER);
+	if (spin_held_by_current_hart(lock))
+		violation(self_hart(), lock->name, file, line,
+			  "a lock not already held by this hart (self-deadlock)", NULL, NO_NUMBER);
+}
+
+void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line)
+{
+	if (!spin_held_by_current_hart(lock))
+		violation(atomic_load_explicit(&lock->holder, memory_order_relaxed), lock->name, file, line,
+			  "the lock held by this hart before spin_unlock", NULL, NO_NUMBER);
+}
+
+#else /* release: only the mode switch exists, as a no-op */
+
+void percpu_audit_set_mode(enum percpu_audit_mode mode)
+{
+	(void)mode;
+}
+
+void percpu__audit_reset_phase_for_test(void);
+void percpu__audit_reset_phase_for_test(void)
+{
+}
+
+#endif
