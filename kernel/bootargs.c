@@ -1,0 +1,188 @@
+#include <stdbool.h>
+
+#include "bootargs.h"
+
+enum key { KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG, KEY_COUNT };
+
+static const char *const key_names[KEY_COUNT] = {
+	[KEY_SCENARIO] = "scenario",
+	[KEY_SEED] = "seed",
+	[KEY_WATCHDOG_MS] = "watchdog_ms",
+	[KEY_SELFTEST_FAIL] = "selftest_fail",
+	[KEY_SELFTEST_HANG] = "selftest_hang",
+};
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+static bool span_equals(const char *s, size_t n, const char *word)
+{
+	size_t i = 0;
+	for (; i < n && word[i]; i++) {
+		if (s[i] != word[i])
+			return false;
+	}
+	return i == n && word[i] == '\0';
+}
+
+static size_t find_name(const char *s, size_t n, const char *const *names, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		if (span_equals(s, n, names[i]))
+			return i;
+	}
+	return BOOTARGS_NONE;
+}
+
+static int digit_value(char c, unsigned base)
+{
+	int v = c >= '0' && c <= '9' ? c - '0'
+	      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+				     : -1;
+	return v >= 0 && (unsigned)v < base ? v : -1;
+}
+
+/* Decimal or 0x-hex u64, the whole span, no sign, no overflow. */
+static bool parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	unsigned base = 10;
+	uint64_t v = 0;
+
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+		n -= 2;
+	}
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		int d = digit_value(s[i], base);
+		if (d < 0 || v > (UINT64_MAX - (uint64_t)d) / base)
+			return false;
+		v = v * base + (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
+				  const struct bootargs_vocabulary *vocab, struct bootargs *out)
+{
+	uint64_t n;
+	size_t index;
+
+	switch (key) {
+	case KEY_SCENARIO:
+		index = find_name(val, val_len, vocab->scenarios, vocab->scenario_count);
+		if (index == BOOTARGS_NONE)
+			return BOOTARGS_UNKNOWN_SCENARIO;
+		out->scenario = index;
+		break;
+	case KEY_SEED:
+		if (!parse_u64(val, val_len, &out->seed))
+			return BOOTARGS_BAD_NUMBER;
+		break;
+	case KEY_WATCHDOG_MS:
+		if (!parse_u64(val, val_len, &n))
+			return BOOTARGS_BAD_NUMBER;
+		if (n == 0 || n > BOOTARGS_MAX_WATCHDOG_MS)
+			return BOOTARGS_OUT_OF_RANGE;
+		out->watchdog_ms = (uint32_t)n;
+		break;
+	case KEY_SELFTEST_FAIL:
+	case KEY_SELFTEST_HANG:
+		index = find_name(val, val_len, vocab->selftests, vocab->selftest_count);
+		if (index == BOOTARGS_NONE)
+			return BOOTARGS_UNKNOWN_SELFTEST;
+		if (key == KEY_SELFTEST_FAIL)
+			out->selftest_fail = index;
+		else
+			out->selftest_hang = index;
+		break;
+	case KEY_COUNT:
+		break;
+	}
+	return BOOTARGS_OK;
+}
+
+static void set_defaults(struct bootargs *out)
+{
+	*out = (struct bootargs){
+		.scenario = 0,
+		.seed = BOOTARGS_DEFAULT_SEED,
+		.watchdog_ms = BOOTARGS_DEFAULT_WATCHDOG_MS,
+		.selftest_fail = BOOTARGS_NONE,
+		.selftest_hang = BOOTARGS_NONE,
+	};
+}
+
+static enum bootargs_status fail(struct bootargs_error *err, enum bootargs_status st,
+				 size_t offset, size_t length, struct bootargs *out)
+{
+	*err = (struct bootargs_error){ .status = st, .offset = offset, .length = length };
+	set_defaults(out);
+	return st;
+}
+
+enum bootargs_status bootargs_parse(const char *cmdline, size_t len,
+				    const struct bootargs_vocabulary *vocab,
+				    struct bootargs *out, struct bootargs_error *err)
+{
+	bool seen[KEY_COUNT] = { false };
+	size_t pos = 0;
+
+	set_defaults(out);
+	*err = (struct bootargs_error){ .status = BOOTARGS_OK };
+	if (len > BOOTARGS_MAX_LEN)
+		return fail(err, BOOTARGS_TOO_LONG, 0, len, out);
+
+	while (pos < len) {
+		if (is_space(cmdline[pos])) {
+			pos++;
+			continue;
+		}
+		size_t start = pos, eq = BOOTARGS_NONE;
+		for (; pos < len && !is_space(cmdline[pos]); pos++) {
+			char c = cmdline[pos];
+			if (c < 0x21 || c > 0x7e)
+				return fail(err, BOOTARGS_BAD_CHARACTER, pos, 1, out);
+			if (c == '=' && eq == BOOTARGS_NONE)
+				eq = pos;
+		}
+		size_t token_len = pos - start;
+		if (eq == BOOTARGS_NONE)
+			return fail(err, BOOTARGS_MISSING_EQUALS, start, token_len, out);
+
+		size_t key = find_name(cmdline + start, eq - start, key_names, KEY_COUNT);
+		if (key == BOOTARGS_NONE)
+			return fail(err, BOOTARGS_UNKNOWN_KEY, start, token_len, out);
+		if (seen[key])
+			return fail(err, BOOTARGS_DUPLICATE_KEY, start, token_len, out);
+		seen[key] = true;
+
+		enum bootargs_status st = apply((enum key)key, cmdline + eq + 1, pos - eq - 1, vocab, out);
+		if (st != BOOTARGS_OK)
+			return fail(err, st, start, token_len, out);
+	}
+	return BOOTARGS_OK;
+}
+
+const char *bootargs_status_text(enum bootargs_status status)
+{
+	switch (status) {
+	case BOOTARGS_OK: return "ok";
+	case BOOTARGS_TOO_LONG: return "command line too long";
+	case BOOTARGS_BAD_CHARACTER: return "non-printable character in";
+	case BOOTARGS_MISSING_EQUALS: return "argument without '=':";
+	case BOOTARGS_UNKNOWN_KEY: return "unknown argument";
+	case BOOTARGS_DUPLICATE_KEY: return "argument given twice:";
+	case BOOTARGS_BAD_NUMBER: return "bad number in";
+	case BOOTARGS_OUT_OF_RANGE: return "number out of range in";
+	case BOOTARGS_UNKNOWN_SCENARIO: return "unknown scenario in";
+	case BOOTARGS_UNKNOWN_SELFTEST: return "unknown self-test in";
+	}
+	return "unknown error in";
+}

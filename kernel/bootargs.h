@@ -1,0 +1,73 @@
+/*
+ * Boot arguments: space-separated key=value pairs from /chosen bootargs.
+ * Pure: no kernel dependencies, so a host fuzz target can build it.
+ *
+ *   scenario=NAME        what to run (default: the first scenario, "selftest")
+ *   seed=N               u64, decimal or 0x-hex (default 1)
+ *   watchdog_ms=N        per-test limit in guest ms, 1..86400000 (default 5000)
+ *   selftest_fail=NAME   force that self-test to report failure
+ *   selftest_hang=NAME   make that self-test hang (the watchdog must fire)
+ *
+ * Anything else is an error; nothing is silently ignored or truncated.
+ */
+#ifndef NEURON_BOOTARGS_H
+#define NEURON_BOOTARGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BOOTARGS_MAX_LEN 1024
+#define BOOTARGS_NONE ((size_t)-1)
+#define BOOTARGS_DEFAULT_SEED 1
+#define BOOTARGS_DEFAULT_WATCHDOG_MS 5000
+#define BOOTARGS_MAX_WATCHDOG_MS 86400000u
+
+enum bootargs_status {
+	BOOTARGS_OK = 0,
+	BOOTARGS_TOO_LONG,
+	BOOTARGS_BAD_CHARACTER,
+	BOOTARGS_MISSING_EQUALS,
+	BOOTARGS_UNKNOWN_KEY,
+	BOOTARGS_DUPLICATE_KEY,
+	BOOTARGS_BAD_NUMBER,
+	BOOTARGS_OUT_OF_RANGE,
+	BOOTARGS_UNKNOWN_SCENARIO,
+	BOOTARGS_UNKNOWN_SELFTEST,
+};
+
+/* The names the parser accepts; scenarios[0] is the default. */
+struct bootargs_vocabulary {
+	const char *const *scenarios;
+	size_t scenario_count;
+	const char *const *selftests;
+	size_t selftest_count;
+};
+
+struct bootargs {
+	size_t scenario;      /* index into vocabulary scenarios */
+	uint64_t seed;
+	uint32_t watchdog_ms;
+	size_t selftest_fail; /* index into vocabulary selftests, or BOOTARGS_NONE */
+	size_t selftest_hang; /* same */
+};
+
+/* Where parsing stopped: the offending key=value token. */
+struct bootargs_error {
+	enum bootargs_status status;
+	size_t offset; /* of the token in the command line */
+	size_t length; /* of the token */
+};
+
+/*
+ * Parses cmdline[0..len) (need not be NUL-terminated). On success fills
+ * out and returns BOOTARGS_OK; otherwise fills err and leaves out with
+ * defaults. Precondition: vocabulary has at least one scenario.
+ */
+enum bootargs_status bootargs_parse(const char *cmdline, size_t len,
+				    const struct bootargs_vocabulary *vocab,
+				    struct bootargs *out, struct bootargs_error *err);
+
+/* "unknown argument", "bad number in", ...: reads well before 'token'. */
+const char *bootargs_status_text(enum bootargs_status status);
+
+#endif

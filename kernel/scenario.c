@@ -1,0 +1,20 @@
+#include "scenario.h"
+
+const char *const scenario_names[] = {
+#define SCENARIO(name, description) #name,
+#include "scenario_list.h"
+#undef SCENARIO
+};
+
+const size_t scenario_count = sizeof(scenario_names) / sizeof(scenario_names[0]);
+
+static int (*const scenario_entry[])(const struct bootargs *) = {
+#define SCENARIO(name, description) scenario_##name,
+#include "scenario_list.h"
+#undef SCENARIO
+};
+
+int scenario_run(size_t index, const struct bootargs *args)
+{
+	return scenario_entry[index](args);
+}

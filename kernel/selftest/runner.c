@@ -1,0 +1,91 @@
+#include <stdarg.h>
+
+#include "arch/riscv/csr.h"
+#include "hart.h"
+#include "lib/format.h"
+#include "lib/kprintf.h"
+#include "scenario.h"
+#include "selftest/selftest.h"
+#include "shutdown.h"
+#include "smp.h"
+#include "timer.h"
+#include "watchdog.h"
+
+struct selftest_entry {
+	const char *name;
+	unsigned min_harts;
+	void (*run)(struct selftest *t);
+};
+
+static const struct selftest_entry selftests[] = {
+#define SELFTEST(name, min_harts, description) { #name, min_harts, selftest_##name },
+#include "selftest/list.h"
+#undef SELFTEST
+};
+
+const char *const selftest_names[] = {
+#define SELFTEST(name, min_harts, description) #name,
+#include "selftest/list.h"
+#undef SELFTEST
+};
+
+const unsigned selftest_count = sizeof(selftests) / sizeof(selftests[0]);
+
+void selftest_diag(struct selftest *t, const char *fmt, ...)
+{
+	char message[KPRINTF_MAX - 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	kprintf("# %s: %s\n", t->name, message);
+}
+
+/* The test hangs the way a real deadlock would: waiting, never woken. */
+static void hang_forever(void)
+{
+	for (;;)
+		wfi();
+}
+
+int scenario_selftest(const struct bootargs *args)
+{
+	unsigned passed = 0, failed = 0, skipped = 0;
+	unsigned online = smp_online_count();
+
+	kprintf("KTAP version 1\n");
+	kprintf("1..%u\n", selftest_count);
+	for (unsigned i = 0; i < selftest_count; i++) {
+		const struct selftest_entry *e = &selftests[i];
+		struct selftest t = { .name = e->name, .number = i + 1, .args = args };
+
+		if (online < e->min_harts) {
+			kprintf("ok %u %s # SKIP needs %u harts, booted %u\n", t.number, t.name,
+				e->min_harts, online);
+			skipped++;
+			continue;
+		}
+		hart_set_context(e->name);
+		watchdog_arm(t.number, e->name, args->watchdog_ms);
+		if (args->selftest_hang == i) {
+			selftest_diag(&t, "hanging on purpose (selftest_hang=%s)", e->name);
+			hang_forever();
+		}
+		e->run(&t);
+		watchdog_disarm();
+		hart_set_context("selftest");
+
+		if (args->selftest_fail == i)
+			SELFTEST_FAIL(&t, "failing on purpose (selftest_fail=%s)", e->name);
+		if (t.failures) {
+			kprintf("not ok %u %s\n", t.number, t.name);
+			failed++;
+		} else {
+			kprintf("ok %u %s\n", t.number, t.name);
+			passed++;
+		}
+	}
+	kprintf("neuron: selftests passed=%u failed=%u skipped=%u\n", passed, failed, skipped);
+	return failed ? EXIT_TEST_FAILED : EXIT_PASS;
+}
