@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""PerCpu code generation check for riscv64.
+
+Builds the reference functions twice, through the wrapper (wrapper.c) and
+hand-written (hand.c), LINKS each (TPREL relaxation happens at link time)
+with codegen.ld, and compares the disassembly function by function.
+
+  codegen.py check   release: every pair must be identical, and a local
+                     read/write under an irqs-off token must be 1 instruction
+  codegen.py report  audit: print the instruction counts (no identity)
+  codegen.py table --update FILE
+                     rebuild both flavours and rewrite the table between
+                     the codegen-table markers in FILE (docs/benchmarks.md)
+
+Exit status 0 on success, 1 on a mismatch, 2 on a build error.
+"""
+import argparse
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+DEFAULT_CFLAGS = (
+    "-std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes "
+    "-Wundef -Werror=incompatible-pointer-types -Werror=deprecated-declarations "
+    "-Werror=int-conversion -march=rv64gc -mabi=lp64d -mcmodel=medany -ffreestanding "
+    "-fno-builtin -nostdlib -fno-common -ftls-model=local-exec -fno-pic -fno-pie -O2"
+)
+FUNCTIONS = [
+    "read_irqs_off", "write_irqs_off", "read_guarded", "write_guarded",
+    "read_u32_irqs_off", "read_u8_irqs_off", "write_u8_irqs_off",
+    "read_ptr_irqs_off", "local_address",
+]
+# Release promise: one instruction (plus ret) for word-sized reads, every
+# write and the local address. A sub-word value leaving an asm statement is
+# re-extended by GCC (it does not trust asm outputs' upper bits), one
+# instruction more, exactly as in the hand-written asm; plain C __thread
+# code costs the same two (mv a5,tp; lw a0,off(a5)).
+ONE_INSTRUCTION = ["read_irqs_off", "write_irqs_off", "write_u8_irqs_off",
+                   "read_ptr_irqs_off", "local_address"]
+TWO_INSTRUCTIONS = ["read_u32_irqs_off", "read_u8_irqs_off"]
+
+
+def run(cmd):
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write("codegen: command failed: %s\n%s%s" % (
+            " ".join(shlex.quote(c) for c in cmd), proc.stdout, proc.stderr))
+        sys.exit(2)
+    return proc.stdout
+
+
+def build(args, workdir, side, audit):
+    """Compile and link one side; returns the ELF path."""
+    cflags = shlex.split(args.cflags) + [
+        "-DNEURON_AUDIT=%d" % audit, "-DNEURON_MAX_HARTS=%d" % args.max_harts,
+        "-I" + os.path.join(ROOT, "percpu", "include"), "-I" + HERE]
+    sources = [os.path.join(HERE, side + ".c")]
+    if side == "wrapper" and audit:
+        sources += [os.path.join(ROOT, "percpu", "percpu.c"),
+                    os.path.join(ROOT, "percpu", "percpu_audit.c"),
+                    os.path.join(HERE, "runtime.c")]
+    elf = os.path.join(workdir, "%s-%s.elf" % (side, "audit" if audit else "release"))
+    run([args.cc] + cflags + sources + [
+        "-nostdlib", "-static", "-T", os.path.join(HERE, "codegen.ld"),
+        "-Wl,--no-warn-rwx-segments", "-o", elf])
+    return elf
+
+
+def disassemble(args, elf):
+    """{function: [normalised instruction text]} for the listed functions."""
+    out = run([args.objdump, "-d", "--no-show-raw-insn", elf])
+    functions, current = {}, None
+    for line in out.splitlines():
+        header = re.match(r"^[0-9a-f]+ <([^>]+)>:$", line)
+        if header:
+            current = header.group(1)
+            functions[current] = []
+            continue
+        insn = re.match(r"^\s+[0-9a-f]+:\s+(.*)$", line)
+        if insn and current:
+            text = insn.group(1).split("#")[0].split("<")[0].strip()
+            functions[current].append(re.sub(r"\s+", " ", text))
+    return {name: functions.get(name, []) for name in FUNCTIONS}
+
+
+def counts(insns):
+    """Instructions in a function, not counting its final ret."""
+    body = insns[:-1] if insns and insns[-1] == "ret" else insns
+    return len(body)
+
+
+def check(args):
+    with tempfile.TemporaryDirectory() as work:
+        wrapped = disassemble(args, build(args, work, "wrapper", 0))
+        hand = disassemble(args, build(args, work, "hand", 0))
+    failures = 0
+    for name in FUNCTIONS:
+        if not wrapped[name]:
+            print("FAIL %s: not found in the wrapper build" % name)
+            failures += 1
+        elif wrapped[name] != hand[name]:
+            failures += 1
+            print("FAIL %s: wrapper and hand-written code differ" % name)
+            print("  wrapper:      %s" % " ; ".join(wrapped[name]))
+            print("  hand-written: %s" % " ; ".join(hand[name]))
+        else:
+            print("ok   %-20s %s" % (name, " ; ".join(wrapped[name])))
+    for name in ONE_INSTRUCTION:
+        n = counts(wrapped[name])
+        if n != 1:
+            failures += 1
+            print("FAIL %s: %d instructions before ret, release promises 1" % (name, n))
+    for name in TWO_INSTRUCTIONS:
+        n = counts(wrapped[name])
+        if n > 2:
+            failures += 1
+            print("FAIL %s: %d instructions before ret, release promises at most 2" % (name, n))
+    print("%d functions compared, %d failures" % (len(FUNCTIONS), failures))
+    return 1 if failures else 0
+
+
+def measure(args, audit):
+    with tempfile.TemporaryDirectory() as work:
+        return disassemble(args, build(args, work, "wrapper", audit))
+
+
+def report(args):
+    funcs = measure(args, 1)
+    print("audit flavour, instructions per function (calls to the checks not expanded):")
+    for name in FUNCTIONS:
+        calls = sum(1 for i in funcs[name] if i.startswith(("call", "jal ", "jalr", "tail")))
+        print("  %-20s %3d instructions, %d calls" % (name, counts(funcs[name]), calls))
+    return 0
+
+
+def table(args):
+    release, audit = measure(args, 0), measure(args, 1)
+    rows = [
+        ("local read (irqs-off token)", "read_irqs_off"),
+        ("local write (irqs-off token)", "write_irqs_off"),
+        ("local read (PERCPU_GUARD)", "read_guarded"),
+        ("local write (PERCPU_GUARD)", "write_guarded"),
+        ("local address (percpu_local)", "local_address"),
+    ]
+    lines = [
+        "| access | function | release | audit |",
+        "|---|---|---|---|",
+    ]
+    for label, name in rows:
+        lines.append("| %s | `%s` | %d | %d |" % (label, name, counts(release[name]),
+                                              counts(audit[name])))
+    lines.append("")
+    lines.append("Release `read_irqs_off` is `%s`; release `write_irqs_off` is `%s`." % (
+        " ; ".join(release["read_irqs_off"][:-1]), " ; ".join(release["write_irqs_off"][:-1])))
+    text = "\n".join(lines) + "\n"
+    if not args.update:
+        sys.stdout.write(text)
+        return 0
+    with open(args.update) as f:
+        doc = f.read()
+    begin, end = "<!-- codegen-table:begin -->\n", "<!-- codegen-table:end -->"
+    if begin not in doc or end not in doc:
+        sys.stderr.write("codegen: %s: no codegen-table markers\n" % args.update)
+        return 2
+    head, rest = doc.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    with open(args.update, "w") as f:
+        f.write(head + begin + text + end + tail)
+    print("codegen: updated %s" % args.update)
+    return 0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("mode", choices=["check", "report", "table"])
+    parser.add_argument("--cc", default="riscv64-unknown-elf-gcc")
+    parser.add_argument("--objdump", default="riscv64-unknown-elf-objdump")
+    parser.add_argument("--cflags", default=DEFAULT_CFLAGS)
+    parser.add_argument("--max-harts", type=int, default=32)
+    parser.add_argument("--update", help="file whose codegen table to rewrite")
+    args = parser.parse_args()
+    return {"check": check, "report": report, "table": table}[args.mode](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

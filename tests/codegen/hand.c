@@ -1,0 +1,65 @@
+/* The same functions hand-written the way per-hart kernel code is written
+ * without a wrapper: the TLS object addressed straight from tp, interrupts
+ * masked by hand. Each must compile to exactly what the wrapper gives. */
+#include "layout.h"
+
+struct runqueue {
+	CODEGEN_RUNQUEUE_FIELDS
+};
+__thread struct runqueue hand_rq __attribute__((tls_model("local-exec")));
+
+#define SIE 2ul
+
+static inline unsigned long irq_save(void)
+{
+	unsigned long old;
+	__asm__ volatile("csrrci %0, sstatus, 2" : "=r"(old) : : "memory");
+	return old & SIE;
+}
+
+static inline void irq_restore(unsigned long saved)
+{
+	__asm__ volatile("csrs sstatus, %0" : : "r"(saved) : "memory");
+}
+
+#define LOAD(insn, type, offset) ({						\
+	type loaded;									\
+	__asm__ volatile(insn " %0, %%tprel_lo(hand_rq+" #offset ")(tp)"	\
+			 : "=r"(loaded) : : "memory");			\
+	loaded; })
+#define STORE(insn, offset, value)						\
+	__asm__ volatile(insn " %0, %%tprel_lo(hand_rq+" #offset ")(tp)"	\
+			 : : "r"(value) : "memory")
+
+_Static_assert(__builtin_offsetof(struct runqueue, nr_ready) == 8, "offset used below");
+_Static_assert(__builtin_offsetof(struct runqueue, weight) == 16, "offset used below");
+_Static_assert(__builtin_offsetof(struct runqueue, flags) == 20, "offset used below");
+_Static_assert(__builtin_offsetof(struct runqueue, current) == 24, "offset used below");
+
+long read_irqs_off(void) { return LOAD("ld", long, 8); }
+void write_irqs_off(long value) { STORE("sd", 8, value); }
+
+long read_guarded(void)
+{
+	unsigned long saved = irq_save();
+	long v = LOAD("ld", long, 8);
+	irq_restore(saved);
+	return v;
+}
+
+void write_guarded(long value)
+{
+	unsigned long saved = irq_save();
+	STORE("sd", 8, value);
+	irq_restore(saved);
+}
+
+uint32_t read_u32_irqs_off(void) { return LOAD("lw", uint32_t, 16); }
+uint8_t read_u8_irqs_off(void) { return LOAD("lbu", uint8_t, 20); }
+void write_u8_irqs_off(uint8_t value) { STORE("sb", 20, value); }
+void *read_ptr_irqs_off(void) { return LOAD("ld", void *, 24); }
+void *local_address(void) { return &hand_rq; }
+
+void codegen_entry(void)
+{
+}

@@ -1,0 +1,22 @@
+/* The per-hart structure both sides of the comparison use. */
+#include <stdint.h>
+
+struct spinlock_words { uint32_t word[4]; };
+
+#define CODEGEN_RUNQUEUE_FIELDS		\
+	uint64_t generation;		\
+	long nr_ready;			\
+	uint32_t weight;		\
+	uint8_t flags;			\
+	void *current;
+
+long read_irqs_off(void);
+void write_irqs_off(long value);
+long read_guarded(void);
+void write_guarded(long value);
+uint32_t read_u32_irqs_off(void);
+uint8_t read_u8_irqs_off(void);
+void write_u8_irqs_off(uint8_t value);
+void *read_ptr_irqs_off(void);
+void *local_address(void);
+void codegen_entry(void);

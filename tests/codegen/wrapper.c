@@ -1,0 +1,68 @@
+/* Reference functions written with the PerCpu wrapper. */
+#include <neuron/percpu.h>
+
+#include "layout.h"
+
+struct runqueue {
+	CODEGEN_RUNQUEUE_FIELDS
+};
+PERCPU_DECLARE(struct runqueue, runqueues);
+PERCPU_DEFINE(struct runqueue, runqueues);
+
+long read_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, runqueues, nr_ready);
+}
+
+void write_irqs_off(long value)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, runqueues, nr_ready, value);
+}
+
+long read_guarded(void)
+{
+	PERCPU_GUARD(g);
+	return percpu_read(g, runqueues, nr_ready);
+}
+
+void write_guarded(long value)
+{
+	PERCPU_GUARD(g);
+	percpu_write(g, runqueues, nr_ready, value);
+}
+
+uint32_t read_u32_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, runqueues, weight);
+}
+
+uint8_t read_u8_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, runqueues, flags);
+}
+
+void write_u8_irqs_off(uint8_t value)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, runqueues, flags, value);
+}
+
+void *read_ptr_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, runqueues, current);
+}
+
+void *local_address(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_local(g, runqueues);
+}
+
+void codegen_entry(void)
+{
+}
