@@ -25,7 +25,7 @@ void percpu_platform_set_area(unsigned hart, uintptr_t base)
 		__atomic_store_n(&percpu__area_bases[hart], base, __ATOMIC_RELEASE);
 }
 
-uintptr_t percpu_area_base(unsigned hart)
+uintptr_t percpu_registered_area_base(unsigned hart)
 {
 	if (hart >= NEURON_MAX_HARTS)
 		return 0;

@@ -285,7 +285,7 @@ static void test_layout(void)
 {
 	percpu_host_reset_for_test();
 	percpu_host_attach(0);
-	CHECK_EQ(percpu_area_base(0) % 64, 0);
+	CHECK_EQ(percpu_registered_area_base(0) % 64, 0);
 	CHECK_EQ(_Alignof(struct percpu_hart_self), 64);
 	CHECK_EQ(runqueues.desc.size, sizeof(struct runqueue));
 	CHECK_EQ(runqueues.desc.lock_offset, offsetof(struct runqueue, lock));

@@ -12,6 +12,7 @@
  *     PERCPU_GUARD_IRQS_OFF(g);         zero cost where interrupts are off
  *     percpu_read(g, stats, ticks)      one load in release
  *     percpu_write(g, stats, ticks, v)  one store in release
+ *     percpu_read_var(g, var), percpu_write_var(g, var, v)  whole scalar
  *     percpu_local(g, runqueues)        struct runqueue *, valid while g lives
  *     percpu_local_fetch_add(g, var, field, v, order)  for fields that are
  *                                       also touched by remote atomics
@@ -393,29 +394,36 @@ static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind) ((void)(g))
 #endif
 
-#define percpu_read(g, var, field) PERCPU__READ(g, var, field, __COUNTER__)
-#define PERCPU__READ(g, var, field, id) ({						\
+/* Local read/write of a field (member designator: nr, slots[2], a.b) or,
+ * with the _var forms, of a whole scalar variable. */
+#define percpu_read(g, var, field)							\
+	PERCPU__READ_AT(g, var, PERCPU__FIELD_T(var, field), PERCPU__FIELD_OFF(var, field), __COUNTER__)
+#define percpu_read_var(g, var)								\
+	PERCPU__READ_AT(g, var, PERCPU__T(var), PERCPU__VALUE_OFF(var), __COUNTER__)
+#define percpu_write(g, var, field, value_)						\
+	PERCPU__WRITE_AT(g, var, PERCPU__FIELD_T(var, field), PERCPU__FIELD_OFF(var, field), value_, __COUNTER__)
+#define percpu_write_var(g, var, value_)						\
+	PERCPU__WRITE_AT(g, var, PERCPU__T(var), PERCPU__VALUE_OFF(var), value_, __COUNTER__)
+
+#define PERCPU__READ_AT(g, var, T, off, id) ({						\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
-	PERCPU__CHECK_SCALAR(PERCPU__FIELD_T(var, field));				\
+	PERCPU__CHECK_SCALAR(T);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
-	union { unsigned long raw; PERCPU__FIELD_T(var, field) value; } PERCPU__ID(v, id); \
-	PERCPU__ID(v, id).raw = PERCPU_ARCH_LOAD_RAW(percpu_storage__##var,		\
-		sizeof(PERCPU__FIELD_T(var, field)), PERCPU__FIELD_OFF(var, field));	\
+	union { unsigned long raw; T value; } PERCPU__ID(v, id);			\
+	PERCPU__ID(v, id).raw = PERCPU_ARCH_LOAD_RAW(percpu_storage__##var, sizeof(T), off); \
 	PERCPU__STORAGE_END								\
 	PERCPU__ID(v, id).value; })
 
-#define percpu_write(g, var, field, value_) PERCPU__WRITE(g, var, field, value_, __COUNTER__)
-#define PERCPU__WRITE(g, var, field, value_, id) ({					\
+#define PERCPU__WRITE_AT(g, var, T, off, value_, id) ({				\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
-	PERCPU__CHECK_SCALAR(PERCPU__FIELD_T(var, field));				\
-	PERCPU__FIELD_T(var, field) PERCPU__ID(v, id) = (value_);			\
+	PERCPU__CHECK_SCALAR(T);							\
+	T PERCPU__ID(v, id) = (value_);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
-	PERCPU_ARCH_STORE_RAW(percpu_storage__##var, sizeof(PERCPU__FIELD_T(var, field)), \
-		PERCPU__FIELD_OFF(var, field), PERCPU__ID(v, id));	\
+	PERCPU_ARCH_STORE_RAW(percpu_storage__##var, sizeof(T), off, PERCPU__ID(v, id));	\
 	PERCPU__STORAGE_END								\
 	(void)0; })
 

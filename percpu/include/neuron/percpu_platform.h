@@ -58,7 +58,7 @@ void percpu_hart_attach(unsigned hart);
 void percpu_smp_begin(void);
 
 /* Wrapper: base of hart's area, 0 if none was set. */
-uintptr_t percpu_area_base(unsigned hart);
+uintptr_t percpu_registered_area_base(unsigned hart);
 
 enum percpu_audit_mode {
 	PERCPU_AUDIT_PANIC,	/* default: report then percpu_platform_panic */
