@@ -2,6 +2,9 @@
  * Boot: the boot hart's path from entry.S to the scenario, and the
  * secondary harts' path to idle.
  */
+/* First: its __attribute__((noreturn)) breaks once <stdnoreturn.h> defines noreturn. */
+#include <neuron/percpu_platform.h>
+
 #include "arch/riscv/csr.h"
 #include "arch/riscv/entry.h"
 #include "arch/riscv/sbi.h"
@@ -11,6 +14,7 @@
 #include "lib/format.h"
 #include "lib/kprintf.h"
 #include "percpu_areas.h"
+#include "percpu_glue.h"
 #include "scenario.h"
 #include "selftest/selftest.h"
 #include "shutdown.h"
@@ -150,6 +154,7 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	require_sbi_extensions();
 	if (smp_accept_dtb_harts(&fdt, hartid) != 0)
 		kernel_exit(EXIT_PANIC);
+	percpu_glue_register_harts(hartid);
 
 	long version = sbi_spec_version();
 	kprintf("neuron: boot hart %u; %u harts in the DTB; timebase %lu Hz; SBI %ld.%ld; "
@@ -161,6 +166,7 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 
 	timer_init(fdt.timebase_hz);
 	enable_hart_interrupts();
+	percpu_smp_begin();
 	smp_start_secondaries();
 
 	hart_set_context("scenario");
@@ -181,6 +187,7 @@ noreturn void boot_main(unsigned long hartid, const void *dtb)
 noreturn void secondary_main(unsigned long hartid)
 {
 	hart_init_this((unsigned)hartid);
+	percpu_hart_attach((unsigned)hartid);
 	trap_init_this_hart();
 	enable_hart_interrupts();
 	smp_this_hart_online();

@@ -1,4 +1,6 @@
 /* Bring-up and per-hart area tests: harts_online, percpu_area_isolation. */
+#include <neuron/percpu_platform.h>
+
 #include "hart.h"
 #include "percpu_areas.h"
 #include "selftest/selftest.h"
@@ -42,6 +44,9 @@ void selftest_harts_online(struct selftest *t)
 				    "hart %u: came online %u times, expected exactly once", h,
 				    r.online_count))
 			continue;
+		SELFTEST_CHECK(t, percpu_registered_area_base(h) == base,
+			       "hart %u: PerCpu knows area 0x%lx, the kernel made 0x%lx", h,
+			       percpu_registered_area_base(h), base);
 		SELFTEST_CHECK(t, r.tp == base, "hart %u: tp expected 0x%lx (its area), saw 0x%lx",
 			       h, base, r.tp);
 		SELFTEST_CHECK(t, r.hart_id_address == base + id_offset,
