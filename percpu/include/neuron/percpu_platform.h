@@ -41,7 +41,7 @@ struct percpu_violation {
 void percpu_platform_report(const struct percpu_violation *violation, const char *line);
 
 /* Platform: stop; called after percpu_platform_report in panic mode. */
-__attribute__((noreturn)) void percpu_platform_panic(const char *line);
+__attribute__((__noreturn__)) void percpu_platform_panic(const char *line);
 
 /*
  * Wrapper: hart `hart` owns the area at `base`. Precondition: init phase,
