@@ -1,0 +1,303 @@
+"""tools/neuron: the one front door (argparse and the subcommands).
+
+Every failure is one line, `neuron: <subcommand>: <what>`, and a non-zero
+exit status; never a Python traceback. An interrupt exits 130 after QEMU
+has been killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+from . import cmake, ctest_boot, ktap, packages, qemu
+from .errors import NeuronError
+from .paths import KERNEL_PRESETS, PRESETS, SELFTEST_LIST, kernel_elf
+
+DEFAULT_HARTS = 4
+DEFAULT_RUN_TIMEOUT = 120.0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other failure."""
+
+    def error(self, message: str):
+        command = self.prog.split()[1] if " " in self.prog else "usage"
+        self.exit(2, f"neuron: {command}: {message} (see: tools/{self.prog} --help)\n")
+
+
+class _Terminated(Exception):
+    """SIGTERM, turned into an exception so that QEMU is killed on the way out."""
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, not {text}")
+    return value
+
+
+# --- setup, build, test -------------------------------------------------
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    packages.setup(verbose=True)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    for preset in [args.preset] if args.preset else PRESETS:
+        cmake.build(preset)
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    packages.setup()
+    outcomes = []
+    for preset in PRESETS:
+        print(f"neuron: test: === {preset}: cmake --workflow --preset {preset} ===", flush=True)
+        outcomes.append(cmake.workflow(preset))
+    print("neuron: test: summary", flush=True)
+    for outcome in outcomes:
+        verdict = "passed" if outcome.status == 0 else f"FAILED (status {outcome.status})"
+        print(f"  {outcome.preset:8} {verdict:24} {outcome.seconds:6.1f} s")
+    failed = [outcome.preset for outcome in outcomes if outcome.status != 0]
+    if failed:
+        raise NeuronError("failed presets: " + ", ".join(failed))
+    return 0
+
+
+# --- run and trace ------------------------------------------------------
+
+def _kernel_preset(args: argparse.Namespace) -> str:
+    return "release" if args.release else "audit"
+
+
+def _kernel(args: argparse.Namespace, preset: str) -> Path:
+    """The ELF to boot: --elf as given, else the preset's freshly built kernel."""
+    if getattr(args, "elf", None):
+        elf = Path(args.elf)
+    else:
+        cmake.build(preset)
+        elf = kernel_elf(preset)
+    if not elf.is_file():
+        raise NeuronError(f"no kernel image at {elf}")
+    return elf
+
+
+def _boot_and_stream(boot: qemu.Boot, timeout: float | None, log: Path | None,
+                     interactive: bool = False) -> qemu.RunResult:
+    log_file = open(log, "wb") if log else None
+    try:
+        def echo(chunk: bytes) -> None:
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            if log_file:
+                log_file.write(chunk)
+        result = qemu.run(qemu.command_line(boot), timeout, echo, stdin_terminal=interactive)
+    finally:
+        if log_file:
+            log_file.close()
+    if result.timed_out:
+        raise NeuronError(f"timed out after {timeout:g} s", status=124)
+    return result
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    preset = _kernel_preset(args)
+    elf = _kernel(args, preset)
+    bootargs = qemu.make_bootargs(args.scenario, args.seed, args.append or "")
+    timeout = args.timeout
+    if args.gdb:
+        if timeout == DEFAULT_RUN_TIMEOUT:
+            timeout = None  # a debugging session takes as long as it takes
+        with tempfile.TemporaryDirectory(prefix="neuron-gdb-") as directory:
+            socket = Path(directory) / "gdb.sock"
+            print(f"neuron: run: QEMU is stopped at the first instruction; attach with:\n"
+                  f"  gdb-multiarch -ex 'target remote {socket}' {elf}", file=sys.stderr, flush=True)
+            if args.icount:
+                print(f"neuron: run: with gdb, icount is {qemu.ICOUNT_FOR_GDB} "
+                      "(QEMU 7.2 deadlocks resuming under a fixed shift)", file=sys.stderr)
+            boot = qemu.Boot(elf, args.harts, bootargs, args.icount, socket)
+            return _boot_and_stream(boot, timeout, args.log).status
+    boot = qemu.Boot(elf, args.harts, bootargs, args.icount)
+    return _boot_and_stream(boot, timeout, args.log).status
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    packages.setup()
+    elf = _kernel(args, "audit")
+    bootargs = qemu.make_bootargs(args.scenario, args.seed)
+    boot = qemu.Boot(elf, args.harts, bootargs, icount=True)
+    result = _boot_and_stream(boot, args.timeout, None)
+    report = ktap.parse(result.output.decode("utf-8", "replace"))
+    print(f"neuron: trace: audit kernel, {args.harts} harts, icount, {bootargs}")
+    print(f"neuron: trace: self-tests: {report.summary()}")
+    for error in report.errors:
+        print(f"neuron: trace: KTAP problem: {error}")
+    print(f"neuron: trace: kernel exit status {result.status} "
+          f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
+    print("neuron: trace: the Perfetto trace export is not built yet; "
+          "this run only boots the audit kernel and summarizes its self-tests")
+    return result.status
+
+
+# --- ctest: the harness behind tests/qemu (not for people) -------------
+
+def cmd_ctest(args: argparse.Namespace) -> int:
+    check = args.check
+    if check == "boot":
+        return ctest_boot.boot_check(args.elf, args.harts, args.list, args.log, args.timeout)
+    if check == "case":
+        return ctest_boot.case_check(args.log, args.name, args.harts, args.min_harts)
+    if check == "bootargs-typo":
+        return ctest_boot.bootargs_typo_check(args.elf, args.harts, args.timeout, args.argument)
+    if check == "forced-failure":
+        return ctest_boot.forced_failure_check(args.elf, args.harts, args.timeout, args.name)
+    if check == "watchdog":
+        return ctest_boot.watchdog_check(args.elf, args.harts, args.timeout, args.name,
+                                         args.watchdog_ms)
+    if check == "determinism":
+        return ctest_boot.determinism_check(args.elf, args.harts, args.timeout, args.log_dir)
+    raise NeuronError(f"unknown check '{check}'")
+
+
+def _add_ctest_parser(subparsers) -> None:
+    ctest = subparsers.add_parser("ctest",  # no help=: kept out of the listing
+                                  description="Checks run by CTest (tests/qemu).")
+    checks = ctest.add_subparsers(dest="check", required=True, metavar="CHECK")
+
+    def check(name: str, help_text: str, *options: str) -> argparse.ArgumentParser:
+        parser = checks.add_parser(name, help=help_text, description=help_text)
+        if "elf" in options:
+            parser.add_argument("--elf", type=Path, required=True)
+            parser.add_argument("--timeout", type=_positive_float, required=True,
+                                help="kill QEMU after this many seconds")
+        if "harts" in options:
+            parser.add_argument("--harts", type=_positive_int, required=True)
+        return parser
+
+    boot = check("boot", "boot, save the console log, check exit status and KTAP", "elf", "harts")
+    boot.add_argument("--list", type=Path, default=SELFTEST_LIST)
+    boot.add_argument("--log", type=Path, required=True)
+    case = check("case", "one self-test's verdict from a saved log", "harts")
+    case.add_argument("--log", type=Path, required=True)
+    case.add_argument("--name", required=True)
+    case.add_argument("--min-harts", type=_positive_int, required=True)
+    typo = check("bootargs-typo", "a misspelt boot argument exits 2", "elf", "harts")
+    typo.add_argument("--argument", required=True)
+    forced = check("forced-failure", "selftest_fail=NAME fails NAME, exit 1", "elf", "harts")
+    forced.add_argument("--name", required=True)
+    hang = check("watchdog", "selftest_hang=NAME ends with the watchdog, exit 4", "elf", "harts")
+    hang.add_argument("--name", required=True)
+    hang.add_argument("--watchdog-ms", type=_positive_int, required=True)
+    same = check("determinism", "two icount boots print the same bytes", "elf", "harts")
+    same.add_argument("--log-dir", type=Path, required=True)
+    ctest.set_defaults(handler=cmd_ctest)
+
+
+# --- the parser ---------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="neuron",
+        description="Set up, build, boot and test the neuron kernel.")
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="{setup,build,run,test,trace}")
+
+    setup = subparsers.add_parser(
+        "setup", help="install the Debian packages neuron needs",
+        description="Check the Debian packages neuron needs and install the missing "
+                    "ones with apt-get (as root); otherwise print the command to run.")
+    setup.set_defaults(handler=cmd_setup)
+
+    build = subparsers.add_parser(
+        "build", help="configure and build CMake presets",
+        description="Configure (once) and build a preset; without --preset, all of "
+                    + ", ".join(PRESETS) + ".")
+    build.add_argument("--preset", choices=PRESETS)
+    build.set_defaults(handler=cmd_build)
+
+    run = subparsers.add_parser(
+        "run", help="build the kernel and boot it on QEMU",
+        description="Build a kernel preset (audit unless --release) and boot it on "
+                    "QEMU virt. The exit status is the kernel's result "
+                    "(docs/architecture.md); 124 on timeout.")
+    flavour = run.add_mutually_exclusive_group()
+    flavour.add_argument("--audit", action="store_true", help="the audit kernel (default)")
+    flavour.add_argument("--release", action="store_true", help="the release kernel")
+    run.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
+                     help=f"number of harts (default {DEFAULT_HARTS})")
+    run.add_argument("--scenario", help="scenario=NAME boot argument (default: the kernel's)")
+    run.add_argument("--seed", type=int, help="seed=N boot argument (default: the kernel's)")
+    run.add_argument("--icount", action="store_true",
+                     help=f"deterministic run: -icount {qemu.ICOUNT_DETERMINISTIC}")
+    run.add_argument("--gdb", action="store_true",
+                     help="stop at the first instruction and wait for gdb on a unix socket")
+    run.add_argument("--append", metavar="ARGS", help="more boot arguments")
+    run.add_argument("--timeout", type=_positive_float, default=DEFAULT_RUN_TIMEOUT, metavar="SEC",
+                     help=f"kill QEMU after SEC seconds (default {DEFAULT_RUN_TIMEOUT:g}; "
+                          "none with --gdb unless given)")
+    run.add_argument("--log", type=Path, metavar="FILE", help="also write the console to FILE")
+    run.add_argument("--elf", metavar="PATH", help="boot this image instead of building one")
+    run.set_defaults(handler=cmd_run)
+
+    test = subparsers.add_parser(
+        "test", help="set up, then configure, build and test every preset",
+        description="Run setup, then `cmake --workflow --preset P` for "
+                    + ", ".join(PRESETS) + ", going on after a failure; "
+                    "exit non-zero if any preset failed.")
+    test.set_defaults(handler=cmd_test)
+
+    trace = subparsers.add_parser(
+        "trace", help="set up, build and boot the audit kernel deterministically",
+        description="Set up, build the audit preset, boot it under icount and "
+                    "summarize its self-test results. The Perfetto trace export "
+                    "is not built yet.")
+    trace.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
+                       help=f"number of harts (default {DEFAULT_HARTS})")
+    trace.add_argument("--scenario", help="scenario=NAME boot argument")
+    trace.add_argument("--seed", type=int, default=1, help="seed=N boot argument (default 1)")
+    trace.add_argument("--timeout", type=_positive_float, default=DEFAULT_RUN_TIMEOUT,
+                       metavar="SEC", help=argparse.SUPPRESS)
+    trace.add_argument("--elf", help=argparse.SUPPRESS)
+    trace.set_defaults(handler=cmd_trace)
+
+    _add_ctest_parser(subparsers)
+    return parser
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise _Terminated()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return args.handler(args)
+    except NeuronError as error:
+        print(f"neuron: {args.command}: {error}", file=sys.stderr)
+        return error.status
+    except KeyboardInterrupt:
+        print(f"neuron: {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print(f"neuron: {args.command}: terminated", file=sys.stderr)
+        return 143
+    except BrokenPipeError:
+        return 141
+    except Exception as error:  # a bug in the tool: still one line, no traceback
+        print(f"neuron: {args.command}: internal error: {type(error).__name__}: {error}",
+              file=sys.stderr)
+        return 70

@@ -1,0 +1,165 @@
+"""Booting the kernel on QEMU's riscv64 `virt` board.
+
+QEMU's exit status is the kernel's result (docs/architecture.md). QEMU
+runs in a process group of its own, so that a timeout or an interrupt can
+kill it and anything it started; it is also told to die with its parent,
+so that not even a killed front door leaves a QEMU behind.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import selectors
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .errors import NeuronError
+
+QEMU = "qemu-system-riscv64"
+MEMORY = "128M"
+# Fixed shift: one virtual nanosecond per instruction, no real-time
+# alignment, and no sleeping in wfi: the whole run repeats exactly.
+ICOUNT_DETERMINISTIC = "shift=0,align=off,sleep=off"
+# QEMU 7.2 deadlocks when a gdb session resumes under a fixed shift.
+ICOUNT_FOR_GDB = "shift=auto,sleep=off"
+# How long a killed QEMU gets to exit on SIGTERM before SIGKILL.
+TERMINATE_GRACE_SECONDS = 2.0
+
+
+@dataclass
+class Boot:
+    """One QEMU boot of a kernel image."""
+    elf: Path
+    harts: int = 4
+    bootargs: str = ""
+    icount: bool = False
+    gdb_socket: Path | None = None
+
+
+@dataclass
+class RunResult:
+    status: int          # QEMU's exit status, 128+signal if killed, 124 on timeout
+    timed_out: bool
+    output: bytes        # everything QEMU wrote to stdout and stderr
+
+
+def make_bootargs(scenario: str | None, seed: int | None, extra: str = "") -> str:
+    """The kernel command line: `scenario=S seed=N` then `extra`."""
+    words = []
+    if scenario is not None:
+        words.append(f"scenario={scenario}")
+    if seed is not None:
+        words.append(f"seed={seed}")
+    if extra.strip():
+        words.append(extra.strip())
+    return " ".join(words)
+
+
+def command_line(boot: Boot) -> list[str]:
+    """The QEMU command for `boot`.
+
+    The console is the first UART on QEMU's stdio with no monitor and no
+    display, which works with no terminal and no stdin (as in CI).
+    """
+    if boot.harts < 1:
+        raise NeuronError(f"harts must be at least 1, not {boot.harts}")
+    command = [QEMU, "-machine", "virt", "-smp", str(boot.harts), "-m", MEMORY,
+               "-bios", "default", "-kernel", str(boot.elf),
+               "-display", "none", "-serial", "stdio", "-monitor", "none",
+               "-no-reboot"]
+    if boot.bootargs:
+        command += ["-append", boot.bootargs]
+    if boot.icount:
+        mode = ICOUNT_FOR_GDB if boot.gdb_socket else ICOUNT_DETERMINISTIC
+        command += ["-icount", mode]
+    if boot.gdb_socket is not None:
+        # A unix socket: nothing listens on the network.
+        command += ["-S", "-gdb", f"unix:{boot.gdb_socket},server,nowait"]
+    return command
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGKILL it if the parent dies."""
+    pr_set_pdeathsig = 1
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the process group kill still applies
+
+
+def kill_process_group(process: subprocess.Popen) -> None:
+    """Kill `process` and everything in its group; wait for it."""
+    for sig, grace in ((signal.SIGTERM, TERMINATE_GRACE_SECONDS), (signal.SIGKILL, None)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            process.wait(timeout=grace)
+            # The leader is gone; make sure nothing else in the group is left.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    process.wait()
+
+
+def run(command: list[str], timeout: float | None,
+        on_output: Callable[[bytes], None] = lambda chunk: None,
+        stdin_terminal: bool = False) -> RunResult:
+    """Run `command` in its own process group, streaming its output.
+
+    `timeout` is in seconds (None: no limit). On timeout the whole group is
+    killed and the status is 124. On any exception (KeyboardInterrupt
+    included) the group is killed before the exception propagates.
+    `stdin_terminal` passes our stdin through (for an interactive console);
+    otherwise QEMU reads nothing.
+    """
+    try:
+        process = subprocess.Popen(
+            command, stdin=None if stdin_terminal else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=_die_with_parent)
+    except FileNotFoundError:
+        raise NeuronError(f"{command[0]} not found; run tools/neuron setup")
+    deadline = None if timeout is None else time.monotonic() + timeout
+    output = bytearray()
+    timed_out = False
+    try:
+        with selectors.DefaultSelector() as selector:
+            selector.register(process.stdout, selectors.EVENT_READ)
+            while True:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    timed_out = True
+                    break
+                if not selector.select(remaining):
+                    continue
+                chunk = os.read(process.stdout.fileno(), 65536)
+                if not chunk:
+                    break
+                output += chunk
+                on_output(chunk)
+        if not timed_out:
+            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                process.wait(timeout=remaining)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+    finally:
+        if process.poll() is None:
+            kill_process_group(process)
+        process.stdout.close()
+    if timed_out:
+        return RunResult(124, True, bytes(output))
+    status = process.returncode
+    return RunResult(128 - status if status < 0 else status, False, bytes(output))
