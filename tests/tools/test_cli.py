@@ -1,0 +1,53 @@
+"""tools/neuron as a user runs it: help, one-line errors, exit statuses."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+NEURON = Path(__file__).resolve().parents[2] / "tools" / "neuron"
+
+
+def neuron(*args, timeout=60):
+    return subprocess.run([str(NEURON), *args], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def test_shebang_is_debian_python():
+    assert NEURON.read_text().splitlines()[0] == "#!/usr/bin/python3"
+
+
+@pytest.mark.parametrize("command", ["setup", "build", "run", "test", "trace"])
+def test_every_subcommand_has_help(command):
+    result = neuron(command, "--help")
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"usage: neuron {command}")
+
+
+def test_top_level_help_lists_the_subcommands_only():
+    result = neuron("--help")
+    assert result.returncode == 0
+    assert "{setup,build,run,test,trace}" in result.stdout
+    assert "ctest" not in result.stdout
+
+
+def test_usage_error_is_one_line():
+    result = neuron("run", "--harts", "0")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "neuron: run: argument --harts: must be at least 1, not 0 (see: tools/neuron run --help)"]
+
+
+def test_missing_kernel_is_one_line_without_traceback():
+    result = neuron("run", "--elf", "/nonexistent/neuron.elf")
+    assert result.returncode == 1
+    assert result.stderr == "neuron: run: no kernel image at /nonexistent/neuron.elf\n"
+    assert "Traceback" not in result.stderr
+
+
+def test_ctest_missing_list_is_one_line(tmp_path):
+    result = neuron("ctest", "boot", "--elf", "x", "--timeout", "1", "--harts", "1",
+                    "--list", str(tmp_path / "list.h"), "--log", str(tmp_path / "log"))
+    assert result.returncode == 1
+    assert result.stderr.startswith("neuron: ctest: cannot read the self-test list")
+    assert len(result.stderr.splitlines()) == 1
