@@ -16,6 +16,7 @@
 #include "percpu_areas.h"
 #include "percpu_glue.h"
 #include "scenario.h"
+#include "sched/sched.h"
 #include "selftest/selftest.h"
 #include "shutdown.h"
 #include "smp.h"
@@ -166,8 +167,10 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 
 	timer_init(fdt.timebase_hz);
 	enable_hart_interrupts();
+	sched_init();
 	percpu_smp_begin();
 	smp_start_secondaries();
+	sched_boot_hart_join();
 
 	hart_set_context("scenario");
 	kernel_exit(scenario_run(args.scenario, &args));
@@ -192,6 +195,5 @@ noreturn void secondary_main(unsigned long hartid)
 	enable_hart_interrupts();
 	smp_this_hart_online();
 	hart_set_context("idle");
-	for (;;)
-		wfi();
+	sched_idle_loop();
 }

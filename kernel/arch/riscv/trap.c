@@ -4,6 +4,8 @@
 #include "arch/riscv/trap.h"
 #include "hart.h"
 #include "panic.h"
+#include "sched/ipi.h"
+#include "sched/sched.h"
 #include "smp.h"
 #include "timer.h"
 
@@ -34,10 +36,13 @@ void trap_dispatch(struct trap_frame *frame)
 		switch (code) {
 		case IRQ_S_TIMER:
 			timer_handle_tick();
+			sched_tick();
+			sched_preempt_from_trap();
 			return;
 		case IRQ_S_SOFTWARE:
 			csr_clear(sip, SIP_SSIP);
 			smp_handle_ipi();
+			ipi_handle();
 			return;
 		default:
 			panic("hart %u: unexpected interrupt scause=0x%lx sepc=0x%lx",

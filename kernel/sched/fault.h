@@ -1,0 +1,36 @@
+/*
+ * Test-only fault switches (boot argument fault=NAME): each breaks one
+ * mechanism so that the rung of the proof ladder that depends on it must
+ * fail. One per line: FAULT(name, "what it breaks").
+ */
+#ifndef NEURON_SCHED_FAULT_H
+#define NEURON_SCHED_FAULT_H
+
+#include <stdbool.h>
+
+#define SCHED_FAULT_LIST(FAULT)                                                          \
+	FAULT(none, "no fault")                                                              \
+	FAULT(hart_not_registered, "the highest hart skips joining the scheduler")         \
+	FAULT(ipi_send_suppressed, "IPI posts are queued but the interrupt is never sent")  \
+	FAULT(call_dropped, "call-function messages are acknowledged without running fn")  \
+	FAULT(broadcast_ack_lost, "the highest hart runs broadcasts but never acknowledges") \
+	FAULT(no_steal, "idle harts never steal")                                          \
+	FAULT(full_queue_accepts, "a full runqueue or mailbox claims success and drops")   \
+	FAULT(pinned_migrates, "stealing ignores pinning")                                 \
+	FAULT(digest_drop, "scheduling decisions on the highest hart are left out of the digest")
+
+enum sched_fault {
+#define FAULT_ENUM(name, text) FAULT_##name,
+	SCHED_FAULT_LIST(FAULT_ENUM)
+#undef FAULT_ENUM
+	FAULT_COUNT
+};
+#define FAULT_FULL_QUEUE_ACCEPTS FAULT_full_queue_accepts
+
+extern const char *const sched_fault_names[FAULT_COUNT];
+
+/* Set once by the boot hart before secondaries start. */
+void fault_select(enum sched_fault fault);
+bool fault_active(enum sched_fault fault);
+
+#endif

@@ -1,0 +1,288 @@
+#include "arch/riscv/csr.h"
+#include "arch/riscv/sbi.h"
+#include "panic.h"
+#include "sched/fault.h"
+#include "sched/ipi.h"
+#include "sched/sched.h"
+#include "timer.h"
+
+PERCPU_DEFINE_LOCKED(struct ipi_mailbox, ipi_mailboxes, lock);
+PERCPU_DEFINE(struct ipi_stats, ipi_stats);
+
+static struct spinlock *mailbox_locks[NEURON_MAX_HARTS];
+
+void ipi_init_all(void)
+{
+	PERCPU_INIT_TOKEN(t);
+	percpu_for_each_hart(t, h) {
+		struct ipi_mailbox *mb = percpu_init(t, ipi_mailboxes, h);
+		spin_init(&mb->lock, "ipi_mailboxes.lock");
+		mailbox_locks[h] = &mb->lock;
+	}
+}
+
+static unsigned this_hart(void)
+{
+	PERCPU_GUARD(g);
+	return percpu_current_hart(&g);
+}
+
+#define STAT_ADD(field, n)                                                 \
+	do {                                                               \
+		PERCPU_GUARD(g_);                                          \
+		percpu_local_fetch_add(g_, ipi_stats, field, (n), relaxed); \
+	} while (0)
+
+/* Raises the interrupt unless the fault switch suppresses it. */
+static void kick(unsigned hart)
+{
+	if (fault_active(FAULT_ipi_send_suppressed)) {
+		STAT_ADD(send_suppressed, 1);
+		return;
+	}
+	if (sbi_send_ipi_to(hart) == SBI_SUCCESS)
+		STAT_ADD(sent, 1);
+}
+
+/* One attempt: IPI_OK, IPI_COALESCED or IPI_FULL. Never waits. */
+static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object, unsigned from)
+{
+	struct spinlock *lock = mailbox_locks[hart];
+	enum ipi_result result = IPI_OK;
+	unsigned long was = intr_save_off();
+
+	spin_lock(lock);
+	struct ipi_mailbox *mb = percpu_remote(ipi_mailboxes, hart, lock, ipi_post);
+	if (kind == IPI_RESCHED) {
+		if (mb->resched_pending) {
+			mb->coalesced++;
+			result = IPI_COALESCED;
+		} else {
+			mb->resched_pending = 1;
+			mb->posted[kind]++;
+		}
+	} else if (mb->count == MAILBOX_CAPACITY) {
+		mb->rejected_full++;
+		result = fault_active(FAULT_full_queue_accepts) ? IPI_OK : IPI_FULL;
+	} else {
+		mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
+			.kind = kind, .seq = ++mb->next_seq, .from = from, .object = object,
+		};
+		mb->count++;
+		mb->posted[kind]++;
+	}
+	spin_unlock(lock);
+	intr_restore(was);
+	if (result == IPI_OK)
+		kick(hart);
+	return result;
+}
+
+struct room_wait {
+	unsigned hart;
+};
+
+static bool has_room(const void *arg)
+{
+	unsigned hart = ((const struct room_wait *)arg)->hart;
+	struct spinlock *lock = mailbox_locks[hart];
+	unsigned long was = intr_save_off();
+	spin_lock(lock);
+	bool room = percpu_remote_read(ipi_mailboxes, hart, count, lock, ipi_post) < MAILBOX_CAPACITY;
+	spin_unlock(lock);
+	intr_restore(was);
+	return room;
+}
+
+enum ipi_result ipi_post(unsigned hart, enum ipi_kind kind, void *object, bool may_wait)
+{
+	unsigned from = this_hart();
+	ASSERT(hart < NEURON_MAX_HARTS && hart != from && mailbox_locks[hart]);
+
+	enum ipi_result r = try_post(hart, kind, object, from);
+	if (r != IPI_FULL)
+		return r;
+	if (!may_wait) {
+		STAT_ADD(backpressure_rejects, 1);
+		return r;
+	}
+	/* Bounded: room appears when the target drains, within a tick or so. */
+	STAT_ADD(backpressure_waits, 1);
+	uint64_t deadline = timer_now() + timer_ms_to_time(MAILBOX_WAIT_MS);
+	struct room_wait w = { hart };
+	while (r == IPI_FULL && timer_now() < deadline) {
+		timer_wait_until(has_room, &w, MAILBOX_WAIT_MS);
+		r = try_post(hart, kind, object, from);
+	}
+	if (r == IPI_FULL)
+		STAT_ADD(backpressure_rejects, 1);
+	return r;
+}
+
+static bool call_done(const void *arg)
+{
+	return __atomic_load_n(&((const struct ipi_call *)arg)->done, __ATOMIC_ACQUIRE) != 0;
+}
+
+bool ipi_call_and_wait(unsigned hart, struct ipi_call *c, uint32_t timeout_ms)
+{
+	__atomic_store_n(&c->done, 0, __ATOMIC_RELAXED);
+	if (ipi_post(hart, IPI_CALL, c, true) != IPI_OK)
+		return false;
+	return timer_wait_until(call_done, c, timeout_ms);
+}
+
+struct ack_wait {
+	const struct ipi_broadcast *b;
+	unsigned expected;
+};
+
+static bool all_acked(const void *arg)
+{
+	const struct ack_wait *w = arg;
+	return __atomic_load_n(&w->b->acks, __ATOMIC_ACQUIRE) >= w->expected;
+}
+
+unsigned ipi_broadcast_and_wait(struct ipi_broadcast *b, uint32_t timeout_ms)
+{
+	unsigned me = this_hart(), posted = 0;
+	__atomic_store_n(&b->acks, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&b->ack_mask, 0, __ATOMIC_RELAXED);
+	for (unsigned i = 0; i < sched_hart_count(); i++) {
+		unsigned h = sched_hart_at(i);
+		if (h != me && ipi_post(h, IPI_BROADCAST, b, true) == IPI_OK)
+			posted++;
+	}
+	struct ack_wait w = { b, posted };
+	timer_wait_until(all_acked, &w, timeout_ms);
+	return posted;
+}
+
+/* Wakes a waiting sender now rather than at its next tick. */
+static void wake_sender(unsigned from, unsigned me)
+{
+	if (from != me)
+		if (ipi_post(from, IPI_RESCHED, NULL, false) == IPI_FULL)
+			panic("reschedule post rejected: it only sets a flag");
+}
+
+static void handle_message(const struct ipi_message *m, unsigned me)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	uint32_t last = percpu_read(g, ipi_stats, last_seq);
+	if (m->seq != last + 1)
+		percpu_local_fetch_add(g, ipi_stats, seq_errors, 1, relaxed);
+	percpu_write(g, ipi_stats, last_seq, m->seq);
+
+	switch (m->kind) {
+	case IPI_CALL: {
+		struct ipi_call *c = m->object;
+		if (!fault_active(FAULT_call_dropped))
+			c->fn(c->arg);
+		__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+		wake_sender(m->from, me);
+		break;
+	}
+	case IPI_BROADCAST: {
+		struct ipi_broadcast *b = m->object;
+		b->fn(b->arg, me);
+		if (!(fault_active(FAULT_broadcast_ack_lost) && me == sched_hart_at(sched_hart_count() - 1))) {
+			__atomic_fetch_or(&b->ack_mask, 1ull << me, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&b->acks, 1, __ATOMIC_RELEASE);
+		}
+		wake_sender(m->from, me);
+		break;
+	}
+	case IPI_STOP:
+		percpu_local_store(g, ipi_stats, stopped, 1, release);
+		break;
+	default:
+		panic("hart %u: mailbox message of unknown kind %u", me, m->kind);
+	}
+	percpu_local_fetch_add(g, ipi_stats, handled[m->kind], 1, release);
+}
+
+void ipi_handle(void)
+{
+	struct ipi_message batch[MAILBOX_CAPACITY];
+	uint32_t n = 0, resched = 0;
+	unsigned me;
+
+	{
+		PERCPU_GUARD_IRQS_OFF(g);
+		me = percpu_current_hart(&g);
+		percpu_local_fetch_add(g, ipi_stats, ssi_traps, 1, relaxed);
+		struct ipi_mailbox *mb = percpu_local(g, ipi_mailboxes);
+		spin_lock(&mb->lock);
+		if (!mb->paused) {
+			resched = mb->resched_pending;
+			mb->resched_pending = 0;
+			for (; mb->count; mb->count--, n++) {
+				batch[n] = mb->ring[mb->head];
+				mb->head = (mb->head + 1) % MAILBOX_CAPACITY;
+			}
+		}
+		spin_unlock(&mb->lock);
+		if (resched)
+			percpu_local_fetch_add(g, ipi_stats, handled[IPI_RESCHED], 1, release);
+	}
+	/* The lock is dropped before any fn runs: fn may post itself. */
+	for (uint32_t i = 0; i < n; i++)
+		handle_message(&batch[i], me);
+	if (resched)
+		sched_note_resched();
+}
+
+void ipi_set_paused(unsigned hart, bool paused)
+{
+	struct spinlock *lock = mailbox_locks[hart];
+	unsigned long was = intr_save_off();
+	spin_lock(lock);
+	percpu_remote_write(ipi_mailboxes, hart, paused, paused ? 1u : 0u, lock, ipi_post);
+	spin_unlock(lock);
+	intr_restore(was);
+	if (!paused)
+		kick(hart);
+}
+
+uint32_t ipi_queued(unsigned hart)
+{
+	struct spinlock *lock = mailbox_locks[hart];
+	unsigned long was = intr_save_off();
+	spin_lock(lock);
+	uint32_t n = percpu_remote_read(ipi_mailboxes, hart, count, lock, stats);
+	spin_unlock(lock);
+	intr_restore(was);
+	return n;
+}
+
+uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind)
+{
+	struct spinlock *lock = mailbox_locks[hart];
+	unsigned long was = intr_save_off();
+	spin_lock(lock);
+	uint64_t n = percpu_remote_read(ipi_mailboxes, hart, posted[kind], lock, stats);
+	spin_unlock(lock);
+	intr_restore(was);
+	return n;
+}
+
+uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind)
+{
+	return percpu_remote_load(ipi_stats, hart, handled[kind], acquire, stats);
+}
+
+struct ipi_stats ipi_stats_of(unsigned hart)
+{
+	struct ipi_stats s = { 0 };
+	for (unsigned k = 0; k < IPI_KIND_COUNT; k++)
+		s.handled[k] = ipi_stat_handled(hart, k);
+	s.ssi_traps = percpu_remote_load(ipi_stats, hart, ssi_traps, acquire, stats);
+	s.sent = percpu_remote_load(ipi_stats, hart, sent, acquire, stats);
+	s.send_suppressed = percpu_remote_load(ipi_stats, hart, send_suppressed, acquire, stats);
+	s.backpressure_waits = percpu_remote_load(ipi_stats, hart, backpressure_waits, acquire, stats);
+	s.backpressure_rejects = percpu_remote_load(ipi_stats, hart, backpressure_rejects, acquire, stats);
+	s.seq_errors = percpu_remote_load(ipi_stats, hart, seq_errors, acquire, stats);
+	s.stopped = percpu_remote_load(ipi_stats, hart, stopped, acquire, stats);
+	return s;
+}

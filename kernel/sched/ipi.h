@@ -1,0 +1,113 @@
+/*
+ * IPI mailboxes: one per hart, in PerCpu, bounded. A post puts a message
+ * in the target's mailbox under its lock (percpu_remote, reason ipi_post)
+ * and raises a supervisor software interrupt there; the target drains its
+ * mailbox from the trap handler and handles every message exactly once.
+ *
+ *   reschedule  coalescing: one pending flag, however many posts
+ *   call        run fn(arg) on the target; the caller may wait for done
+ *   broadcast   run fn(arg) on every other hart; each acknowledges
+ *   stop        the target leaves the scheduler and parks in wfi
+ *
+ * A full mailbox never loses a message: the post is rejected (IPI_FULL)
+ * or, when the caller may wait, retried in wfi for a bounded time; both
+ * are counted.
+ */
+#ifndef NEURON_SCHED_IPI_H
+#define NEURON_SCHED_IPI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <neuron/percpu.h>
+
+#define MAILBOX_CAPACITY 8
+#define MAILBOX_WAIT_MS 50
+
+enum ipi_kind { IPI_RESCHED, IPI_CALL, IPI_BROADCAST, IPI_STOP, IPI_KIND_COUNT };
+
+enum ipi_result {
+	IPI_OK = 0,
+	IPI_COALESCED,   /* reschedule already pending: nothing new to send */
+	IPI_FULL,        /* mailbox full (and waiting not allowed or timed out) */
+};
+
+/* Owned by the caller; must outlive the call. */
+struct ipi_call {
+	void (*fn)(void *arg);
+	void *arg;
+	uint32_t done;   /* set by the target after fn returned */
+};
+
+struct ipi_broadcast {
+	void (*fn)(void *arg, unsigned hart);
+	void *arg;
+	uint32_t acks;      /* count of acknowledging harts */
+	uint64_t ack_mask;  /* bit h: hart h acknowledged */
+};
+
+struct ipi_message {
+	uint32_t kind;
+	uint32_t seq;       /* per-mailbox sequence: exactly-once check */
+	unsigned from;
+	void *object;       /* struct ipi_call * or struct ipi_broadcast * */
+};
+
+struct ipi_mailbox {
+	struct spinlock lock;
+	uint32_t head, count;
+	struct ipi_message ring[MAILBOX_CAPACITY];
+	uint32_t resched_pending;
+	uint32_t paused;      /* test hook: the handler leaves messages queued */
+	uint32_t next_seq;
+	uint64_t posted[IPI_KIND_COUNT];
+	uint64_t coalesced;
+	uint64_t rejected_full;
+};
+PERCPU_DECLARE_LOCKED(struct ipi_mailbox, ipi_mailboxes, lock);
+
+/* Per-hart counters: written by the owner (atomically), read by anyone. */
+struct ipi_stats {
+	uint64_t handled[IPI_KIND_COUNT];
+	uint64_t ssi_traps;          /* supervisor software interrupts taken */
+	uint64_t sent;               /* SBI IPIs this hart sent */
+	uint64_t send_suppressed;    /* fault=ipi_send_suppressed */
+	uint64_t backpressure_waits; /* posts that waited for room */
+	uint64_t backpressure_rejects;
+	uint64_t seq_errors;         /* a message seen out of order or twice */
+	uint32_t last_seq;
+	uint32_t stopped;
+};
+PERCPU_DECLARE(struct ipi_stats, ipi_stats);
+
+/* Init phase only. */
+void ipi_init_all(void);
+
+/*
+ * Posts one message. may_wait: when the mailbox is full, wait in wfi up
+ * to MAILBOX_WAIT_MS for room (precondition then: interrupts on).
+ * Precondition: hart != this hart, hart has an area.
+ */
+__attribute__((warn_unused_result)) enum ipi_result
+ipi_post(unsigned hart, enum ipi_kind kind, void *object, bool may_wait);
+
+/* Runs c->fn(c->arg) on hart, waits (bounded) for it. Interrupts on. */
+bool ipi_call_and_wait(unsigned hart, struct ipi_call *c, uint32_t timeout_ms);
+
+/* Runs b->fn on every other online hart, waits (bounded) for every ack.
+ * Returns the number of harts it was posted to. Interrupts on. */
+unsigned ipi_broadcast_and_wait(struct ipi_broadcast *b, uint32_t timeout_ms);
+
+/* From the trap dispatcher (software interrupt), interrupts off. */
+void ipi_handle(void);
+
+/* Test hook: while paused, hart's handler leaves its mailbox alone. */
+void ipi_set_paused(unsigned hart, bool paused);
+/* Messages queued in hart's mailbox now. */
+uint32_t ipi_queued(unsigned hart);
+
+uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind);
+uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind);
+struct ipi_stats ipi_stats_of(unsigned hart);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * The scheduler: per-hart runqueues (runqueue.h), IPI mailboxes (ipi.h),
+ * work stealing, and the lockstep run engine that makes every scheduling
+ * decision a function of logical events (docs/scheduler.md).
+ *
+ * A run proceeds in rounds; round r is logical tick r. Each round:
+ *   1. run phase (all harts in parallel): each hart dispatches up to
+ *      `batch` tasks from its OWN runqueue, one step each (a task runs
+ *      until it yields, blocks or exits). Nothing crosses harts here.
+ *   2. turn phase (serialized, rotating hart order): each hart in turn
+ *      reaps its finished tasks, wakes its due sleepers, runs the
+ *      scenario's turn hook (spawn, wake, migrate) and, if its queue is
+ *      empty, tries to steal. Every cross-hart effect happens here.
+ * Harts wait for each other in wfi, woken by reschedule IPIs.
+ */
+#ifndef NEURON_SCHED_SCHED_H
+#define NEURON_SCHED_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdnoreturn.h>
+
+#include "sched/task.h"
+
+#define SCHED_STEAL_ATTEMPTS_PER_ROUND 2
+#define SCHED_DEFAULT_STEAL_K 1
+#define SCHED_MAX_STEAL_K 16
+#define SCHED_MAX_TASK_IDS 16384
+
+struct sched_run;
+typedef void (*sched_turn_fn)(struct sched_run *run, unsigned hart, uint64_t round);
+
+struct sched_run {
+	/* configuration, set before sched_run() */
+	const char *name;
+	uint64_t seed;
+	unsigned steal_k;
+	unsigned batch;           /* tasks dispatched per hart per round */
+	uint64_t max_rounds;      /* safety bound; hitting it fails the run */
+	uint32_t expected_tasks;  /* the run is over when this many completed */
+	sched_turn_fn turn;       /* optional, serialized */
+	void *scenario;
+
+	/* progress (engine) */
+	uint32_t run_done;
+	uint64_t turn_seq;
+	uint32_t over;
+	uint32_t left;
+	uint64_t round;
+
+	/* results */
+	bool hit_max_rounds;
+	uint32_t next_id;           /* logical ids handed out */
+	uint64_t completed;
+	uint64_t completed_twice;
+	uint64_t spawn_rejects;
+	uint64_t enqueue_rejects;
+	uint64_t steals;            /* tasks moved by stealing */
+	uint64_t steal_attempts;
+	uint64_t max_steal_batch;   /* most tasks one attempt moved */
+	uint64_t max_attempts_in_turn;
+	uint64_t pinned_moved;      /* pinned tasks found on a foreign hart */
+	uint64_t dispatched;        /* every dispatch, counted apart from the digest */
+	uint64_t decisions;         /* decisions that went into the digest */
+	uint64_t digest;
+	uint64_t preemptions;
+	uint64_t ran_on[NEURON_MAX_HARTS]; /* dispatches per hart */
+	uint64_t digest_part[NEURON_MAX_HARTS];    /* per participant position */
+	uint64_t decisions_part[NEURON_MAX_HARTS];
+	uint8_t done_ids[SCHED_MAX_TASK_IDS];
+};
+
+/* Init phase (boot hart, before percpu_smp_begin). */
+void sched_init(void);
+
+/* Harts taking part: every hart that entered the scheduler, ascending. */
+unsigned sched_hart_count(void);
+unsigned sched_hart_at(unsigned index);
+bool sched_hart_joined(unsigned hart);
+
+/* Secondary harts after bring-up: join, then idle in wfi between runs. */
+noreturn void sched_idle_loop(void);
+/* The boot hart joins (no loop: it drives runs from the scenario). */
+void sched_boot_hart_join(void);
+
+/* Runs `run` to the end on every joined hart. Boot hart, interrupts on.
+ * Returns true if every expected task completed within max_rounds. */
+bool sched_run(struct sched_run *run);
+
+/*
+ * Serialized helpers for the turn hook and for setup before sched_run
+ * (nothing else may run then). Spawn: a new task on hart's runqueue;
+ * false if the pool or the queue is full (counted, deterministic).
+ */
+bool sched_spawn(struct sched_run *run, unsigned hart, task_fn fn, void *arg, unsigned pinned);
+/* Wakes a blocked task at the next turn of the hart it blocked on. */
+void sched_wake(struct task *t);
+
+/* From task context. */
+void sched_yield(struct task *self);
+/* Blocks until woken (sched_wake) or, if rounds > 0, for that many rounds. */
+void sched_block(struct task *self, uint64_t rounds);
+/* Yields and asks to continue on `hart` from the next round. */
+void sched_migrate(struct task *self, unsigned hart);
+uint64_t sched_current_round(void);
+
+/* Engine internals called from task.c, ipi.c and the trap path. */
+void sched_task_started(void);
+noreturn void sched_exit(void);
+void sched_note_resched(void);
+void sched_tick(void);
+void sched_preempt_from_trap(void);
+
+/* splitmix64 finalizer: the mixing step of the digest and of seeded choices. */
+uint64_t sched_mix(uint64_t x);
+
+#endif
