@@ -2,7 +2,10 @@
 
 #include "bootargs.h"
 
-enum key { KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG, KEY_COUNT };
+enum key {
+	KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG,
+	KEY_AUDIT, KEY_STEAL_K, KEY_FAULT, KEY_COUNT
+};
 
 static const char *const key_names[KEY_COUNT] = {
 	[KEY_SCENARIO] = "scenario",
@@ -10,6 +13,9 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_WATCHDOG_MS] = "watchdog_ms",
 	[KEY_SELFTEST_FAIL] = "selftest_fail",
 	[KEY_SELFTEST_HANG] = "selftest_hang",
+	[KEY_AUDIT] = "audit",
+	[KEY_STEAL_K] = "steal_k",
+	[KEY_FAULT] = "fault",
 };
 
 static bool is_space(char c)
@@ -102,6 +108,27 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 		else
 			out->selftest_hang = index;
 		break;
+	case KEY_AUDIT:
+		if (span_equals(val, val_len, "continue"))
+			out->audit_continue = 1;
+		else if (span_equals(val, val_len, "panic"))
+			out->audit_continue = 0;
+		else
+			return BOOTARGS_BAD_AUDIT_MODE;
+		break;
+	case KEY_STEAL_K:
+		if (!parse_u64(val, val_len, &n))
+			return BOOTARGS_BAD_NUMBER;
+		if (n == 0 || n > BOOTARGS_MAX_STEAL_K)
+			return BOOTARGS_OUT_OF_RANGE;
+		out->steal_k = (uint32_t)n;
+		break;
+	case KEY_FAULT:
+		index = find_name(val, val_len, vocab->faults, vocab->fault_count);
+		if (index == BOOTARGS_NONE)
+			return BOOTARGS_UNKNOWN_FAULT;
+		out->fault = index;
+		break;
 	case KEY_COUNT:
 		break;
 	}
@@ -116,6 +143,8 @@ static void set_defaults(struct bootargs *out)
 		.watchdog_ms = BOOTARGS_DEFAULT_WATCHDOG_MS,
 		.selftest_fail = BOOTARGS_NONE,
 		.selftest_hang = BOOTARGS_NONE,
+		.steal_k = BOOTARGS_DEFAULT_STEAL_K,
+		.fault = 0,
 	};
 }
 
@@ -183,6 +212,8 @@ const char *bootargs_status_text(enum bootargs_status status)
 	case BOOTARGS_OUT_OF_RANGE: return "number out of range in";
 	case BOOTARGS_UNKNOWN_SCENARIO: return "unknown scenario in";
 	case BOOTARGS_UNKNOWN_SELFTEST: return "unknown self-test in";
+	case BOOTARGS_UNKNOWN_FAULT: return "unknown fault in";
+	case BOOTARGS_BAD_AUDIT_MODE: return "audit takes continue or panic:";
 	}
 	return "unknown error in";
 }

@@ -7,6 +7,10 @@
  *   watchdog_ms=N        per-test limit in guest ms, 1..86400000 (default 5000)
  *   selftest_fail=NAME   force that self-test to report failure
  *   selftest_hang=NAME   make that self-test hang (the watchdog must fire)
+ *   audit=continue|panic audit builds: on a PerCpu violation, record and carry on,
+ *                        or panic (default); release builds accept it, no effect
+ *   steal_k=N            most tasks one steal attempt moves, 1..16 (default 1)
+ *   fault=NAME           test only: break one scheduler mechanism (kernel/sched/fault.h)
  *
  * Anything else is an error; nothing is silently ignored or truncated.
  */
@@ -21,6 +25,8 @@
 #define BOOTARGS_DEFAULT_SEED 1
 #define BOOTARGS_DEFAULT_WATCHDOG_MS 5000
 #define BOOTARGS_MAX_WATCHDOG_MS 86400000u
+#define BOOTARGS_DEFAULT_STEAL_K 1
+#define BOOTARGS_MAX_STEAL_K 16
 
 enum bootargs_status {
 	BOOTARGS_OK = 0,
@@ -33,6 +39,8 @@ enum bootargs_status {
 	BOOTARGS_OUT_OF_RANGE,
 	BOOTARGS_UNKNOWN_SCENARIO,
 	BOOTARGS_UNKNOWN_SELFTEST,
+	BOOTARGS_UNKNOWN_FAULT,
+	BOOTARGS_BAD_AUDIT_MODE,
 };
 
 /* The names the parser accepts; scenarios[0] is the default. */
@@ -41,6 +49,8 @@ struct bootargs_vocabulary {
 	size_t scenario_count;
 	const char *const *selftests;
 	size_t selftest_count;
+	const char *const *faults; /* faults[0] is "none" */
+	size_t fault_count;
 };
 
 struct bootargs {
@@ -49,6 +59,9 @@ struct bootargs {
 	uint32_t watchdog_ms;
 	size_t selftest_fail; /* index into vocabulary selftests, or BOOTARGS_NONE */
 	size_t selftest_hang; /* same */
+	int audit_continue;   /* audit=continue */
+	uint32_t steal_k;
+	size_t fault;         /* index into vocabulary faults; 0 = none */
 };
 
 /* Where parsing stopped: the offending key=value token. */

@@ -16,6 +16,7 @@
 #include "percpu_areas.h"
 #include "percpu_glue.h"
 #include "scenario.h"
+#include "sched/fault.h"
 #include "sched/sched.h"
 #include "selftest/selftest.h"
 #include "shutdown.h"
@@ -99,6 +100,8 @@ static void parse_bootargs(void)
 		.scenario_count = scenario_count,
 		.selftests = selftest_names,
 		.selftest_count = selftest_count,
+		.faults = sched_fault_names,
+		.fault_count = FAULT_COUNT,
 	};
 	if (bootargs_parse(cmdline, fdt.bootargs_len, &vocabulary, &args, &err) == BOOTARGS_OK)
 		return;
@@ -165,6 +168,13 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	kprintf("neuron: bootargs: scenario=%s seed=%lu watchdog_ms=%u\n",
 		scenario_names[args.scenario], args.seed, args.watchdog_ms);
 
+	fault_select((enum sched_fault)args.fault);
+	percpu_audit_set_mode(args.audit_continue ? PERCPU_AUDIT_CONTINUE : PERCPU_AUDIT_PANIC);
+	if (args.audit_continue && !NEURON_AUDIT)
+		kprintf("neuron: bootargs: audit=continue has no effect in a release build\n");
+	if (args.fault)
+		kprintf("neuron: bootargs: fault=%s (test only: a mechanism is broken on purpose)\n",
+			sched_fault_names[args.fault]);
 	timer_init(fdt.timebase_hz);
 	enable_hart_interrupts();
 	sched_init();

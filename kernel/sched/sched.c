@@ -355,6 +355,7 @@ static void reap_and_wake(struct sched_run *run, unsigned hart, uint64_t round)
 				continue;
 			}
 			t->migrate_to = TASK_ANY_HART;
+			run->wakes++;
 			record_decision(hart, ((uint64_t)to << 32) | t->id, round);
 		}
 	}

@@ -7,3 +7,8 @@ target_sources(neuron-kernel PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/switch.S
   ${CMAKE_CURRENT_LIST_DIR}/task.c
 )
+target_sources(neuron-kernel PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/ktap.c
+  ${CMAKE_CURRENT_LIST_DIR}/ladder.c
+  ${CMAKE_CURRENT_LIST_DIR}/scenarios.c
+)

@@ -64,6 +64,7 @@ struct sched_run {
 	uint64_t decisions;         /* decisions that went into the digest */
 	uint64_t digest;
 	uint64_t preemptions;
+	uint64_t wakes;             /* blocked tasks requeued */
 	uint64_t ran_on[NEURON_MAX_HARTS]; /* dispatches per hart */
 	uint64_t digest_part[NEURON_MAX_HARTS];    /* per participant position */
 	uint64_t decisions_part[NEURON_MAX_HARTS];
