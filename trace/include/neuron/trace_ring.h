@@ -1,0 +1,109 @@
+/*
+ * The per-hart audit ring: one per hart, written only by its owner hart,
+ * readable at any time by a reader on another hart (live drain) and from
+ * a halted machine (gdb reads the same fields through DWARF).
+ * Publish protocol and its ordering argument: docs/trace-format.md.
+ *
+ * Freestanding C11 (GNU atomics builtins), no libc, no kernel headers:
+ * the host tests build this file with pthreads standing in for harts.
+ */
+#ifndef NEURON_TRACE_RING_H
+#define NEURON_TRACE_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <neuron/trace_record.h>
+
+#define TRACE_RING_MAGIC 0x474e4952u	/* "RING": an initialised ring */
+#define TRACE_RING_MIN_RECORDS 16u
+
+enum trace_mode {
+	TRACE_MODE_OVERWRITE = 0,	/* a full ring overwrites its oldest record */
+	TRACE_MODE_STOP = 1,		/* a full ring refuses new records */
+};
+
+/*
+ * A ring slot: struct trace_record's layout with the fields a reader must
+ * load atomically grouped in words. `seq` is the slot's commit word: it
+ * holds the low 32 bits of the record's sequence number once the record
+ * is complete, and is stored first (invalidate) and last (commit).
+ */
+struct trace_slot {
+	uint32_t seq;
+	uint32_t meta;		/* type | b << 8 | h << 16, as in the record */
+	uint64_t tw;
+};
+_Static_assert(sizeof(struct trace_slot) == sizeof(struct trace_record), "trace: slot is a record");
+_Static_assert(__builtin_offsetof(struct trace_slot, tw) == __builtin_offsetof(struct trace_record, tw),
+	       "trace: slot is a record");
+
+/*
+ * The ring header. `head` is the number of records ever written (the seq
+ * of the next one), published with release after the slot is committed.
+ * Records refused in stop mode are counted in `refused` and get no seq.
+ * Field names are read by tools/gdb/neuron_trace.py: rename both together.
+ */
+struct trace_ring {
+	uint64_t head;
+	uint64_t refused;
+	uint32_t magic;		/* TRACE_RING_MAGIC once trace_ring_init ran */
+	uint32_t hart;
+	uint32_t capacity;	/* power of two */
+	uint32_t mode;		/* enum trace_mode */
+	struct trace_slot *slots;
+} __attribute__((aligned(64)));
+
+/* Counts derived from a ring. produced = kept + dropped. */
+struct trace_counts {
+	uint64_t produced;	/* every trace_ring_write call */
+	uint64_t kept;		/* records in the ring now */
+	uint64_t dropped;	/* refused (stop) + overwritten (overwrite) */
+};
+
+/*
+ * Prepares ring for hart. Precondition: no writer or reader uses it yet;
+ * capacity is a power of two >= TRACE_RING_MIN_RECORDS; slots holds
+ * capacity entries.
+ */
+void trace_ring_init(struct trace_ring *ring, struct trace_slot *slots, uint32_t capacity,
+		     enum trace_mode mode, unsigned hart);
+
+/* True when n is a power of two in [TRACE_RING_MIN_RECORDS, max]. */
+bool trace_ring_capacity_ok(uint64_t n, uint64_t max);
+
+/*
+ * Appends one record. Returns false if stop mode refused it.
+ * Precondition: called only by the owner hart, never re-entered on it
+ * (the caller masks interrupts around it).
+ */
+bool trace_ring_write(struct trace_ring *ring, enum trace_type type, uint8_t b, uint16_t h,
+		      uint32_t w, uint64_t time);
+
+/* Counts as of now; exact when the writer is quiescent. Any hart. */
+struct trace_counts trace_ring_counts(const struct trace_ring *ring);
+
+/*
+ * A reader's cursor over one ring. A reader never writes the ring: any
+ * number of readers on any harts may run while the owner writes.
+ */
+struct trace_reader {
+	uint64_t next;		/* seq of the next record wanted */
+	uint64_t missed;	/* records overwritten before this reader got them */
+};
+
+/* Starts at the oldest record the ring still holds. */
+void trace_reader_init(struct trace_reader *reader, const struct trace_ring *ring);
+
+/*
+ * Copies the next record into *out. Returns true if it did; false when
+ * the reader has caught up with the writer. A record overwritten before
+ * or during the copy is skipped and counted in reader->missed, never
+ * returned torn: every returned record has out->seq == low 32 bits of
+ * its sequence number, and successive records have increasing numbers.
+ * *seq64 (if not NULL) receives the full sequence number.
+ */
+bool trace_reader_next(struct trace_reader *reader, const struct trace_ring *ring,
+		       struct trace_record *out, uint64_t *seq64);
+
+#endif
