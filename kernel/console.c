@@ -1,16 +1,33 @@
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/riscv/csr.h"
 #include "arch/riscv/uart.h"
 #include "console.h"
-#include "hart.h"
-#include "lib/spinlock.h"
 
 /* Bounded wait for the lock in console_quiesce: far longer than any line. */
 #define QUIESCE_MAX_TRIES 1000000
 
-static struct spinlock console_lock;
-/* Hart holding console_lock, or -1. Written only under the lock. */
-static int console_owner = -1;
+/*
+ * The console's lock is a raw test-and-set word, deliberately not the
+ * PerCpu `struct spinlock` (neuron/spinlock.h) that every other kernel
+ * lock is. The console is where audit violations are reported, and an
+ * audited spin_lock checks the hart's base register (tp) as it records
+ * the holder: a violation *about* tp (poisoned, or a hart not attached
+ * yet) would re-enter the audit from inside its own report and never end.
+ * For the same reason nothing here touches per-CPU data: a holder is
+ * known by its tp value, which is unique per hart and never changes.
+ * Taken with interrupts off, so an IPI arriving mid-print cannot
+ * deadlock it.
+ */
+static uint32_t console_lock;
+/* tp of the hart holding console_lock, or 0. Written only under the lock. */
+static uintptr_t console_owner;
+
+static bool console_try_lock(void)
+{
+	return __atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE) == 0;
+}
 
 static void emit(const char *s, size_t n)
 {
@@ -23,18 +40,23 @@ static void emit(const char *s, size_t n)
 
 void console_write(const char *s, size_t n)
 {
-	int me = (int)hart_id();
+	uintptr_t me = read_tp();
 
 	/* A panic while this hart prints: the lock can never come free. */
-	if (__atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me) {
+	if (me != 0 && __atomic_load_n(&console_owner, __ATOMIC_RELAXED) == me) {
 		emit(s, n);
 		return;
 	}
-	unsigned long was = spinlock_acquire_irqsave(&console_lock);
-	console_owner = me;
+	unsigned long was = intr_save_off();
+	while (!console_try_lock()) {
+		while (__atomic_load_n(&console_lock, __ATOMIC_RELAXED))
+			asm volatile("" ::: "memory");
+	}
+	__atomic_store_n(&console_owner, me, __ATOMIC_RELAXED);
 	emit(s, n);
-	console_owner = -1;
-	spinlock_release_irqrestore(&console_lock, was);
+	__atomic_store_n(&console_owner, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
+	intr_restore(was);
 }
 
 void console_write_early(const char *s)
@@ -48,12 +70,12 @@ void console_write_early(const char *s)
 
 void console_quiesce(void)
 {
-	int me = hart_id_if_known();
+	uintptr_t me = read_tp();
 
 	/* Holding it ourselves means we got here from inside a print. */
-	if (me < 0 || __atomic_load_n(&console_owner, __ATOMIC_RELAXED) != me) {
+	if (me == 0 || __atomic_load_n(&console_owner, __ATOMIC_RELAXED) != me) {
 		for (int i = 0; i < QUIESCE_MAX_TRIES; i++) {
-			if (spinlock_try(&console_lock))
+			if (console_try_lock())
 				break;
 		}
 	}

@@ -1,111 +1,126 @@
-#include "arch/riscv/csr.h"
-#include "hart.h"
-#include "percpu_areas.h"
+#include <stddef.h>
 
-/* Initialised: lives in .tdata, so every area starts with this value. */
-static __thread uint64_t area_magic __attribute__((used)) = HART_AREA_MAGIC;
-static __thread unsigned self_id;
-static __thread const char *context;
-static __thread uint64_t timer_ticks;
-static __thread uint64_t next_tick_time;
-static __thread uint64_t ipis_handled;
-static __thread uint64_t isolation_stamp;
+#include <neuron/percpu.h>
+
+#include "hart.h"
+
+/*
+ * This hart's own state. Fields that other harts read (ids, counters,
+ * the isolation stamp) are touched locally only with the percpu_local_*
+ * atomics, as docs/concurrency-model.md section 3 requires of any field a
+ * remote atomic reads.
+ */
+struct hart_local {
+	unsigned id;
+	const char *context;
+	uint64_t next_tick_time;
+	uint64_t timer_ticks;
+	uint64_t ipis_handled;
+	uint64_t isolation_stamp;
+};
+PERCPU_DECLARE(struct hart_local, hart_local);
+PERCPU_DEFINE(struct hart_local, hart_local);
 
 void hart_init_this(unsigned hartid)
 {
-	self_id = hartid;
-	context = "boot";
+	PERCPU_GUARD(g);
+	percpu_local_store(g, hart_local, id, hartid, relaxed);
+	percpu_write(g, hart_local, context, "boot");
 }
 
 unsigned hart_id(void)
 {
-	return self_id;
-}
-
-int hart_id_if_known(void)
-{
-	return read_tp() ? (int)self_id : -1;
+	PERCPU_GUARD(g);
+	return percpu_local_load(g, hart_local, id, relaxed);
 }
 
 const char *hart_context(void)
 {
-	return context;
+	PERCPU_GUARD(g);
+	return percpu_read(g, hart_local, context);
 }
 
 void hart_set_context(const char *what)
 {
-	context = what;
+	PERCPU_GUARD(g);
+	percpu_write(g, hart_local, context, what);
 }
 
 uint64_t hart_timer_ticks(void)
 {
-	return timer_ticks;
+	PERCPU_GUARD(g);
+	return percpu_local_load(g, hart_local, timer_ticks, relaxed);
 }
 
 void hart_count_timer_tick(void)
 {
-	__atomic_store_n(&timer_ticks, timer_ticks + 1, __ATOMIC_RELAXED);
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_local_fetch_add(g, hart_local, timer_ticks, 1, relaxed);
 }
 
 uint64_t hart_next_tick_time(void)
 {
-	return next_tick_time;
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, hart_local, next_tick_time);
 }
 
 void hart_set_next_tick_time(uint64_t time)
 {
-	next_tick_time = time;
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, hart_local, next_tick_time, time);
 }
 
 void hart_count_ipi(void)
 {
-	__atomic_store_n(&ipis_handled, ipis_handled + 1, __ATOMIC_RELAXED);
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_local_fetch_add(g, hart_local, ipis_handled, 1, relaxed);
 }
 
 void hart_set_isolation_stamp(uint64_t value)
 {
-	__atomic_store_n(&isolation_stamp, value, __ATOMIC_RELAXED);
+	PERCPU_GUARD(g);
+	percpu_local_store(g, hart_local, isolation_stamp, value, relaxed);
 }
-
-#define REMOTE(hart, var, type) \
-	__atomic_load_n((type *)(percpu_area_base(hart) + PERCPU_TPREL_OFFSET(var)), __ATOMIC_RELAXED)
 
 unsigned hart_remote_id(unsigned hart)
 {
-	return REMOTE(hart, self_id, unsigned);
-}
-
-uint64_t hart_remote_area_magic(unsigned hart)
-{
-	return REMOTE(hart, area_magic, uint64_t);
+	return percpu_remote_load(hart_local, hart, id, relaxed, stats);
 }
 
 uint64_t hart_remote_timer_ticks(unsigned hart)
 {
-	return REMOTE(hart, timer_ticks, uint64_t);
+	return percpu_remote_load(hart_local, hart, timer_ticks, relaxed, stats);
 }
 
 uint64_t hart_remote_ipis(unsigned hart)
 {
-	return REMOTE(hart, ipis_handled, uint64_t);
+	return percpu_remote_load(hart_local, hart, ipis_handled, relaxed, stats);
 }
 
 uint64_t hart_remote_isolation_stamp(unsigned hart)
 {
-	return REMOTE(hart, isolation_stamp, uint64_t);
+	return percpu_remote_load(hart_local, hart, isolation_stamp, relaxed, stats);
+}
+
+/* The slot's offset in every area plus the value's offset in the slot
+ * (non-zero in audit builds, where the stamp comes first). */
+static uintptr_t value_offset(void)
+{
+	return hart_local.desc.area_offset() + hart_local.desc.value_offset;
 }
 
 uintptr_t hart_id_offset(void)
 {
-	return PERCPU_TPREL_OFFSET(self_id);
+	return value_offset() + offsetof(struct hart_local, id);
 }
 
 uintptr_t hart_isolation_stamp_offset(void)
 {
-	return PERCPU_TPREL_OFFSET(isolation_stamp);
+	return value_offset() + offsetof(struct hart_local, isolation_stamp);
 }
 
 uintptr_t hart_id_address(void)
 {
-	return (uintptr_t)&self_id;
+	PERCPU_GUARD(g);
+	return (uintptr_t)&percpu_local(g, hart_local)->id;
 }

@@ -149,6 +149,7 @@ static void enable_hart_interrupts(void)
 static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 								const void *dtb)
 {
+	percpu_glue_attach_boot_hart(hartid);
 	hart_init_this(hartid);
 	trap_init_this_hart();
 	smp_this_hart_online();
@@ -199,8 +200,8 @@ noreturn void boot_main(unsigned long hartid, const void *dtb)
 
 noreturn void secondary_main(unsigned long hartid)
 {
-	hart_init_this((unsigned)hartid);
 	percpu_hart_attach((unsigned)hartid);
+	hart_init_this((unsigned)hartid);
 	trap_init_this_hart();
 	enable_hart_interrupts();
 	smp_this_hart_online();

@@ -1,3 +1,4 @@
+#include "arch/riscv/csr.h"
 #include "lib/string.h"
 #include "percpu_areas.h"
 
@@ -8,6 +9,9 @@ extern char __percpu_areas_start[], __percpu_areas_end[];
 /* Area base per hart; global so debuggers can find it by name. */
 char *hart_area[NEURON_MAX_HARTS];
 static size_t area_size;
+
+/* Initialised, so it lives in .tdata: the one value every copy must carry. */
+static __thread uint64_t area_marker __attribute__((used)) = PERCPU_AREA_MARKER;
 
 static size_t align_up(size_t n, size_t a)
 {
@@ -44,4 +48,12 @@ size_t percpu_area_size(void)
 size_t percpu_template_size(void)
 {
 	return (size_t)(__tls_template_end - __tls_template_start);
+}
+
+uint64_t percpu_area_marker(unsigned hart)
+{
+	/* Every area has the same layout: the offset of our own copy is the
+	 * offset of everyone's. */
+	uintptr_t offset = (uintptr_t)&area_marker - read_tp();
+	return *(const volatile uint64_t *)(percpu_area_base(hart) + offset);
 }

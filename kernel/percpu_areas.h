@@ -25,21 +25,15 @@ size_t percpu_area_size(void);
 /* Size of the TLS template itself (.tdata + .tbss, with alignment gaps). */
 size_t percpu_template_size(void);
 
+/* Initial value of the area marker, a .tdata word: proves the copy happened. */
+#define PERCPU_AREA_MARKER 0x6e6575726f6e4141ULL /* "neuronAA" */
+
 /*
- * The link-time local-exec offset of a __thread variable, i.e. its offset
- * within every area. Read from the relocation the linker resolved, not
- * from tp, so it can check tp. (norelax: relaxation would rewrite the
- * lui/addi pair into a tp-relative access.)
+ * The area marker as it is in hart's area: PERCPU_AREA_MARKER once
+ * percpu_areas_init() copied .tdata there. The marker is layout, not
+ * per-hart state (nothing writes it after the copy), so it is read raw.
+ * Precondition: tp set on the calling hart; hart < NEURON_MAX_HARTS.
  */
-#define PERCPU_TPREL_OFFSET(var)                                         \
-	({                                                               \
-		uintptr_t tprel_;                                        \
-		asm(".option push\n\t.option norelax\n\t"                \
-		    "lui %0, %%tprel_hi(" #var ")\n\t"                   \
-		    "addi %0, %0, %%tprel_lo(" #var ")\n\t"              \
-		    ".option pop"                                        \
-		    : "=r"(tprel_));                                     \
-		tprel_;                                                  \
-	})
+uint64_t percpu_area_marker(unsigned hart);
 
 #endif

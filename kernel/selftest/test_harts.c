@@ -57,9 +57,9 @@ void selftest_harts_online(struct selftest *t)
 			       hart_stack_bottom(h), hart_stack_top(h), r.sp);
 		SELFTEST_CHECK(t, hart_remote_id(h) == h,
 			       "hart %u: its area says hart id %u", h, hart_remote_id(h));
-		SELFTEST_CHECK(t, hart_remote_area_magic(h) == HART_AREA_MAGIC,
+		SELFTEST_CHECK(t, percpu_area_marker(h) == PERCPU_AREA_MARKER,
 			       "hart %u: .tdata value expected 0x%llx, saw 0x%lx (area not copied?)",
-			       h, HART_AREA_MAGIC, hart_remote_area_magic(h));
+			       h, PERCPU_AREA_MARKER, percpu_area_marker(h));
 	}
 }
 
