@@ -1,0 +1,61 @@
+"""`neuron harts`: one line per hart.
+
+Hart, gdb thread, pc and function, current task, runqueue length,
+interrupt state (sstatus.SIE) and, when the build has a trace ring, its
+fill and drops.
+"""
+
+from __future__ import annotations
+
+import gdb
+
+from . import ring, sched, target
+from .target import Problem
+
+
+def hart_line(hart: target.Hart, with_scheduler: bool, with_ring: bool) -> str:
+    pc, function = hart.pc_and_function()
+    sie = "on" if hart.register("sstatus") & target.SSTATUS_SIE else "off"
+    parts = [f"hart {hart.hart}", f"thread {hart.thread.num}", f"pc={pc:#x} {function}",
+             f"sie={sie}"]
+    if hart.area == 0:
+        parts.append("no area yet")
+    elif with_scheduler:
+        current = sched.current_task(hart)
+        if current is None or target.u64(current) == 0:
+            parts.append("current=none")
+        else:
+            parts.append(f"current=task {int(current.dereference()['id'])}")
+        parts.append(f"runq={sched.runqueue(hart, 'neuron harts').count}")
+    if with_ring and hart.area:
+        fill, drops = ring.stats(hart.hart)
+        parts.append(f"ring fill={fill} drops={drops}")
+    if hart.tp and hart.area and hart.tp != hart.area:
+        parts.append(f"tp={hart.tp:#x} != hart_area[{hart.hart}]={hart.area:#x}")
+    return "  ".join(parts)
+
+
+class HartsCommand(gdb.Command):
+    """Show every hart: gdb thread, pc and function, current task,
+runqueue length, interrupt state (sstatus.SIE), trace ring fill and drops.
+
+Usage: neuron harts"""
+
+    def __init__(self):
+        super().__init__("neuron harts", gdb.COMMAND_STATUS)
+
+    @target.command_errors("neuron harts")
+    def invoke(self, argument: str, from_tty: bool) -> None:
+        if argument.strip():
+            raise Problem("usage: neuron harts (no arguments)")
+        every = target.harts()
+        with_scheduler = sched.has_scheduler()
+        with_ring = ring.reader() is not None
+        for hart in every:
+            gdb.write(hart_line(hart, with_scheduler, with_ring) + "\n")
+        if not with_ring:
+            gdb.write(f"(ring: {ring.NOT_AVAILABLE})\n")
+
+
+def register() -> None:
+    HartsCommand()

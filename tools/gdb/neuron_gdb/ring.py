@@ -1,0 +1,116 @@
+"""The trace ring: `neuron ring [HART] [-n N]` and `neuron dump-trace FILE`.
+
+The ring reader and the dump belong to the trace part (its gdb-side module,
+decoding with the same decoder the trace tools use). This module only
+finds that reader and calls it; when the build or the tree has none, both
+commands say so plainly.
+
+The reader module, when present, is importable as `neuron_gdb.ring_dump`
+or `ring_dump` (tools/gdb/) and provides:
+    ring_available() -> bool             the loaded kernel has a ring
+    ring_stats(hart: int) -> (fill, drops)
+    ring_records(hart: int, count: int) -> list[str]   decoded, oldest first
+    dump_trace(path: str) -> str         writes the dump, returns a summary line
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import gdb
+
+from . import target
+from .target import Problem
+
+DEFAULT_RECORDS = 16
+NOT_AVAILABLE = "the trace ring is not available in this build"
+
+
+def reader():
+    """The trace part's ring module if it exists and the kernel has a ring, else None."""
+    for name in ("neuron_gdb.ring_dump", "ring_dump"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        available = getattr(module, "ring_available", None)
+        if available is None or available():
+            return module
+    return None
+
+
+def stats(hart: int) -> tuple[int, int] | None:
+    """(fill, drops) of hart's ring, or None when there is no ring."""
+    module = reader()
+    if module is None:
+        return None
+    return tuple(module.ring_stats(hart))
+
+
+def _parse_ring_arguments(argument: str) -> tuple[str | None, int]:
+    words = gdb.string_to_argv(argument)
+    hart, count = None, DEFAULT_RECORDS
+    while words:
+        word = words.pop(0)
+        if word == "-n":
+            if not words:
+                raise Problem("-n needs a number")
+            try:
+                count = int(words.pop(0), 0)
+            except ValueError:
+                raise Problem("-n needs a number")
+            if count < 1:
+                raise Problem("-n must be at least 1")
+        elif hart is None:
+            hart = word
+        else:
+            raise Problem("usage: neuron ring [HART] [-n N]")
+    return hart, count
+
+
+class RingCommand(gdb.Command):
+    """Show the last N trace records of each hart's ring (default 16).
+
+Usage: neuron ring [HART] [-n N]"""
+
+    def __init__(self):
+        super().__init__("neuron ring", gdb.COMMAND_DATA)
+
+    @target.command_errors("neuron ring")
+    def invoke(self, argument: str, from_tty: bool) -> None:
+        hart_argument, count = _parse_ring_arguments(argument)
+        target.require_connected()
+        selected = target.harts_selected(hart_argument, "neuron ring")
+        module = reader()
+        if module is None:
+            raise Problem(NOT_AVAILABLE)
+        for hart in selected:
+            fill, drops = module.ring_stats(hart.hart)
+            gdb.write(f"hart {hart.hart}: ring fill={fill} drops={drops}\n")
+            for line in module.ring_records(hart.hart, count):
+                gdb.write(f"  {line}\n")
+
+
+class DumpTraceCommand(gdb.Command):
+    """Write every hart's trace ring to FILE in the trace dump format.
+
+Usage: neuron dump-trace FILE"""
+
+    def __init__(self):
+        super().__init__("neuron dump-trace", gdb.COMMAND_DATA, gdb.COMPLETE_FILENAME)
+
+    @target.command_errors("neuron dump-trace")
+    def invoke(self, argument: str, from_tty: bool) -> None:
+        words = gdb.string_to_argv(argument)
+        if len(words) != 1:
+            raise Problem("usage: neuron dump-trace FILE")
+        target.require_connected()
+        module = reader()
+        if module is None:
+            raise Problem(NOT_AVAILABLE)
+        gdb.write(f"{module.dump_trace(words[0])}\n")
+
+
+def register() -> None:
+    RingCommand()
+    DumpTraceCommand()
