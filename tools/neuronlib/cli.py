@@ -13,9 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import cmake, ctest_boot, ktap, packages, qemu
+from . import cmake, ctest_boot, gdbsession, ktap, packages, qemu
 from .errors import NeuronError
-from .paths import KERNEL_PRESETS, PRESETS, SELFTEST_LIST, kernel_elf
+from .paths import KERNEL_PRESETS, PRESETS, SELFTEST_LIST, build_dir, kernel_elf
 
 DEFAULT_HARTS = 4
 DEFAULT_RUN_TIMEOUT = 120.0
@@ -151,6 +151,53 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return result.status
 
 
+# --- gdb ----------------------------------------------------------------
+
+def cmd_gdb(args: argparse.Namespace) -> int:
+    preset = _kernel_preset(args)
+    elf = _kernel(args, preset)
+    if args.batch and not Path(args.batch).is_file():
+        raise NeuronError(f"no gdb command file at {args.batch}")
+    log = Path(args.log) if args.log else build_dir(preset) / "gdb-console.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if not args.batch:
+        print(f"neuron: gdb: {preset} kernel, {args.harts} harts; console in {log}; "
+              "QEMU is killed when gdb exits", file=sys.stderr, flush=True)
+    session = gdbsession.GdbSession(
+        elf=elf, harts=args.harts, bootargs=qemu.make_bootargs(args.scenario, args.seed),
+        console_log=log, breakpoint=args.break_at,
+        batch_file=Path(args.batch) if args.batch else None, batch_timeout=args.timeout)
+    return gdbsession.run(session)
+
+
+def _add_gdb_parser(subparsers) -> None:
+    gdb = subparsers.add_parser(
+        "gdb", help="build, boot under QEMU's gdbstub and attach gdb with the neuron commands",
+        description="Build a kernel preset (audit unless --release), boot it on QEMU "
+                    "halted at the first instruction with the gdbstub on a unix socket, "
+                    "and attach gdb-multiarch with tools/gdb loaded (neuron harts, percpu, "
+                    "runq, ipi, ring, dump-trace, check; docs/gdb.md). QEMU is killed "
+                    "when gdb exits.")
+    flavour = gdb.add_mutually_exclusive_group()
+    flavour.add_argument("--audit", action="store_true", help="the audit kernel (default)")
+    flavour.add_argument("--release", action="store_true", help="the release kernel")
+    gdb.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
+                     help=f"number of harts (default {DEFAULT_HARTS})")
+    gdb.add_argument("--scenario", help="scenario=NAME boot argument")
+    gdb.add_argument("--seed", type=int, help="seed=N boot argument")
+    gdb.add_argument("--break", dest="break_at", metavar="FN",
+                     help="set a breakpoint on FN and continue to it before handing over")
+    gdb.add_argument("--batch", metavar="FILE",
+                     help="run the gdb commands in FILE, then exit with gdb's status")
+    gdb.add_argument("--timeout", type=_positive_float, default=gdbsession.DEFAULT_BATCH_TIMEOUT,
+                     metavar="SEC", help="with --batch: kill gdb and QEMU after SEC seconds "
+                     f"(default {gdbsession.DEFAULT_BATCH_TIMEOUT:g})")
+    gdb.add_argument("--log", metavar="FILE",
+                     help="the kernel console (default build/PRESET/gdb-console.log)")
+    gdb.add_argument("--elf", metavar="PATH", help="use this image instead of building one")
+    gdb.set_defaults(handler=cmd_gdb)
+
+
 # --- ctest: the harness behind tests/qemu (not for people) -------------
 
 def cmd_ctest(args: argparse.Namespace) -> int:
@@ -212,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neuron",
         description="Set up, build, boot and test the neuron kernel.")
     subparsers = parser.add_subparsers(
-        dest="command", required=True, metavar="{setup,build,run,test,trace}")
+        dest="command", required=True, metavar="{setup,build,run,test,trace,gdb}")
 
     setup = subparsers.add_parser(
         "setup", help="install the Debian packages neuron needs",
@@ -272,6 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--elf", help=argparse.SUPPRESS)
     trace.set_defaults(handler=cmd_trace)
 
+    _add_gdb_parser(subparsers)
     _add_ctest_parser(subparsers)
     return parser
 

@@ -1,0 +1,118 @@
+"""`tools/neuron gdb`: QEMU with its gdbstub on a unix socket, and gdb attached.
+
+QEMU listens on a socket in a private temporary directory (never on a
+network port), runs without icount (QEMU 7.2 deadlocks when a session
+resumes under a fixed icount shift), and is killed with its whole process
+group when gdb exits, fails, or the front door is interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import qemu
+from .errors import NeuronError
+from .paths import REPO_ROOT
+
+GDB = "gdb-multiarch"
+LOADER = REPO_ROOT / "tools" / "gdb" / "neuron-gdb.py"
+SOCKET_WAIT_SECONDS = 10.0
+DEFAULT_BATCH_TIMEOUT = 120.0
+
+
+@dataclass
+class GdbSession:
+    elf: Path
+    harts: int
+    bootargs: str
+    console_log: Path
+    breakpoint: str | None = None
+    batch_file: Path | None = None
+    batch_timeout: float = DEFAULT_BATCH_TIMEOUT
+
+
+def gdb_command(session: GdbSession, socket: Path) -> list[str]:
+    """The gdb command line: our scripts loaded, attached, optionally stopped at a function.
+
+    Auto-loading is switched off and the loader sourced explicitly, so the
+    session does not depend on the user's safe-path settings.
+    """
+    command = [GDB, "-q", "-nx",
+               "-iex", "set auto-load python-scripts off",
+               "-ex", f"source {LOADER}",
+               "-ex", "set pagination off" if session.batch_file else "set confirm off",
+               "-ex", f"target remote {socket}"]
+    if session.breakpoint:
+        command += ["-ex", f"break {session.breakpoint}", "-ex", "continue"]
+    if session.batch_file:
+        command += ["-batch", "-x", str(session.batch_file)]
+    command.append(str(session.elf))
+    return command
+
+
+def _start_qemu(session: GdbSession, socket: Path) -> subprocess.Popen:
+    boot = qemu.Boot(session.elf, session.harts, session.bootargs, icount=False, gdb_socket=socket)
+    log = open(session.console_log, "wb")
+    try:
+        return subprocess.Popen(qemu.command_line(boot), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True, preexec_fn=qemu._die_with_parent)
+    except FileNotFoundError:
+        raise NeuronError(f"{qemu.QEMU} not found; run tools/neuron setup")
+    finally:
+        log.close()
+
+
+def _wait_for_socket(process: subprocess.Popen, socket: Path, console_log: Path) -> None:
+    deadline = time.monotonic() + SOCKET_WAIT_SECONDS
+    while not socket.exists():
+        if process.poll() is not None:
+            tail = console_log.read_text(errors="replace").strip().splitlines()[-1:]
+            raise NeuronError(f"QEMU exited with status {process.returncode} before its gdbstub "
+                              f"was ready{': ' + tail[0] if tail else ''}")
+        if time.monotonic() > deadline:
+            raise NeuronError(f"QEMU's gdbstub socket did not appear within {SOCKET_WAIT_SECONDS:g} s")
+        time.sleep(0.02)
+
+
+def run(session: GdbSession) -> int:
+    """Start QEMU, run gdb against it, kill QEMU; return gdb's exit status."""
+    try:
+        subprocess.run([GDB, "--version"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       check=False)
+    except FileNotFoundError:
+        raise NeuronError(f"{GDB} not found; run tools/neuron setup")
+    with tempfile.TemporaryDirectory(prefix="neuron-gdb-") as directory:
+        socket = Path(directory) / "gdbstub.sock"
+        process = _start_qemu(session, socket)
+        try:
+            _wait_for_socket(process, socket, session.console_log)
+            command = gdb_command(session, socket)
+            if session.batch_file:
+                try:
+                    return subprocess.run(command, stdin=subprocess.DEVNULL,
+                                          timeout=session.batch_timeout).returncode
+                except subprocess.TimeoutExpired:
+                    raise NeuronError(f"gdb batch did not finish within {session.batch_timeout:g} s",
+                                      status=124)
+            # Interactive: ^C belongs to gdb (it stops the target), not to us.
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            try:
+                gdb = subprocess.Popen(command, preexec_fn=lambda: signal.signal(
+                    signal.SIGINT, signal.SIG_DFL))
+                return gdb.wait()
+            finally:
+                signal.signal(signal.SIGINT, previous)
+        finally:
+            if process.poll() is None:
+                qemu.kill_process_group(process)
+            try:
+                os.unlink(socket)
+            except FileNotFoundError:
+                pass
