@@ -1,0 +1,581 @@
+"""Dump -> Perfetto trace (.pftrace), streaming.
+
+What the trace shows (docs/reviewing-traces.md):
+  - CPU tracks and thread states from GenericKernelTaskStateEvent packets
+    (cpu = hart, tid = task id + TID_OFFSET), built from SWITCH, WAKEUP
+    and TASK_NEW;
+  - a track per hart: remote accesses (instants), steals (slices, with a
+    flow from an instant on the victim's track), IPIs (instants chained by
+    a flow send -> received -> handled), scenario marks;
+  - per hart: an idle track and counters for runqueue length and drops;
+  - a violations track.
+
+Layout of the file: the track descriptors on sequence 1, then every
+event in time order (a k-way merge of the hart rings). Hart h writes on
+sequence FIRST_HART_SEQUENCE + h, whose first packet clears incremental
+state, declares an incremental clock in timer ticks and sets it as the
+default; names are interned on first use. Memory stays flat: the only
+buffer is a bounded window that decides whether an IPI send gets a flow
+(it does when its receive or handled record shows up within the window).
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+import time as wallclock
+from collections import deque
+
+from . import records as R
+from . import schema as S
+from .tables import Names
+from .wire import boolean, fixed64, message, string, uint, varint
+
+TID_OFFSET = 1000
+DESCRIPTOR_SEQUENCE = 1
+FIRST_HART_SEQUENCE = 2
+INCREMENTAL_CLOCK = 64
+
+ROOT_TRACK = 1
+VIOLATIONS_TRACK = 2
+HART_TRACK = 0x1000
+RUNQ_TRACK = 0x2000
+DROPS_TRACK = 0x3000
+IDLE_TRACK = 0x4000
+
+FLOW_STEAL = 1 << 56
+FLOW_IPI = 2 << 56
+
+# How many packets an IPI send may wait for its receiver before it is
+# written without a flow (its receive and handled records were lost).
+IPI_FLOW_WINDOW = 1 << 16
+_FLUSH_AT = 4096
+_MAX_PENDING_IPIS = 1 << 16
+
+
+def hart_track(hart: int) -> int:
+    return HART_TRACK + hart
+
+
+def steal_flow_id(thief: int, seq64: int) -> int:
+    return FLOW_STEAL | (thief << 40) | (seq64 & 0xFFFFFFFFFF)
+
+
+def ipi_flow_id(sender: int, ipi_id: int) -> int:
+    return FLOW_IPI | (sender << 40) | ipi_id
+
+
+class ConvertError(Exception):
+    """Input the converter cannot turn into a trace; str() is one line."""
+
+
+def _timebase(hz: int) -> tuple[int, int]:
+    """(unit_multiplier_ns, ticks -> clock units factor numerator) for a timebase.
+
+    Precondition: hz > 0. A timebase dividing 1 GHz keeps ticks as the
+    unit (100 ns at 10 MHz); any other is converted to nanoseconds.
+    """
+    if 1_000_000_000 % hz == 0:
+        return 1_000_000_000 // hz, 1
+    return 1, 0
+
+
+class _Sequence:
+    """One trusted_packet_sequence_id: its clock, interning and header bytes."""
+
+    def __init__(self, sequence_id: int):
+        self.header = uint(10, sequence_id) + uint(13, S.SEQ_NEEDS_INCREMENTAL_STATE)
+        self.sequence_id = sequence_id
+        self.last = 0
+        self.names: dict[str, int] = {}
+        self.categories: dict[str, int] = {}
+        self.arg_names: dict[str, int] = {}
+        self.new_interned: list[bytes] = []
+
+    def _iid(self, table: dict, field: int, text: str) -> int:
+        iid = table.get(text)
+        if iid is None:
+            iid = len(table) + 1
+            table[text] = iid
+            self.new_interned.append(message(field, uint(1, iid) + string(2, text)))
+        return iid
+
+    def name(self, text: str) -> int:
+        return self._iid(self.names, 2, text)
+
+    def category(self, text: str) -> int:
+        return self._iid(self.categories, 1, text)
+
+    def arg(self, text: str) -> int:
+        return self._iid(self.arg_names, 3, text)
+
+    def take_interned(self) -> bytes:
+        if not self.new_interned:
+            return b""
+        entries = sorted(self.new_interned, key=lambda entry: entry[0])  # by table field
+        self.new_interned = []
+        return message(12, b"".join(entries))
+
+
+class _HeldSend:
+    """An IPI send packet whose flow is decided when its receiver shows up."""
+
+    __slots__ = ("prefix", "event", "flow_id", "flow", "time", "key")
+
+    def __init__(self, prefix: bytes, event: bytes, flow_id: int, time: int, key: tuple):
+        self.key = key
+        self.prefix = prefix
+        self.event = event
+        self.flow_id = flow_id
+        self.flow = None  # None: undecided, True / False once decided
+        self.time = time
+
+    def render(self) -> bytes:
+        event = self.event + fixed64(47, self.flow_id) if self.flow else self.event
+        body = self.prefix + message(11, event)
+        return b"\x0a" + varint(len(body)) + body
+
+
+def _annotation(seq: _Sequence, name: str, value) -> bytes:
+    head = uint(1, seq.arg(name))
+    if isinstance(value, bool):
+        return message(4, head + boolean(2, value))
+    if isinstance(value, int):
+        return message(4, head + (uint(3, value) if value >= 0 else uint(4, value)))
+    return message(4, head + string(6, str(value)))
+
+
+def _event(seq: _Sequence, kind: int, track: int, name: str, category: str, args=()) -> bytes:
+    """A TrackEvent body (without flows), interning its strings on seq."""
+    body = [uint(9, kind), uint(11, track), uint(10, seq.name(name)), uint(3, seq.category(category))]
+    body.extend(_annotation(seq, arg, value) for arg, value in args)
+    return b"".join(body)
+
+
+def _counter_event(track: int, value: int) -> bytes:
+    return uint(9, S.COUNTER) + uint(11, track) + uint(30, value)
+
+
+def _task_state(cpu: int, tid: int, state: int, comm: str | None) -> bytes:
+    body = uint(1, cpu) + uint(3, tid) + uint(4, state)
+    if comm is not None:
+        body += string(2, comm)
+    return message(117, body)
+
+
+class _Progress:
+    """A one-line progress display on stderr when it is a terminal."""
+
+    def __init__(self, total: int, enabled: bool | None):
+        self.total = total
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.next_update = 0.0
+
+    def update(self, done: int) -> None:
+        now = wallclock.monotonic()
+        if now < self.next_update:
+            return
+        self.next_update = now + 0.2
+        share = f" ({100 * done // self.total}%)" if self.total else ""
+        sys.stderr.write(f"\rneuron: converting: {done}/{self.total} records{share}")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()
+
+
+def merged_records(rings):
+    """(hart, record) for every record of every ring, in time order.
+
+    Ties go to the lower hart, so the order is a function of the input.
+    Precondition: each ring's records are in time order.
+    """
+    heap = []
+    for ring in rings:
+        iterator = iter(ring.records)
+        for record in iterator:
+            heap.append([record[5], ring.hart, record, iterator.__next__])
+            break
+    heapq.heapify(heap)
+    while heap:
+        entry = heap[0]
+        yield entry[1], entry[2]
+        try:
+            record = entry[3]()
+        except StopIteration:
+            heapq.heappop(heap)
+            continue
+        entry[0] = record[5]
+        entry[2] = record
+        heapq.heapreplace(heap, entry)
+
+
+class Converter:
+    """One conversion. Use convert() rather than this class directly."""
+
+    def __init__(self, dump, out, task_names=None, progress: bool | None = None, salvage=False):
+        hz = int(dump.timebase_hz)
+        if hz <= 0:
+            raise ConvertError(f"timebase {dump.timebase_hz} Hz is not positive")
+        self.dump = dump
+        self.out = out
+        self.salvage = salvage
+        self.hz = hz
+        self.multiplier_ns, self.keep_ticks = _timebase(hz)
+        self.names = Names(dump.tables)
+        self.task_names = task_names or {}
+        self.harts = sorted(ring.hart for ring in dump.harts)
+        self.rings = {ring.hart: ring for ring in dump.harts}
+        if len(set(self.harts)) != len(self.harts):
+            raise ConvertError("the dump lists a hart twice")
+        self.sequences = {h: _Sequence(FIRST_HART_SEQUENCE + h) for h in self.harts}
+        self.started: set[int] = set()
+        self.cache: dict[tuple, bytes] = {}
+        self.chunks: list = []
+        self.flush_at = _FLUSH_AT
+        self.chunk_base = 0          # absolute index of chunks[0]
+        self.held: deque = deque()   # (absolute index, _HeldSend), oldest first
+        self.pending_ipis: dict[tuple[int, int], _HeldSend] = {}
+        self.task_state: dict[int, int] = {}
+        self.open_steal: dict[int, tuple[int, int]] = {}
+        self.idle_open: set[int] = set()
+        self.last_seq: dict[int, int] = {}
+        self.dropped_seen: dict[int, int] = {}
+        self.last_time = 0
+        self.counts = {"records": 0, "packets": 0}
+        self.progress = _Progress(sum(int(ring.kept) for ring in dump.harts), progress)
+
+    # --- output --------------------------------------------------------
+
+    def _emit(self, chunk) -> None:
+        self.chunks.append(chunk)
+        if len(self.chunks) >= self.flush_at:
+            self._flush()
+
+    def _flush(self, final: bool = False) -> None:
+        """Write every chunk before the oldest undecided IPI send.
+
+        A send undecided for more than IPI_FLOW_WINDOW packets (or at the
+        end) is decided: no flow, its receiver was lost.
+        """
+        held = self.held
+        newest = self.chunk_base + len(self.chunks)
+        while held and (final or held[0][1].flow is not None
+                        or newest - held[0][0] > IPI_FLOW_WINDOW):
+            _, send = held.popleft()
+            if send.flow is None:
+                send.flow = False
+                if self.pending_ipis.get(send.key) is send:
+                    del self.pending_ipis[send.key]
+        upto = len(self.chunks) if not held else held[0][0] - self.chunk_base
+        if upto > 0:
+            self.out.write(b"".join(c if type(c) is bytes else c.render() for c in self.chunks[:upto]))
+            del self.chunks[:upto]
+            self.chunk_base += upto
+        self.flush_at = len(self.chunks) + _FLUSH_AT
+
+    def _packet(self, seq: _Sequence, time: int, payload: bytes) -> None:
+        delta = time - seq.last
+        seq.last = time
+        interned = seq.take_interned() if seq.new_interned else b""
+        body = b"\x40" + varint(delta) + seq.header + interned + payload
+        self._emit(b"\x0a" + varint(len(body)) + body)
+        self.counts["packets"] += 1
+
+    def _start_sequence(self, hart: int, time: int) -> None:
+        """The first packet of a hart's sequence: clock, defaults, cleared state."""
+        seq = self.sequences[hart]
+        clocks = (message(1, uint(1, S.CLOCK_BOOTTIME) + uint(2, time * self.multiplier_ns))
+                  + message(1, uint(1, INCREMENTAL_CLOCK) + uint(2, time) + boolean(3, True)
+                            + uint(4, self.multiplier_ns)))
+        body = (uint(8, time * self.multiplier_ns) + uint(58, S.CLOCK_BOOTTIME)
+                + uint(10, seq.sequence_id) + uint(13, S.SEQ_INCREMENTAL_STATE_CLEARED)
+                + message(59, uint(58, INCREMENTAL_CLOCK))
+                + message(6, clocks))
+        self._emit(b"\x0a" + varint(len(body)) + body)
+        self.counts["packets"] += 1
+        seq.last = time
+        self.started.add(hart)
+
+    def _descriptors(self) -> None:
+        def track(uuid, name, parent=None, rank=None, counter=None, explicit=False):
+            body = uint(1, uuid) + string(2, name)
+            if parent is not None:
+                body += uint(5, parent)
+            if rank is not None:
+                body += uint(12, rank)
+            if explicit:
+                body += uint(11, 3)
+            if counter is not None:
+                body += message(8, uint(3, 2) + string(6, counter))
+            packet = uint(10, DESCRIPTOR_SEQUENCE) + message(60, body)
+            self._emit(b"\x0a" + varint(len(packet)) + packet)
+            self.counts["packets"] += 1
+
+        track(ROOT_TRACK, "neuron harts", explicit=True)
+        track(VIOLATIONS_TRACK, "PerCpu violations", parent=ROOT_TRACK, rank=0)
+        for hart in self.harts:
+            base = 1 + 4 * hart
+            track(hart_track(hart), f"hart {hart}", parent=ROOT_TRACK, rank=base)
+            track(IDLE_TRACK + hart, f"hart {hart} idle", parent=ROOT_TRACK, rank=base + 1)
+            track(RUNQ_TRACK + hart, f"hart {hart} runqueue", parent=ROOT_TRACK, rank=base + 2,
+                  counter="tasks")
+            track(DROPS_TRACK + hart, f"hart {hart} ring drops", parent=ROOT_TRACK, rank=base + 3,
+                  counter="records")
+
+    # --- scheduling (GenericKernelTaskStateEvent) -----------------------
+
+    def _comm(self, task: int) -> str:
+        return self.task_names.get(task) or f"task {task}"
+
+    def _set_state(self, hart: int, time: int, task: int, state: int, cpu: int) -> None:
+        """Emit a task state change, keeping the sequence trace_processor accepts."""
+        seq = self.sequences[hart]
+        tid = task + TID_OFFSET
+        previous = self.task_state.get(tid)
+        if previous == S.TASK_DEAD:
+            if state == S.TASK_DEAD:
+                return
+            # A finished id came back: end the old thread so a new one starts.
+            self._packet(seq, time, _task_state(cpu, tid, S.TASK_DESTROYED, None))
+            previous = None
+        if state == S.TASK_RUNNING and previous == S.TASK_RUNNING:
+            # The record that switched it out was lost: it was preempted.
+            self._packet(seq, time, _task_state(cpu, tid, S.TASK_RUNNABLE, None))
+        elif state == previous and state != S.TASK_RUNNING:
+            return
+        comm = self._comm(task) if previous is None else None
+        self.task_state[tid] = state
+        self._packet(seq, time, _task_state(cpu, tid, state, comm))
+
+    def _switch(self, hart, time, prev_state, prev_task, next_task):
+        if prev_state != R.TASK_IDLE:
+            state = {R.TASK_RUNNABLE: S.TASK_RUNNABLE, R.TASK_BLOCKED: S.TASK_SLEEPING,
+                     R.TASK_DONE: S.TASK_DEAD}.get(prev_state)
+            if state is None:
+                raise ConvertError(f"hart {hart}: SWITCH with unknown previous state {prev_state}")
+            tid = prev_task + TID_OFFSET
+            if self.task_state.get(tid) == S.TASK_RUNNING or state == S.TASK_DEAD:
+                self._set_state(hart, time, prev_task, state, hart)
+        if next_task != R.IDLE_TASK:
+            self._set_state(hart, time, next_task, S.TASK_RUNNING, hart)
+
+    # --- the hart tracks ------------------------------------------------
+
+    def _cached_event(self, key, hart, time, build) -> None:
+        payload = self.cache.get(key)
+        seq = self.sequences[hart]
+        if payload is None:
+            if len(self.cache) > 65536:
+                self.cache.clear()
+            payload = message(11, build(seq))
+            self.cache[key] = payload
+        self._packet(seq, time, payload)
+
+    def _remote(self, hart, time, owner, var_index, site_index, category):
+        def build(seq):
+            var = self.names.var(var_index)
+            site = self.names.site(site_index)
+            args = [("variable", var.name), ("owner hart", owner), ("kind", site.kind),
+                    ("lock", var.lock), ("reason", site.reason), ("site", site.where),
+                    ("function", site.function)]
+            return _event(seq, S.INSTANT, hart_track(hart), var.name, category, args)
+        self._cached_event((category, hart, owner, var_index, site_index), hart, time, build)
+
+    def _violation(self, hart, time, owner, var_index, packed):
+        site_index = packed & ((1 << R.VIOLATION_SITE_BITS) - 1)
+        what = packed >> R.VIOLATION_SITE_BITS
+
+        def build(seq):
+            var = self.names.var(var_index)
+            site = self.names.site(site_index)
+            args = [("missing", R.violation_name(what)), ("hart", hart), ("owner hart", owner),
+                    ("variable", var.name), ("lock", var.lock), ("site", site.where),
+                    ("function", site.function), ("kind", site.kind)]
+            return _event(seq, S.INSTANT, VIOLATIONS_TRACK, R.violation_name(what), "violation", args)
+        self._cached_event(("violation", hart, owner, var_index, packed), hart, time, build)
+
+    def _steal_begin(self, hart, time, seq64, victim, steal_id):
+        if hart in self.open_steal:
+            self._steal_close(hart, time, lost_end=True)
+        seq = self.sequences[hart]
+        flow = steal_flow_id(hart, seq64)
+        self._packet(seq, time, message(11, _event(
+            seq, S.INSTANT, hart_track(victim), "stolen from", "steal",
+            [("thief hart", hart), ("victim hart", victim), ("steal id", steal_id)]) + fixed64(47, flow)))
+        self._packet(seq, time, message(11, _event(
+            seq, S.SLICE_BEGIN, hart_track(hart), "steal", "steal",
+            [("thief hart", hart), ("victim hart", victim), ("steal id", steal_id)]) + fixed64(48, flow)))
+        self.open_steal[hart] = (victim, steal_id)
+
+    def _steal_close(self, hart, time, taken=None, lost_end=False):
+        seq = self.sequences[hart]
+        args = [("tasks taken", taken)] if taken is not None else [("incomplete", True)]
+        self._packet(seq, time, message(11, _event(seq, S.SLICE_END, hart_track(hart), "steal", "steal", args)))
+        del self.open_steal[hart]
+
+    def _steal_end(self, hart, time, victim, taken, steal_id):
+        if self.open_steal.get(hart) == (victim, steal_id):
+            self._steal_close(hart, time, taken)
+        # An END whose BEGIN was lost has no slice to close: nothing to draw.
+
+    def _ipi_send(self, hart, time, target, kind, ipi_id):
+        seq = self.sequences[hart]
+        event = _event(seq, S.INSTANT, hart_track(hart), f"ipi {R.ipi_kind_name(kind)} send", "ipi",
+                       [("target hart", target), ("kind", R.ipi_kind_name(kind)), ("ipi id", ipi_id)])
+        delta = time - seq.last
+        seq.last = time
+        interned = seq.take_interned() if seq.new_interned else b""
+        key = (hart, ipi_id)
+        send = _HeldSend(b"\x40" + varint(delta) + seq.header + interned, event,
+                         ipi_flow_id(hart, ipi_id), time, key)
+        stale = self.pending_ipis.pop(key, None)
+        if stale is not None and stale.flow is None:
+            stale.flow = False  # its id was reused before any receiver showed up
+        if len(self.pending_ipis) >= _MAX_PENDING_IPIS:
+            self.pending_ipis.pop(next(iter(self.pending_ipis)))
+        self.pending_ipis[key] = send
+        self.held.append((self.chunk_base + len(self.chunks), send))
+        self.counts["packets"] += 1
+        self._emit(send)
+
+    def _ipi_recv(self, hart, time, sender, kind, ipi_id, handled):
+        seq = self.sequences[hart]
+        key = (sender, ipi_id)
+        send = self.pending_ipis.pop(key, None) if handled else self.pending_ipis.get(key)
+        if send is not None and send.flow is None:
+            send.flow = True
+        linked = send is not None and send.flow
+        name = f"ipi {R.ipi_kind_name(kind)} {'handled' if handled else 'received'}"
+        args = [("sender hart", sender), ("kind", R.ipi_kind_name(kind)), ("ipi id", ipi_id)]
+        if send is not None:
+            args.append(("latency ns", (time - send.time) * self.multiplier_ns))
+        event = _event(seq, S.INSTANT, hart_track(hart), name, "ipi", args)
+        if linked:
+            event += fixed64(48 if handled else 47, ipi_flow_id(sender, ipi_id))
+        self._packet(seq, time, message(11, event))
+
+    def _idle(self, hart, time, enter):
+        seq = self.sequences[hart]
+        if enter and hart in self.idle_open:
+            self._packet(seq, time, message(11, uint(9, S.SLICE_END) + uint(11, IDLE_TRACK + hart)))
+            self.idle_open.discard(hart)
+        if enter:
+            self._cached_event(("idle", hart), hart, time, lambda s: _event(
+                s, S.SLICE_BEGIN, IDLE_TRACK + hart, "idle", "sched"))
+            self.idle_open.add(hart)
+        elif hart in self.idle_open:
+            self._packet(seq, time, message(11, uint(9, S.SLICE_END) + uint(11, IDLE_TRACK + hart)))
+            self.idle_open.discard(hart)
+
+    def _drops(self, hart, time, value):
+        self._packet(self.sequences[hart], time, message(11, _counter_event(DROPS_TRACK + hart, value)))
+
+    # --- the main loop --------------------------------------------------
+
+    def run(self) -> dict:
+        self._descriptors()
+        keep_ticks = self.keep_ticks
+        hz = self.hz
+        count = 0
+        progress = self.progress
+        last_time_of = {}
+        for hart, record in merged_records(self.dump.harts):
+            seq64, kind, b, h, w, time = record
+            if not keep_ticks:
+                time = time * 1_000_000_000 // hz
+            count += 1
+            if not count & 0xFFFF and progress.enabled:
+                progress.update(count)
+            previous_time = last_time_of.get(hart)
+            if previous_time is None:
+                self._start_sequence(hart, time)
+                self.last_seq[hart] = seq64
+                self.dropped_seen[hart] = seq64
+                self._drops(hart, time, seq64)
+            else:
+                if time < previous_time:
+                    if not self.salvage:
+                        raise ConvertError(f"hart {hart} record seq {seq64}: time {record[5]} "
+                                           "goes backwards")
+                    time = previous_time
+                gap = seq64 - self.last_seq[hart] - 1
+                if gap:
+                    if gap < 0 and not self.salvage:
+                        raise ConvertError(f"hart {hart} record seq {seq64}: sequence goes "
+                                           f"backwards (after {self.last_seq[hart]})")
+                    if gap > 0:
+                        self.dropped_seen[hart] += gap
+                        self._drops(hart, time, self.dropped_seen[hart])
+                self.last_seq[hart] = seq64
+            last_time_of[hart] = time
+            self.last_time = time
+            self._record(hart, time, seq64, kind, b, h, w)
+        self.counts["records"] = count
+        self._finish(last_time_of)
+        if progress.enabled:
+            progress.finish()
+        return self.counts
+
+    def _record(self, hart, time, seq64, kind, b, h, w):
+        if kind == R.REMOTE:
+            self._remote(hart, time, b, h, w, "remote")
+        elif kind == R.RUNQ_LEN:
+            self._cached_event(("runq", hart, h), hart, time,
+                               lambda s: _counter_event(RUNQ_TRACK + hart, h))
+        elif kind == R.SWITCH:
+            self._switch(hart, time, b, h, w)
+        elif kind == R.WAKEUP:
+            if self.task_state.get(w + TID_OFFSET) != S.TASK_RUNNING:
+                self._set_state(hart, time, w, S.TASK_RUNNABLE, b)
+        elif kind == R.TASK_NEW:
+            self._set_state(hart, time, w, S.TASK_RUNNABLE, b)
+        elif kind == R.IPI_SEND:
+            self._ipi_send(hart, time, b, h, w)
+        elif kind == R.IPI_RECV:
+            self._ipi_recv(hart, time, b, h, w, handled=False)
+        elif kind == R.IPI_HANDLED:
+            self._ipi_recv(hart, time, b, h, w, handled=True)
+        elif kind == R.STEAL_BEGIN:
+            self._steal_begin(hart, time, seq64, b, w)
+        elif kind == R.STEAL_END:
+            self._steal_end(hart, time, b, h, w)
+        elif kind == R.VIOLATION:
+            self._violation(hart, time, b, h, w)
+        elif kind == R.UNCHECKED:
+            self._remote(hart, time, b, h, w, "unchecked")
+        elif kind == R.IDLE_ENTER or kind == R.IDLE_EXIT:
+            self._idle(hart, time, kind == R.IDLE_ENTER)
+        elif kind == R.MARK:
+            self._cached_event(("mark", hart, h), hart, time, lambda s: _event(
+                s, S.INSTANT, hart_track(hart), R.MARK_NAMES.get(h, f"mark {h}"), "mark"))
+        elif not self.salvage:
+            raise ConvertError(f"hart {hart} record seq {seq64}: unknown record type {kind}")
+
+    def _finish(self, last_time_of) -> None:
+        """Close what is open at the end, at the last time of the whole trace."""
+        end = self.last_time
+        for hart in self.harts:
+            if hart not in last_time_of:
+                continue
+            if hart in self.open_steal:
+                self._steal_close(hart, end)
+            if hart in self.idle_open:
+                self._idle(hart, end, enter=False)
+            ring = self.rings[hart]
+            trailing = int(ring.produced) - self.last_seq[hart] - 1
+            if trailing > 0:
+                self.dropped_seen[hart] += trailing
+                self._drops(hart, end, self.dropped_seen[hart])
+        self._flush(final=True)
+
+
+def convert(dump, out, task_names=None, progress: bool | None = None, salvage=False) -> dict:
+    """Write the Perfetto trace of `dump` to the binary stream `out`.
+
+    Returns counts ({"records": ..., "packets": ...}). Raises ConvertError
+    on input it cannot convert (unless salvage, which keeps going where it
+    can). The output is a function of the input only.
+    """
+    return Converter(dump, out, task_names, progress, salvage).run()
