@@ -1,0 +1,155 @@
+"""Guest instruction counts: the kernel under QEMU with the insn-count plugin.
+
+Every figure here is an exact count of riscv64 instructions executed
+under `-icount shift=0,align=off,sleep=off` (identical across runs), taken
+by bench/insn-count (a TCG plugin) from one boot of `scenario=mixed seed=1`.
+
+Per-event cost = instructions executed inside a fixed group of kernel
+functions (exclusive: each function's own address range, from the ELF
+symbol table) divided by an event count (entries into a function, or a
+count the kernel prints). Functions the compiler inlined are part of their
+caller's range, so a group names the out-of-line functions that carry the
+path; M-mode firmware (OpenSBI) work behind an SBI call is not attributed
+to any kernel function and is left out of the per-event figures.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
+
+ICOUNT = "shift=0,align=off,sleep=off"
+SCENARIO = "scenario=mixed seed=1"
+
+# name: (functions counted, divisor). A divisor is "entries:FN" (times FN
+# was entered) or "kernel:KEY" (a count from the kernel's `# mixed:` line).
+EVENTS = {
+    "context switch": (["sched_switch"], "entries:sched_switch"),
+    "IPI send (post + SBI call)": (
+        ["ipi_post", "try_post", "kick", "smp_send_ipi", "sbi_send_ipi_to", "sbi_ecall"],
+        "entries:ipi_post"),
+    "IPI receive (handler)": (
+        ["smp_handle_ipi", "ipi_handle", "handle_message", "wake_sender", "sched_note_resched"],
+        "entries:ipi_handle"),
+    "one steal (take + push)": (["rq_take_for", "rq_push"], "kernel:steals"),
+}
+AUDIT_LOCAL = ["percpu__audit_local", "percpu__audit_local_ptr"]
+AUDIT_GUARD = ["percpu__audit_guard_acquire", "percpu__audit_guard_release"]
+AUDIT_REMOTE = ["percpu__audit_remote"]
+
+
+class BenchError(Exception):
+    pass
+
+
+def build_plugin(out_dir: Path) -> Path:
+    """Compiles bench/insn-count into a host shared library."""
+    source = Path(__file__).resolve().parent / "insn-count" / "insn_count.c"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    library = out_dir / "libneuron-insn-count.so"
+    command = ["gcc", "-std=gnu11", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror",
+               "-o", str(library), str(source)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise BenchError(f"building the insn-count plugin failed: {done.stderr.strip()}")
+    return library
+
+
+def write_symbols(elf: Path, out: Path) -> None:
+    """The ELF's functions as sorted, non-overlapping 'START END NAME' lines.
+
+    Assembly entry points without a .size (switch.S) extend to the next
+    symbol in the same section.
+    """
+    with open(elf, "rb") as stream:
+        image = ELFFile(stream)
+        table = image.get_section_by_name(".symtab")
+        if table is None:
+            raise BenchError(f"{elf}: no symbol table")
+        code = {i for i, section in enumerate(image.iter_sections())
+                if section["sh_flags"] & 0x4}  # SHF_EXECINSTR
+        found = {}
+        for s in table.iter_symbols():
+            kind, binding = s["st_info"]["type"], s["st_info"]["bind"]
+            if s["st_shndx"] not in code or not s.name or s.name.startswith("."):
+                continue
+            if kind == "STT_FUNC" or (kind == "STT_NOTYPE" and binding == "STB_GLOBAL"):
+                start = s["st_value"]
+                if start not in found or s["st_size"] > found[start][0]:
+                    found[start] = (s["st_size"], s.name)
+    starts = sorted(found)
+    lines, end = [], 0
+    for i, start in enumerate(starts):
+        size, name = found[start]
+        stop = start + size if size else (starts[i + 1] if i + 1 < len(starts) else start + 4)
+        if start >= end:
+            lines.append(f"{start:x} {stop:x} {name}")
+            end = stop
+    out.write_text("\n".join(lines) + "\n")
+
+
+@dataclass
+class GuestRun:
+    flavour: str
+    harts: int
+    command: str
+    status: int
+    vcpu_insns: list[int] = field(default_factory=list)
+    total: int = 0
+    symbols: dict[str, tuple[int, int]] = field(default_factory=dict)  # insns, entries
+    kernel_counts: dict[str, int] = field(default_factory=dict)
+
+    def insns(self, names: list[str]) -> int:
+        return sum(self.symbols.get(n, (0, 0))[0] for n in names)
+
+    def entries(self, name: str) -> int:
+        return self.symbols.get(name, (0, 0))[1]
+
+    def divisor(self, spec: str) -> int:
+        kind, _, key = spec.partition(":")
+        return self.entries(key) if kind == "entries" else self.kernel_counts.get(key, 0)
+
+
+def run(elf: Path, flavour: str, harts: int, plugin: Path, work: Path,
+        timeout: float = 120.0) -> GuestRun:
+    work.mkdir(parents=True, exist_ok=True)
+    symbols = work / f"{flavour}.symbols"
+    write_symbols(elf, symbols)
+    log = work / f"{flavour}-h{harts}.plugin.log"
+    log.unlink(missing_ok=True)
+    command = ["qemu-system-riscv64", "-machine", "virt", "-smp", str(harts), "-m", "128M",
+               "-bios", "default", "-kernel", str(elf), "-display", "none",
+               "-serial", "stdio", "-monitor", "none", "-no-reboot",
+               "-append", SCENARIO, "-icount", ICOUNT,
+               "-plugin", f"{plugin},symbols={symbols}", "-d", "plugin", "-D", str(log)]
+    try:
+        done = subprocess.run(command, capture_output=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"{flavour} kernel, {harts} harts: QEMU timed out after {timeout:g} s")
+    console = done.stdout.decode("utf-8", "replace")
+    result = GuestRun(flavour, harts, " ".join(command), done.returncode)
+    if done.returncode != 0:
+        raise BenchError(f"{flavour} kernel, {harts} harts: exit status {done.returncode}; "
+                         f"last console line: {console.strip().splitlines()[-1:]}")
+    match = re.search(r"^# mixed: (.*)$", console, re.M)
+    if not match:
+        raise BenchError(f"{flavour} kernel, {harts} harts: no '# mixed:' summary on the console")
+    result.kernel_counts = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+    if not log.exists():
+        raise BenchError(f"plugin wrote no log at {log}")
+    for line in log.read_text().splitlines():
+        words = line.split()
+        if words[:1] == ["vcpu"]:
+            result.vcpu_insns.append(int(words[3]))
+        elif words[:2] == ["total", "insns"]:
+            result.total = int(words[2])
+        elif words[:1] == ["sym"]:
+            result.symbols[words[1]] = (int(words[3]), int(words[5]))
+    if len(result.vcpu_insns) != harts or result.total == 0:
+        raise BenchError(f"{log}: expected {harts} vcpu lines and a total")
+    return result
