@@ -179,6 +179,7 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	timer_init(fdt.timebase_hz);
 	enable_hart_interrupts();
 	sched_init();
+	selftest_percpu_audit_init();
 	percpu_smp_begin();
 	smp_start_secondaries();
 	sched_boot_hart_join();

@@ -1,5 +1,7 @@
 #include <stdarg.h>
 
+#include <neuron/percpu.h>
+
 #include "arch/riscv/csr.h"
 #include "hart.h"
 #include "lib/format.h"
@@ -42,6 +44,16 @@ void selftest_diag(struct selftest *t, const char *fmt, ...)
 	kprintf("# %s: %s\n", t->name, message);
 }
 
+/* Audit builds count every violation; release builds have none to count. */
+static unsigned violations_so_far(void)
+{
+#if NEURON_AUDIT
+	return percpu_audit_violation_count();
+#else
+	return 0;
+#endif
+}
+
 /* The test hangs the way a real deadlock would: waiting, never woken. */
 static void hang_forever(void)
 {
@@ -53,6 +65,13 @@ int scenario_selftest(const struct bootargs *args)
 {
 	unsigned passed = 0, failed = 0, skipped = 0;
 	unsigned online = smp_online_count();
+	/*
+	 * Violations outside the ones a test provoked on purpose (and checked
+	 * one by one): a clean run has none. Boot-time ones count (they exist
+	 * only under audit=continue). The audit's counter cannot be reset, so
+	 * the runner counts per test, around each run.
+	 */
+	unsigned stray_violations = violations_so_far(), provoked_violations = 0;
 
 	kprintf("KTAP version 1\n");
 	kprintf("1..%u\n", selftest_count);
@@ -72,8 +91,18 @@ int scenario_selftest(const struct bootargs *args)
 			selftest_diag(&t, "hanging on purpose (selftest_hang=%s)", e->name);
 			hang_forever();
 		}
+		unsigned violations_before = violations_so_far();
 		e->run(&t);
+		unsigned violations = violations_so_far() - violations_before;
 		watchdog_disarm();
+		if (violations > t.provoked_violations) {
+			SELFTEST_FAIL(&t, "%u PerCpu violations beyond the %u provoked on purpose",
+				      violations - t.provoked_violations, t.provoked_violations);
+			stray_violations += violations - t.provoked_violations;
+			provoked_violations += t.provoked_violations;
+		} else {
+			provoked_violations += violations;
+		}
 		hart_set_context("selftest");
 
 		if (args->selftest_fail == i)
@@ -81,11 +110,18 @@ int scenario_selftest(const struct bootargs *args)
 		if (t.failures) {
 			kprintf("not ok %u %s\n", t.number, t.name);
 			failed++;
+		} else if (t.skip_reason) {
+			kprintf("ok %u %s # SKIP %s\n", t.number, t.name, t.skip_reason);
+			skipped++;
 		} else {
 			kprintf("ok %u %s\n", t.number, t.name);
 			passed++;
 		}
 	}
+	if (NEURON_AUDIT) {
+		kprintf("# percpu violations provoked on purpose: %u\n", provoked_violations);
+		kprintf("# percpu violations: %u\n", stray_violations);
+	}
 	kprintf("neuron: selftests passed=%u failed=%u skipped=%u\n", passed, failed, skipped);
-	return failed ? EXIT_TEST_FAILED : EXIT_PASS;
+	return failed || stray_violations ? EXIT_TEST_FAILED : EXIT_PASS;
 }

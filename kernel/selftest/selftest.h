@@ -15,6 +15,11 @@ struct selftest {
 	unsigned number;      /* KTAP test number, from 1 */
 	unsigned failures;    /* checks that failed so far */
 	const struct bootargs *args;
+	/* PerCpu audit violations the test caused on purpose and checked
+	 * itself; the runner counts every other one as a failure. */
+	unsigned provoked_violations;
+	/* Set by SELFTEST_SKIP: the test could not run here, and says why. */
+	const char *skip_reason;
 };
 
 #define SELFTEST(name, min_harts, description) void selftest_##name(struct selftest *t);
@@ -26,6 +31,15 @@ extern const unsigned selftest_count;
 
 /* Prints a "# name: ..." diagnostic line. */
 void selftest_diag(struct selftest *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Marks the whole test skipped ("ok N name # SKIP reason"); reason is a literal. */
+#define SELFTEST_SKIP(t, reason) ((t)->skip_reason = (reason))
+
+/*
+ * Sets up the probe variable percpu_audit_fires breaks the rules on.
+ * Precondition: init phase (boot hart, before percpu_smp_begin).
+ */
+void selftest_percpu_audit_init(void);
 
 /* Fails the test with a diagnostic saying what was expected and seen. */
 #define SELFTEST_FAIL(t, ...)                  \
