@@ -10,10 +10,18 @@ struct bootargs_case {
 	uint64_t seed;         /* expected values, when status == OK */
 	uint32_t watchdog_ms;
 	const char *selftest_fail; /* NULL: none */
+	int audit_continue;
+	uint32_t steal_k;
+	const char *fault;         /* a name from kernel/sched/fault.h */
 };
 
-#define OK(line, seed_, wd, fail_) { line, BOOTARGS_OK, 0, seed_, wd, fail_ }
-#define BAD(line, st, off) { line, st, off, 0, 0, NULL }
+#define OK(line, seed_, wd, fail_)                                                    \
+	{ line, BOOTARGS_OK, 0, seed_, wd, fail_, 0, BOOTARGS_DEFAULT_STEAL_K, "none" }
+/* The keys the scheduler added: audit=, steal_k=, fault=. */
+#define OK_SCHED(line, audit_, steal_k_, fault_)                                      \
+	{ line, BOOTARGS_OK, 0, BOOTARGS_DEFAULT_SEED, BOOTARGS_DEFAULT_WATCHDOG_MS, NULL, \
+	  audit_, steal_k_, fault_ }
+#define BAD(line, st, off) { line, st, off, 0, 0, NULL, 0, 0, NULL }
 
 static const struct bootargs_case cases[] = {
 	OK("", 1, 5000, NULL),
@@ -41,6 +49,26 @@ static const struct bootargs_case cases[] = {
 	BAD("seed=1 =3", BOOTARGS_UNKNOWN_KEY, 7),
 	BAD("Seed=1", BOOTARGS_UNKNOWN_KEY, 0),
 	BAD("seed=\x01", BOOTARGS_BAD_CHARACTER, 5),
+	OK_SCHED("audit=continue", 1, BOOTARGS_DEFAULT_STEAL_K, "none"),
+	OK_SCHED("audit=panic", 0, BOOTARGS_DEFAULT_STEAL_K, "none"),
+	OK_SCHED("steal_k=1", 0, 1, "none"),
+	OK_SCHED("steal_k=16 audit=continue", 1, 16, "none"),
+	OK_SCHED("steal_k=0x10", 0, 16, "none"),
+	OK_SCHED("fault=none", 0, BOOTARGS_DEFAULT_STEAL_K, "none"),
+	OK_SCHED("fault=no_steal steal_k=4", 0, 4, "no_steal"),
+	OK_SCHED("fault=digest_drop audit=continue", 1, BOOTARGS_DEFAULT_STEAL_K, "digest_drop"),
+	BAD("audit=", BOOTARGS_BAD_AUDIT_MODE, 0),
+	BAD("audit=Continue", BOOTARGS_BAD_AUDIT_MODE, 0),
+	BAD("seed=2 audit=off", BOOTARGS_BAD_AUDIT_MODE, 7),
+	BAD("audit=panic audit=continue", BOOTARGS_DUPLICATE_KEY, 12),
+	BAD("steal_k=0", BOOTARGS_OUT_OF_RANGE, 0),
+	BAD("steal_k=17", BOOTARGS_OUT_OF_RANGE, 0),
+	BAD("steal_k=", BOOTARGS_BAD_NUMBER, 0),
+	BAD("steal_k=two", BOOTARGS_BAD_NUMBER, 0),
+	BAD("fault=", BOOTARGS_UNKNOWN_FAULT, 0),
+	BAD("fault=no_stea", BOOTARGS_UNKNOWN_FAULT, 0),
+	BAD("audit=continue fault=NO_STEAL", BOOTARGS_UNKNOWN_FAULT, 15),
+	BAD("fault=none fault=none", BOOTARGS_DUPLICATE_KEY, 11),
 };
 
 static void check_case(struct selftest *t, const char *line, size_t len,
@@ -71,6 +99,16 @@ static void check_case(struct selftest *t, const char *line, size_t len,
 				  (fail == NULL || strcmp(fail, c->selftest_fail) == 0),
 		       "case %u '%s': selftest_fail expected %s, saw %s", index, line,
 		       c->selftest_fail ? c->selftest_fail : "none", fail ? fail : "none");
+	SELFTEST_CHECK(t, out.audit_continue == c->audit_continue,
+		       "case %u '%s': audit_continue expected %d, saw %d", index, line,
+		       c->audit_continue, out.audit_continue);
+	SELFTEST_CHECK(t, out.steal_k == c->steal_k, "case %u '%s': steal_k expected %u, saw %u",
+		       index, line, c->steal_k, out.steal_k);
+	const char *fault = out.fault < boot_vocabulary()->fault_count
+				    ? boot_vocabulary()->faults[out.fault]
+				    : "(out of range)";
+	SELFTEST_CHECK(t, strcmp(fault, c->fault) == 0, "case %u '%s': fault expected %s, saw %s",
+		       index, line, c->fault, fault);
 	SELFTEST_CHECK(t, out.scenario == 0 && out.selftest_hang == BOOTARGS_NONE,
 		       "case %u '%s': scenario/selftest_hang not at their defaults", index, line);
 }
