@@ -29,7 +29,11 @@ from collections import deque
 from . import records as R
 from . import schema as S
 from .tables import Names
+import struct
+
 from .wire import boolean, fixed64, message, string, uint, varint
+
+_fixed64 = struct.Struct("<Q").pack
 
 TID_OFFSET = 1000
 DESCRIPTOR_SEQUENCE = 1
@@ -63,6 +67,11 @@ def steal_flow_id(thief: int, seq64: int) -> int:
 
 def ipi_flow_id(sender: int, ipi_id: int) -> int:
     return FLOW_IPI | (sender << 40) | ipi_id
+
+
+# SWITCH's previous-task state -> the Perfetto task state it leaves.
+_LEFT_IN_STATE = {R.TASK_RUNNABLE: S.TASK_RUNNABLE, R.TASK_BLOCKED: S.TASK_SLEEPING,
+                  R.TASK_DONE: S.TASK_DEAD}
 
 
 class ConvertError(Exception):
@@ -145,6 +154,23 @@ def _annotation(seq: _Sequence, name: str, value) -> bytes:
     return message(4, head + string(6, str(value)))
 
 
+def _arg_head(seq: _Sequence, name: str) -> bytes:
+    """DebugAnnotation.name_iid for `name`, to put before a value with _uint_arg."""
+    return b"\x08" + varint(seq.arg(name))
+
+
+def _uint_arg(head: bytes, value: int) -> bytes:
+    """A DebugAnnotation {name_iid, uint_value} as TrackEvent field 4.
+
+    Precondition: 0 <= value < 2**64 and head from _arg_head (short)."""
+    body = head + b"\x18" + varint(value)
+    return b"\x22" + varint(len(body)) + body
+
+
+def _track_event(body: bytes) -> bytes:
+    return b"\x5a" + varint(len(body)) + body
+
+
 def _event(seq: _Sequence, kind: int, track: int, name: str, category: str, args=()) -> bytes:
     """A TrackEvent body (without flows), interning its strings on seq."""
     body = [uint(9, kind), uint(11, track), uint(10, seq.name(name)), uint(3, seq.category(category))]
@@ -157,7 +183,7 @@ def _counter_event(track: int, value: int) -> bytes:
 
 
 def _task_state(cpu: int, tid: int, state: int, comm: str | None) -> bytes:
-    body = uint(1, cpu) + uint(3, tid) + uint(4, state)
+    body = b"\x08" + varint(cpu) + b"\x18" + varint(tid) + b"\x20" + varint(state)
     if comm is not None:
         body += string(2, comm)
     return message(117, body)
@@ -232,6 +258,7 @@ class Converter:
         self.sequences = {h: _Sequence(FIRST_HART_SEQUENCE + h) for h in self.harts}
         self.started: set[int] = set()
         self.cache: dict[tuple, bytes] = {}
+        self.templates: dict[tuple, tuple] = {}
         self.chunks: list = []
         self.flush_at = _FLUSH_AT
         self.chunk_base = 0          # absolute index of chunks[0]
@@ -351,8 +378,7 @@ class Converter:
 
     def _switch(self, hart, time, prev_state, prev_task, next_task):
         if prev_state != R.TASK_IDLE:
-            state = {R.TASK_RUNNABLE: S.TASK_RUNNABLE, R.TASK_BLOCKED: S.TASK_SLEEPING,
-                     R.TASK_DONE: S.TASK_DEAD}.get(prev_state)
+            state = _LEFT_IN_STATE.get(prev_state)
             if state is None:
                 raise ConvertError(f"hart {hart}: SWITCH with unknown previous state {prev_state}")
             tid = prev_task + TID_OFFSET
@@ -398,21 +424,26 @@ class Converter:
 
     def _steal_begin(self, hart, time, seq64, victim, steal_id):
         if hart in self.open_steal:
-            self._steal_close(hart, time, lost_end=True)
+            self._steal_close(hart, time)
         seq = self.sequences[hart]
-        flow = steal_flow_id(hart, seq64)
-        self._packet(seq, time, message(11, _event(
-            seq, S.INSTANT, hart_track(victim), "stolen from", "steal",
-            [("thief hart", hart), ("victim hart", victim), ("steal id", steal_id)]) + fixed64(47, flow)))
-        self._packet(seq, time, message(11, _event(
-            seq, S.SLICE_BEGIN, hart_track(hart), "steal", "steal",
-            [("thief hart", hart), ("victim hart", victim), ("steal id", steal_id)]) + fixed64(48, flow)))
+
+        def build():
+            args = [("thief hart", hart), ("victim hart", victim)]
+            return (_event(seq, S.INSTANT, hart_track(victim), "stolen from", "steal", args),
+                    _event(seq, S.SLICE_BEGIN, hart_track(hart), "steal", "steal", args),
+                    _arg_head(seq, "steal id"))
+        victim_prefix, thief_prefix, id_head = self._template(("steal", hart, victim), build)
+        flow = _fixed64(steal_flow_id(hart, seq64))
+        steal_arg = _uint_arg(id_head, steal_id)
+        self._packet(seq, time, _track_event(victim_prefix + steal_arg + b"\xf9\x02" + flow))
+        self._packet(seq, time, _track_event(thief_prefix + steal_arg + b"\x81\x03" + flow))
         self.open_steal[hart] = (victim, steal_id)
 
-    def _steal_close(self, hart, time, taken=None, lost_end=False):
+    def _steal_close(self, hart, time, taken=None):
         seq = self.sequences[hart]
         args = [("tasks taken", taken)] if taken is not None else [("incomplete", True)]
-        self._packet(seq, time, message(11, _event(seq, S.SLICE_END, hart_track(hart), "steal", "steal", args)))
+        self._cached_event(("steal end", hart, taken), hart, time, lambda s: _event(
+            s, S.SLICE_END, hart_track(hart), "steal", "steal", args))
         del self.open_steal[hart]
 
     def _steal_end(self, hart, time, victim, taken, steal_id):
@@ -420,22 +451,36 @@ class Converter:
             self._steal_close(hart, time, taken)
         # An END whose BEGIN was lost has no slice to close: nothing to draw.
 
+    def _template(self, key, build):
+        found = self.templates.get(key)
+        if found is None:
+            if len(self.templates) > 65536:
+                self.templates.clear()
+            found = self.templates[key] = build()
+        return found
+
     def _ipi_send(self, hart, time, target, kind, ipi_id):
         seq = self.sequences[hart]
-        event = _event(seq, S.INSTANT, hart_track(hart), f"ipi {R.ipi_kind_name(kind)} send", "ipi",
-                       [("target hart", target), ("kind", R.ipi_kind_name(kind)), ("ipi id", ipi_id)])
+
+        def build():
+            name = R.ipi_kind_name(kind)
+            return (_event(seq, S.INSTANT, hart_track(hart), f"ipi {name} send", "ipi",
+                           [("target hart", target), ("kind", name)]), _arg_head(seq, "ipi id"))
+        prefix, id_head = self._template(("send", hart, target, kind), build)
+        event = prefix + _uint_arg(id_head, ipi_id)
         delta = time - seq.last
         seq.last = time
         interned = seq.take_interned() if seq.new_interned else b""
         key = (hart, ipi_id)
         send = _HeldSend(b"\x40" + varint(delta) + seq.header + interned, event,
                          ipi_flow_id(hart, ipi_id), time, key)
-        stale = self.pending_ipis.pop(key, None)
+        pending = self.pending_ipis
+        stale = pending.pop(key, None)
         if stale is not None and stale.flow is None:
             stale.flow = False  # its id was reused before any receiver showed up
-        if len(self.pending_ipis) >= _MAX_PENDING_IPIS:
-            self.pending_ipis.pop(next(iter(self.pending_ipis)))
-        self.pending_ipis[key] = send
+        if len(pending) >= _MAX_PENDING_IPIS:
+            pending.pop(next(iter(pending)))
+        pending[key] = send
         self.held.append((self.chunk_base + len(self.chunks), send))
         self.counts["packets"] += 1
         self._emit(send)
@@ -446,15 +491,20 @@ class Converter:
         send = self.pending_ipis.pop(key, None) if handled else self.pending_ipis.get(key)
         if send is not None and send.flow is None:
             send.flow = True
-        linked = send is not None and send.flow
-        name = f"ipi {R.ipi_kind_name(kind)} {'handled' if handled else 'received'}"
-        args = [("sender hart", sender), ("kind", R.ipi_kind_name(kind)), ("ipi id", ipi_id)]
+
+        def build():
+            name = R.ipi_kind_name(kind)
+            return (_event(seq, S.INSTANT, hart_track(hart),
+                           f"ipi {name} {'handled' if handled else 'received'}", "ipi",
+                           [("sender hart", sender), ("kind", name)]),
+                    _arg_head(seq, "ipi id"), _arg_head(seq, "latency ns"))
+        prefix, id_head, latency_head = self._template(("recv", handled, hart, sender, kind), build)
+        event = prefix + _uint_arg(id_head, ipi_id)
         if send is not None:
-            args.append(("latency ns", (time - send.time) * self.multiplier_ns))
-        event = _event(seq, S.INSTANT, hart_track(hart), name, "ipi", args)
-        if linked:
-            event += fixed64(48 if handled else 47, ipi_flow_id(sender, ipi_id))
-        self._packet(seq, time, message(11, event))
+            event += _uint_arg(latency_head, (time - send.time) * self.multiplier_ns)
+            if send.flow:
+                event += (b"\x81\x03" if handled else b"\xf9\x02") + _fixed64(ipi_flow_id(sender, ipi_id))
+        self._packet(seq, time, _track_event(event))
 
     def _idle(self, hart, time, enter):
         seq = self.sequences[hart]
