@@ -4,7 +4,8 @@
 
 enum key {
 	KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG,
-	KEY_AUDIT, KEY_STEAL_K, KEY_FAULT, KEY_COUNT
+	KEY_AUDIT, KEY_STEAL_K, KEY_FAULT, KEY_TRACE_RECORDS, KEY_TRACE_MODE, KEY_TRACE_STREAM,
+	KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
@@ -16,6 +17,9 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_AUDIT] = "audit",
 	[KEY_STEAL_K] = "steal_k",
 	[KEY_FAULT] = "fault",
+	[KEY_TRACE_RECORDS] = "trace_records",
+	[KEY_TRACE_MODE] = "trace_mode",
+	[KEY_TRACE_STREAM] = "trace_stream",
 };
 
 static bool is_space(char c)
@@ -129,6 +133,29 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 			return BOOTARGS_UNKNOWN_FAULT;
 		out->fault = index;
 		break;
+	case KEY_TRACE_RECORDS:
+		if (!parse_u64(val, val_len, &n))
+			return BOOTARGS_BAD_NUMBER;
+		if (n < BOOTARGS_MIN_TRACE_RECORDS || n > NEURON_TRACE_RING_RECORDS || (n & (n - 1)))
+			return BOOTARGS_BAD_TRACE_RECORDS;
+		out->trace_records = (uint32_t)n;
+		break;
+	case KEY_TRACE_MODE:
+		if (span_equals(val, val_len, "stop"))
+			out->trace_mode_stop = 1;
+		else if (span_equals(val, val_len, "overwrite"))
+			out->trace_mode_stop = 0;
+		else
+			return BOOTARGS_BAD_TRACE_MODE;
+		break;
+	case KEY_TRACE_STREAM:
+		if (span_equals(val, val_len, "1"))
+			out->trace_stream = 1;
+		else if (span_equals(val, val_len, "0"))
+			out->trace_stream = 0;
+		else
+			return BOOTARGS_BAD_FLAG;
+		break;
 	case KEY_COUNT:
 		break;
 	}
@@ -214,6 +241,9 @@ const char *bootargs_status_text(enum bootargs_status status)
 	case BOOTARGS_UNKNOWN_SELFTEST: return "unknown self-test in";
 	case BOOTARGS_UNKNOWN_FAULT: return "unknown fault in";
 	case BOOTARGS_BAD_AUDIT_MODE: return "audit takes continue or panic:";
+	case BOOTARGS_BAD_TRACE_RECORDS: return "trace_records takes a power of two from 16 to the build's NEURON_TRACE_RING_RECORDS:";
+	case BOOTARGS_BAD_TRACE_MODE: return "trace_mode takes overwrite or stop:";
+	case BOOTARGS_BAD_FLAG: return "this argument takes 0 or 1:";
 	}
 	return "unknown error in";
 }

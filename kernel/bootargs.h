@@ -11,6 +11,10 @@
  *                        or panic (default); release builds accept it, no effect
  *   steal_k=N            most tasks one steal attempt moves, 1..16 (default 1)
  *   fault=NAME           test only: break one scheduler mechanism (kernel/sched/fault.h)
+ *   trace_records=N      audit builds: records per hart trace ring, a power of two
+ *                        from 16 to NEURON_TRACE_RING_RECORDS (default: that maximum)
+ *   trace_mode=overwrite|stop  a full ring overwrites its oldest record (default) or stops
+ *   trace_stream=0|1     at scenario end, write the rings over the console (default 0)
  *
  * Anything else is an error; nothing is silently ignored or truncated.
  */
@@ -27,6 +31,10 @@
 #define BOOTARGS_MAX_WATCHDOG_MS 86400000u
 #define BOOTARGS_DEFAULT_STEAL_K 1
 #define BOOTARGS_MAX_STEAL_K 16
+#ifndef NEURON_TRACE_RING_RECORDS
+#define NEURON_TRACE_RING_RECORDS 4096 /* trace/CMakeLists.txt sets the build's value */
+#endif
+#define BOOTARGS_MIN_TRACE_RECORDS 16
 
 enum bootargs_status {
 	BOOTARGS_OK = 0,
@@ -41,6 +49,9 @@ enum bootargs_status {
 	BOOTARGS_UNKNOWN_SELFTEST,
 	BOOTARGS_UNKNOWN_FAULT,
 	BOOTARGS_BAD_AUDIT_MODE,
+	BOOTARGS_BAD_TRACE_RECORDS,
+	BOOTARGS_BAD_TRACE_MODE,
+	BOOTARGS_BAD_FLAG,
 };
 
 /* The names the parser accepts; scenarios[0] is the default. */
@@ -62,6 +73,9 @@ struct bootargs {
 	int audit_continue;   /* audit=continue */
 	uint32_t steal_k;
 	size_t fault;         /* index into vocabulary faults; 0 = none */
+	uint32_t trace_records; /* 0: the build's NEURON_TRACE_RING_RECORDS */
+	int trace_mode_stop;    /* trace_mode=stop */
+	int trace_stream;       /* trace_stream=1 */
 };
 
 /* Where parsing stopped: the offending key=value token. */

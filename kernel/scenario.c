@@ -1,4 +1,5 @@
 #include "scenario.h"
+#include "trace/trace.h"
 
 const char *const scenario_names[] = {
 #define SCENARIO(name, description) #name,
@@ -16,5 +17,8 @@ static int (*const scenario_entry[])(const struct bootargs *) = {
 
 int scenario_run(size_t index, const struct bootargs *args)
 {
-	return scenario_entry[index](args);
+	trace_start(args);
+	int status = scenario_entry[index](args);
+	trace_finish(status);
+	return status;
 }

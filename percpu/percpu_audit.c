@@ -42,6 +42,12 @@ __attribute__((weak)) void percpu_record_remote(const struct percpu_remote_event
 	(void)event;
 }
 
+/* Default seam for violation records; the trace ring overrides it. */
+__attribute__((weak)) void percpu_record_violation(const struct percpu_violation *violation)
+{
+	(void)violation;
+}
+
 /* ---- one-line formatting without libc ---- */
 
 struct line_buf {
@@ -121,6 +127,7 @@ static void violation(unsigned owner, const char *var_name, const char *file, un
 	put_str(&b, v.missing);
 
 	__atomic_fetch_add(&violation_count, 1, __ATOMIC_RELAXED);
+	percpu_record_violation(&v);
 	percpu_platform_report(&v, text);
 	if (__atomic_load_n(&audit_mode, __ATOMIC_RELAXED) == PERCPU_AUDIT_PANIC)
 		percpu_platform_panic(text);

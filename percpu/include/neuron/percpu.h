@@ -152,6 +152,9 @@ struct percpu_remote_event {
  */
 void percpu_record_remote(const struct percpu_remote_event *event);
 
+/* The same for every audit violation, before it is reported (weak default: nothing). */
+void percpu_record_violation(const struct percpu_violation *violation);
+
 /* ---------------------------------------------------------------------- */
 /* Guards and tokens. */
 

@@ -1,0 +1,56 @@
+/*
+ * The kernel's trace state, shared by the files in kernel/trace/. Read by
+ * tools/gdb/neuron_trace.py through DWARF (symbols trace_info,
+ * trace_rings): renaming a field here means changing it there too.
+ */
+#ifndef NEURON_KERNEL_TRACE_STATE_H
+#define NEURON_KERNEL_TRACE_STATE_H
+
+#include <stdint.h>
+
+#include <neuron/trace_ring.h>
+
+#ifndef NEURON_TRACE_RING_RECORDS
+#error "NEURON_TRACE_RING_RECORDS must be defined (kernel/trace/trace.cmake does it)"
+#endif
+
+#define TRACE_TYPE_SLOTS 32	/* enum trace_type values fit below this */
+
+/* What a tool needs besides the rings: the dump header's fields. */
+struct trace_info {
+	uint32_t version;	/* TRACE_FORMAT_VERSION */
+	uint32_t max_harts;	/* NEURON_MAX_HARTS */
+	uint32_t capacity;	/* records per ring, this boot */
+	uint32_t mode;		/* enum trace_mode */
+	uint64_t timebase_hz;
+	uint64_t identity;	/* FNV-1a 64 of the percpu_vars + percpu_callsites sections */
+	uint32_t started;	/* rings set up (trace_start ran) */
+	uint32_t frozen;	/* recording stopped (trace_finish ran) */
+	uint64_t unattributed;	/* events from a hart with no ring; not in any count */
+};
+
+/* Owner-written per-hart counters beside the ring. */
+struct trace_hart_counts {
+	uint64_t by_type[TRACE_TYPE_SLOTS];	/* produced, by record type */
+	uint32_t writing;			/* a write is in progress (freeze handshake) */
+} __attribute__((aligned(64)));
+
+extern struct trace_info trace_info;
+extern struct trace_ring trace_rings[NEURON_MAX_HARTS];
+extern struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
+
+/* Appends to hart's ring. Precondition: the caller is hart, interrupts off. */
+void trace_put(unsigned hart, enum trace_type type, unsigned b, unsigned h, uint32_t w);
+
+/* Index of a descriptor in its ELF section; 0xffff / TRACE_SITE_NONE if not in it. */
+#define TRACE_VAR_NONE 0xffffu
+#define TRACE_SITE_NONE 0xfffffu
+struct percpu_var_desc;
+struct percpu_callsite;
+unsigned trace_var_index(const struct percpu_var_desc *var);
+unsigned trace_site_index(const struct percpu_callsite *site);
+
+/* Writes every ring over the console (trace_stream=1). Recording frozen. */
+void trace_stream_all(void);
+
+#endif
