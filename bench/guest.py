@@ -153,3 +153,9 @@ def run(elf: Path, flavour: str, harts: int, plugin: Path, work: Path,
     if len(result.vcpu_insns) != harts or result.total == 0:
         raise BenchError(f"{log}: expected {harts} vcpu lines and a total")
     return result
+
+
+def audit_functions() -> list[str]:
+    """Names of the functions defined in percpu/percpu_audit.c."""
+    source = (Path(__file__).resolve().parents[1] / "percpu" / "percpu_audit.c").read_text()
+    return sorted(set(re.findall(r"^(?:static\s+)?[\w ]+?[\s*](\w+)\([^;]*?\)\s*\{", source, re.M)))

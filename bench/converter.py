@@ -1,0 +1,108 @@
+"""Trace converter figures: events/s, peak RSS, .pftrace bytes per event.
+
+Each measurement runs in a fresh interpreter so that its peak RSS
+(getrusage ru_maxrss) is its own. Input: the synthetic dumps of
+tools/neuronlib/perfetto/fakedump.py (`stream` for 1 M / 10 M records,
+generated lazily; `scenario` as the demo trace). The record size is
+sizeof(struct trace_record), compiled from trace/include.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS_PER_S_GOAL = 1_000_000
+BYTES_PER_EVENT_GOAL = 12
+
+PROBE = r"""
+import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+from neuronlib.perfetto import convert, fakedump
+class Counter:
+    n = 0
+    def write(self, b):
+        self.n += len(b)
+        return len(b)
+kind, n = sys.argv[2], int(sys.argv[3])
+dump = fakedump.stream(records=n) if kind == "stream" else fakedump.scenario(seed=1, steps=n)[0]
+events = sum(r.kept for r in dump.harts)
+out = Counter()
+start = time.perf_counter()
+convert.convert(dump, out, progress=False)
+seconds = time.perf_counter() - start
+print("events", events, "seconds", seconds, "bytes", out.n,
+      "rss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+class BenchError(Exception):
+    pass
+
+
+def available() -> bool:
+    base = ROOT / "tools" / "neuronlib" / "perfetto"
+    return (base / "convert.py").is_file() and (base / "fakedump.py").is_file()
+
+
+def probe(kind: str, n: int, timeout: float = 400) -> dict:
+    command = [sys.executable, "-c", PROBE, str(ROOT / "tools"), kind, str(n)]
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"converter on {kind} {n} timed out after {timeout:g} s")
+    m = re.search(r"events (\d+) seconds (\S+) bytes (\d+) rss_kib (\d+)", done.stdout)
+    if done.returncode != 0 or not m:
+        last = done.stderr.strip().splitlines()[-1:]
+        raise BenchError(f"converter on {kind} {n} failed (status {done.returncode}): {last}")
+    return {"events": int(m.group(1)), "seconds": float(m.group(2)),
+            "bytes": int(m.group(3)), "rss_mib": int(m.group(4)) / 1024}
+
+
+def record_size(work: Path) -> int:
+    work.mkdir(parents=True, exist_ok=True)
+    source, exe = work / "record_size.c", work / "record_size"
+    source.write_text('#include <stdio.h>\n#include <neuron/trace_record.h>\n'
+                      'int main(void) { printf("%zu\\n", sizeof(struct trace_record)); return 0; }\n')
+    subprocess.run(["gcc", f"-I{ROOT}/trace/include", str(source), "-o", str(exe)], check=True)
+    return int(subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout)
+
+
+def section(work: Path, quick: bool) -> list[str]:
+    out = ["### Trace converter (`tools/neuronlib/perfetto`)", ""]
+    size = record_size(work)
+    if not available():
+        return out + ["| figure | value |", "|---|---|",
+                      f"| ring record size | {size} bytes |",
+                      "| events/s, peak RSS, bytes per event | not measured: converter not available |",
+                      ""]
+    sizes = [20_000] if quick else [1_000_000, 10_000_000]
+    rows = [(n, probe("stream", n)) for n in sizes]
+    demo = probe("scenario", 200 if quick else 2000)
+    out += [f"Input: `fakedump.stream(records=N)` (4 harts, generated lazily), converted to a "
+            f"byte counter; one fresh `{Path(sys.executable).name}` per row. Ring record size: "
+            f"{size} bytes (`sizeof(struct trace_record)`).", "",
+            "| events | events/s | peak RSS | output bytes per event |", "|---|---|---|---|"]
+    for n, r in rows:
+        rate = r["events"] / r["seconds"]
+        out.append(f"| {r['events']:,} | {rate:,.0f} | {r['rss_mib']:.1f} MiB | "
+                   f"{r['bytes'] / r['events']:.2f} |")
+    worst = min(r["events"] / r["seconds"] for _, r in rows)
+    flat = rows[-1][1]["rss_mib"] <= rows[0][1]["rss_mib"] * 1.25 + 8
+    demo_bpe = demo["bytes"] / demo["events"]
+    out += ["", f"Goal >= {EVENTS_PER_S_GOAL:,} events/s: {'met' if worst >= EVENTS_PER_S_GOAL else '**MISSED**'} "
+            f"(slowest row {worst:,.0f} events/s)."
+            + ("" if worst >= EVENTS_PER_S_GOAL else
+               " What would close it: the converter is pure Python, one record at a time; "
+               "a C encoder for the hot packet types (or batching the varint writes) is needed "
+               f"for a {EVENTS_PER_S_GOAL / worst:.0f}× speed-up."),
+            f"Memory flat from {rows[0][0]:,} to {rows[-1][0]:,} events: "
+            f"{'met' if flat else '**MISSED**'} ({rows[0][1]['rss_mib']:.1f} → {rows[-1][1]['rss_mib']:.1f} MiB).",
+            f"Demo trace (`fakedump.scenario(seed=1)`, {demo['events']:,} events, a synthetic run: "
+            f"the kernel's dump is not wired to the bench yet): {demo_bpe:.2f} .pftrace bytes per event; "
+            f"goal <= {BYTES_PER_EVENT_GOAL}: {'met' if demo_bpe <= BYTES_PER_EVENT_GOAL else '**MISSED**'}.",
+            "", "Commands: `bench/converter.py` PROBE with `stream N` / `scenario 2000`.", ""]
+    return out

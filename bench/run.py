@@ -1,0 +1,268 @@
+#!/usr/bin/python3
+"""neuron benchmarks: measure, then write the tables in docs/benchmarks.md.
+
+  run.py [--quick] [--update FILE] [--work DIR]
+
+Full run: guest instruction counts (release and audit kernels at 1, 2, 4,
+8 harts), host x86-64 ns and callgrind counts side by side with LTTng-UST,
+and the trace converter; the tables replace the text between the
+bench-tables markers of FILE. --quick: tiny iteration counts, 2 harts,
+no file written; checks that every program runs and its output parses
+(exit 0), without judging any figure. Exit 1 on a failed measurement,
+77 (skip) in --quick mode when the kernel images are not built.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import re
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import converter  # noqa: E402
+import guest  # noqa: E402
+import host  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BEGIN, END = "<!-- bench-tables:begin -->\n", "<!-- bench-tables:end -->"
+AUDIT_RATIO_GOAL = 1.3
+LTTNG_FRACTION_GOAL = 1 / 3
+SKIP = 77
+
+
+def _first_line(command: list[str]) -> str:
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=30)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def machine() -> list[str]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    cores = len(re.findall(r"^processor", Path("/proc/cpuinfo").read_text(), re.M))
+    return [
+        f"- Machine: {cpu}, {cores} CPUs, Linux {platform.release()} ({platform.machine()})",
+        f"- Tools: {_first_line(['gcc', '--version'])}; {_first_line(['qemu-system-riscv64', '--version'])}; "
+        f"{_first_line(['valgrind', '--version'])}; {_first_line(['lttng', '--version'])}",
+        f"- Generated {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC by "
+        "`tools/neuron bench` (runs `bench/run.py --update docs/benchmarks.md`)",
+    ]
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**MISSED**"
+
+
+def ns(figure) -> str:
+    def one(x: float) -> str:
+        return "<0.5" if x < 0.5 else f"{x:.1f}"
+    return f"{one(figure.median)} ({one(figure.low)}–{one(figure.high)})"
+
+
+# ---- guest -----------------------------------------------------------------
+
+def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[str]:
+    out = ["### Kernel paths, riscv64 instructions per event (release / audit)", "",
+           "Exact counts under icount from the insn-count TCG plugin (`bench/insn-count`), "
+           "one boot of `scenario=mixed seed=1` per column. Per event: instructions executed "
+           "inside the listed out-of-line functions (their own address ranges; inlined "
+           "callees belong to their caller) divided by the event count. Work OpenSBI does "
+           "behind an SBI call runs in M-mode outside every kernel function and is not "
+           "included.", "",
+           "| event | functions counted | divided by | " +
+           " | ".join(f"{h} harts" for h in harts_list) + " |",
+           "|---|---|---|" + "---|" * len(harts_list)]
+    for event, (functions, divisor) in guest.EVENTS.items():
+        cells = []
+        for h in harts_list:
+            parts = []
+            for flavour in ("release", "audit"):
+                r = runs[(flavour, h)]
+                d = r.divisor(divisor)
+                parts.append(f"{r.insns(functions) / d:.1f}" if d else "n/a (0 events)")
+            d = runs[("release", h)].divisor(divisor)
+            cells.append(f"{parts[0]} / {parts[1]} ({d}×)")
+        out.append(f"| {event} | {', '.join(f'`{f}`' for f in functions)} | "
+                   f"{divisor.replace('entries:', 'entries of ').replace('kernel:', 'kernel count ')} | "
+                   + " | ".join(cells) + " |")
+    out += ["", "Growth with hart count: a cell's instructions per event stay flat when the path "
+            "does constant work; the event counts (in parentheses) show how many times it ran.", ""]
+
+    h4 = 4 if 4 in harts_list else harts_list[-1]
+    rel, aud = runs[("release", h4)], runs[("audit", h4)]
+    kernel_rel = sum(v[0] for v in rel.symbols.values())
+    kernel_aud = sum(v[0] for v in aud.symbols.values())
+    ratio, kratio = aud.total / rel.total, kernel_aud / kernel_rel
+    out += [f"### Whole scenario: `mixed`, seed 1, {h4} harts, guest instructions", "",
+            "| build | all instructions (boot to exit, every hart, firmware included) | "
+            "in kernel functions |", "|---|---|---|",
+            f"| release | {rel.total:,} | {kernel_rel:,} |",
+            f"| audit | {aud.total:,} | {kernel_aud:,} |",
+            f"| audit / release | {ratio:.3f} | {kratio:.3f} |", "",
+            f"Goal audit / release <= {AUDIT_RATIO_GOAL}: {verdict(ratio <= AUDIT_RATIO_GOAL)} "
+            f"for the whole run ({ratio:.3f}); counting only kernel functions, "
+            f"{verdict(kratio <= AUDIT_RATIO_GOAL)} ({kratio:.3f})."
+            + ("" if kratio <= AUDIT_RATIO_GOAL else
+               " What would close it: fewer checks per access in `percpu__audit_local` and "
+               "the guard calls (see the next table), e.g. inline the fast path of the guard "
+               "check."), ""]
+
+    def per(names, entry_names):
+        calls = sum(aud.entries(n) for n in entry_names)
+        return (aud.insns(names) / calls if calls else None), calls
+    audit_code = guest.audit_functions()
+    accesses = ["percpu__audit_local", "percpu__audit_local_ptr", "percpu__audit_remote",
+                "percpu__audit_init", "percpu__audit_unchecked"]
+    n_access = sum(aud.entries(n) for n in accesses)
+    rows = [
+        ("local access check, own instructions per call", ["percpu__audit_local"],
+         ["percpu__audit_local"]),
+        ("local pointer check, own instructions per call", ["percpu__audit_local_ptr"],
+         ["percpu__audit_local_ptr"]),
+        ("guard acquire + release, per guard", guest.AUDIT_GUARD,
+         ["percpu__audit_guard_acquire"]),
+        ("remote access check, own instructions per call", ["percpu__audit_remote"],
+         ["percpu__audit_remote"]),
+        ("remote access record (`percpu_record_remote` + ring write), per remote access",
+         ["percpu_record_remote", "trace_ring_write"], ["percpu__audit_remote"]),
+        ("all of `percpu/percpu_audit.c`, per checked access", audit_code, accesses),
+    ]
+    out += [f"### Audit cost per access, riscv64 instructions executed (audit kernel, {h4} harts, "
+            "`mixed` seed 1)", "",
+            "Dynamic counts from the same plugin run; the static counts are the codegen table "
+            "above.", "", "| what | instructions | calls |", "|---|---|---|"]
+    for label, names, entry_names in rows:
+        value, calls = per(names, entry_names)
+        out.append(f"| {label} | {value:.1f} | {calls:,} |" if value is not None
+                   else f"| {label} | not measured: no calls | 0 |")
+    extra = (kernel_aud - kernel_rel) / n_access if n_access else 0
+    out += [f"| whole kernel: (audit − release instructions in kernel functions) per checked access, "
+            f"call sites and guards included | {extra:.1f} | {n_access:,} |", "",
+            "Commands (each figure's run; `SYMBOLS` is the ELF's function table written by "
+            "`bench/guest.py`):", "", "```", plugin_cmd, "```", ""]
+    return out
+
+
+# ---- host ------------------------------------------------------------------
+
+HOST_ROWS = [
+    ("release local access (PerCpu read + write, irqs-off token)", "local_access.release"),
+    ("audit local access (checked)", "local_access.audit"),
+    ("release remote access (`percpu_remote`, lock held)", "remote_access.release"),
+    ("audited remote access (check + 16-byte ring record)", "remote_access.audit"),
+    ("ring record alone (`trace_ring_write`, trace/trace_ring.c, rdtsc time)", "ring_record.audit"),
+    ("LTTng-UST tracepoint, no session (disabled)", "lttng_event.disabled"),
+    ("LTTng-UST tracepoint, live snapshot session (3 integer fields)", "lttng_event.enabled"),
+]
+
+
+def host_sections(result: dict) -> list[str]:
+    f = result["figures"]
+    any_fig = f["local_access.release"]
+    out = ["### Host x86-64, side by side (one run)", "",
+           f"ns per call: median (min–max) of {any_fig.samples} samples of {any_fig.calls:,} calls, "
+           f"pinned with `taskset -c {host.PIN_CPU}`, an empty call's cost subtracted "
+           "(<0.5: below what the loop resolves). Instructions per call: callgrind "
+           "`--toggle-collect=bench_NAME`, inclusive. Programs: `bench/host/`, built with "
+           "`gcc -O2`; the ring write is checked in the object code (still a call into "
+           "`trace_ring_write`, which stores) and by the ring's produced count.", "",
+           "| operation | ns per call | instructions per call |", "|---|---|---|"]
+    for label, key in HOST_ROWS:
+        out.append(f"| {label} | {ns(f[key])} | {f[key].insns:.0f} |")
+    audited, lttng = f["remote_access.audit"], f["lttng_event.enabled"]
+    ns_ratio = audited.median / lttng.median
+    insn_ratio = audited.insns / lttng.insns
+    met = ns_ratio <= LTTNG_FRACTION_GOAL and insn_ratio <= LTTNG_FRACTION_GOAL
+    out += ["", f"Goal: an audited remote-access record costs <= 1/3 of the LTTng-UST event: "
+            f"{verdict(met)}: {ns_ratio:.2f} of its time, {insn_ratio:.2f} of its instructions."
+            + ("" if met else " What would close it: a cheaper timestamp (the rdtsc is most of "
+               "the ring write) and fewer checks in `percpu__audit_remote`."),
+            f"The LTTng snapshot held {result['lttng_snapshot_bytes']:,} bytes: the events were "
+            "recorded.", "", "Commands:", "", "```"]
+    seen = []
+    for _, key in HOST_ROWS:
+        for command in (f[key].time_command, f[key].count_command):
+            if command not in seen:
+                seen.append(command)
+    out += seen + ["# LTTng rows: inside lttng-sessiond --daemonize --no-kernel; "
+                   f"lttng create {host.LTTNG_SESSION} --snapshot; lttng enable-event -u "
+                   f"-s {host.LTTNG_SESSION} {host.LTTNG_EVENT}; lttng start", "```", ""]
+    return out
+
+
+# ---- driver ----------------------------------------------------------------
+
+def measure(args) -> list[str]:
+    work = Path(args.work)
+    harts_list = [2] if args.quick else [1, 2, 4, 8]
+    elves = {f: ROOT / "build" / f / "kernel" / "neuron.elf" for f in ("release", "audit")}
+    missing = [str(p) for p in elves.values() if not p.is_file()]
+    lines: list[str] = []
+    if missing:
+        if args.quick:
+            print(f"bench: skip: no kernel image at {', '.join(missing)} "
+                  "(build the release and audit presets)")
+            sys.exit(SKIP)
+        raise guest.BenchError(f"no kernel image at {', '.join(missing)}")
+    plugin = guest.build_plugin(work)
+    runs = {}
+    for flavour, elf in elves.items():
+        for h in harts_list:
+            runs[(flavour, h)] = guest.run(elf, flavour, h, plugin, work / "guest")
+            print(f"bench: guest {flavour} {h} harts: {runs[(flavour, h)].total:,} instructions",
+                  flush=True)
+    example = runs[("audit", harts_list[-1])].command
+    example = example.replace(str(work / "guest"), "build/bench/guest").replace(str(ROOT) + "/", "")
+    lines += guest_sections(runs, harts_list, re.sub(r"symbols=\S+", "symbols=SYMBOLS", example))
+    calls, samples, count_calls = (2000, 3, 200) if args.quick else (200000, 31, 20000)
+    host_result = host.measure(work / "host", calls, samples, count_calls)
+    print("bench: host figures taken", flush=True)
+    lines += host_sections(host_result)
+    lines += converter.section(work / "converter", args.quick)
+    print("bench: converter figures taken", flush=True)
+    return machine() + [""] + lines
+
+
+def update(path: Path, lines: list[str]) -> None:
+    doc = path.read_text()
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    if BEGIN in doc and END in doc:
+        head, rest = doc.split(BEGIN, 1)
+        _, tail = rest.split(END, 1)
+    else:
+        head, tail = doc.rstrip("\n") + "\n\n## Measured costs\n\nGenerated: do not edit "\
+            "by hand; regenerate with `tools/neuron bench`.\n\n", "\n"
+    path.write_text(head + BEGIN + text + END + tail)
+    print(f"bench: updated {path}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--update", type=Path, help="document whose bench tables to rewrite")
+    parser.add_argument("--work", default=str(ROOT / "build" / "bench"))
+    args = parser.parse_args()
+    try:
+        lines = measure(args)
+    except (guest.BenchError, host.BenchError, converter.BenchError) as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 1
+    if args.update and not args.quick:
+        update(args.update, lines)
+    else:
+        print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
