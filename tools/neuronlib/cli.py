@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -198,6 +199,23 @@ def _add_gdb_parser(subparsers) -> None:
     gdb.set_defaults(handler=cmd_gdb)
 
 
+# --- bench ---------------------------------------------------------------
+
+BENCH_DOC = "docs/benchmarks.md"
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    packages.setup()
+    for preset in KERNEL_PRESETS:
+        cmake.build(preset)
+    command = ["/usr/bin/python3", str(REPO_ROOT / "bench" / "run.py")]
+    command += ["--quick"] if args.quick else ["--update", str(REPO_ROOT / BENCH_DOC)]
+    status = subprocess.run(command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL).returncode
+    if status != 0:
+        raise NeuronError(f"bench/run.py failed with status {status}", status=status)
+    return 0
+
+
 # --- ctest: the harness behind tests/qemu (not for people) -------------
 
 def cmd_ctest(args: argparse.Namespace) -> int:
@@ -259,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neuron",
         description="Set up, build, boot and test the neuron kernel.")
     subparsers = parser.add_subparsers(
-        dest="command", required=True, metavar="{setup,build,run,test,trace,gdb}")
+        dest="command", required=True, metavar="{setup,build,run,test,trace,gdb,bench}")
 
     setup = subparsers.add_parser(
         "setup", help="install the Debian packages neuron needs",
@@ -320,6 +338,16 @@ def build_parser() -> argparse.ArgumentParser:
     trace.set_defaults(handler=cmd_trace)
 
     _add_gdb_parser(subparsers)
+    bench = subparsers.add_parser(
+        "bench", help="set up, build, run the benchmarks and regenerate their tables",
+        description="Set up, build the kernel presets, then run bench/run.py: guest "
+                    "instruction counts, host ns and callgrind counts next to LTTng-UST, "
+                    "converter throughput; rewrite the generated tables of "
+                    f"{BENCH_DOC}. Takes a few minutes.")
+    bench.add_argument("--quick", action="store_true",
+                       help="tiny runs that only check every benchmark works; no file written")
+    bench.set_defaults(handler=cmd_bench)
+
     _add_ctest_parser(subparsers)
     return parser
 

@@ -19,6 +19,8 @@ DEBIAN_PACKAGES = (
     "device-tree-compiler", "valgrind", "clang",
     "protobuf-compiler", "python3-protobuf", "python3-pyelftools",
     "python3-pytest", "python3-hypothesis",
+    # tools/neuron bench: the real tracer it measures against
+    "lttng-tools", "liblttng-ust-dev",
 )
 
 APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends",
