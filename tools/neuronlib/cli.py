@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import cmake, ctest_boot, gdbsession, ktap, packages, qemu
 from .errors import NeuronError
-from .paths import KERNEL_PRESETS, PRESETS, SELFTEST_LIST, build_dir, kernel_elf
+from .paths import KERNEL_PRESETS, PRESETS, REPO_ROOT, SELFTEST_LIST, build_dir, kernel_elf
 
 DEFAULT_HARTS = 4
 DEFAULT_RUN_TIMEOUT = 120.0
