@@ -11,7 +11,7 @@
            queued, except one per hart halted inside its run phase (popped,
            not yet dispatched, or dispatched, not yet requeued)
   mailbox  head and count within capacity; known kinds; sequence numbers
-           consecutive
+           consecutive, the newest equal to next_seq
   locks    a held runqueue or mailbox lock has a holder that may hold it: in
            audit builds the recorded holder is present and has interrupts
            off (locks are taken with interrupts off), and a free lock
@@ -103,7 +103,6 @@ class Checker:
         pool_start, task_size, pool_count = pool if pool else (0, 0, 0)
         where: dict[int, str] = {}
         currents: dict[int, int] = {}
-        queued_total = 0
         for hart in self.harts:
             current = sched.current_task(hart)
             if current is not None and target.u64(current):
@@ -117,7 +116,6 @@ class Checker:
             if rq.count > rq.capacity:
                 self.report(f"{label}: count {rq.count} > capacity {rq.capacity}")
                 continue
-            queued_total += rq.count
             for position, pointer in enumerate(rq.queued()):
                 address = target.u64(pointer)
                 at = f"{label} [{position}]"
@@ -138,9 +136,10 @@ class Checker:
                 if pinned != sched.TASK_ANY_HART and pinned != hart.hart:
                     self.report(f"{at}: task {int(task['id'])} is pinned to hart {pinned}")
         if pool:
-            self.check_counts(where, queued_total)
+            self.check_counts(where)
 
-    def check_counts(self, queued: dict[int, str], queued_total: int) -> None:
+    def check_counts(self, queued: dict[int, str]) -> None:
+        """`queued`: address of every distinct pool task found in a runqueue."""
         pool = sched.task_pool()
         low, high = pool.type.range()
         states = [sched.task_state_name(pool[i]) for i in range(low, high + 1)]
@@ -154,7 +153,7 @@ class Checker:
         in_flight = sum(in_function(h, "run_phase") for h in self.harts)
         if len(unqueued) > in_flight:
             ids = ", ".join(str(int(pool[i]["id"])) for i in unqueued[:8])
-            self.report(f"counts: {len(runnable)} RUNNABLE tasks but {queued_total} queued "
+            self.report(f"counts: {len(runnable)} RUNNABLE tasks but {len(queued)} queued "
                         f"(not in any runqueue: task {ids}{' ...' if len(unqueued) > 8 else ''})")
 
     def check_mailboxes(self) -> None:
@@ -173,7 +172,8 @@ class Checker:
                 if previous is not None and seq != (previous + 1) & 0xFFFFFFFF:
                     self.report(f"{label} [{position}]: seq {seq} after {previous}")
                 previous = seq
-            if previous is not None and (previous + 1) & 0xFFFFFFFF != int(box.value["next_seq"]):
+            # A post takes ++next_seq: the newest queued message carries next_seq.
+            if previous is not None and previous != int(box.value["next_seq"]):
                 self.report(f"{label}: newest seq {previous} but next_seq {int(box.value['next_seq'])}")
 
     # ---- locks ----

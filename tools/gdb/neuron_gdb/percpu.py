@@ -140,6 +140,26 @@ class PercpuFunction(gdb.Function):
         return instance(text, int(hart), "$percpu")
 
 
+class PercpuSlotFunction(gdb.Function):
+    """$percpu_slot("var", hart): hart's whole slot of per-CPU variable var
+(audit builds: .stamp and .value; release builds: .value only)."""
+
+    def __init__(self):
+        super().__init__("percpu_slot")
+
+    @target.command_errors("$percpu_slot")
+    def invoke(self, name: gdb.Value, hart: gdb.Value = None) -> gdb.Value:
+        try:
+            text = name.string()
+        except gdb.error:
+            raise Problem('usage: $percpu_slot("var", hart) with var a string')
+        if hart is None:
+            raise Problem('usage: $percpu_slot("var", hart)')
+        variable = PerCpuVar(text, "$percpu_slot")
+        return variable.slot(target.hart_by_number(int(hart), "$percpu_slot"))
+
+
 def register() -> None:
     PercpuCommand()
     PercpuFunction()
+    PercpuSlotFunction()

@@ -1,0 +1,405 @@
+"""CTest checks for the gdb scripts (tools/gdb) and `tools/neuron gdb`.
+
+Each check boots the kernel under QEMU's gdbstub through the front door
+(or runs gdb alone), and asserts on the commands' output for a state whose
+contents are known by construction:
+
+  inspect   scenario=imbalance stopped at sched_run: every task spawned on
+            the lowest hart (6 per hart, ids 0..N-1 in order), other
+            runqueues empty, nothing running; then states corrupted on
+            purpose from gdb, which `neuron check` must report
+  mailbox   scenario=ladder stopped at ipi_queued (rung full_mailbox): the
+            last hart's mailbox paused and full of call messages
+  offline   gdb without a target: one-line errors; the loader's listing
+  nodebug   a kernel without debug info: one-line errors, no traceback
+  autoload  neuron.elf-gdb.py loads with the safe-path step, not without
+
+Usage: gdb_checks.py CHECK --elf ELF --flavour audit|release --work DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+NEURON = REPO / "tools" / "neuron"
+LOADER = REPO / "tools" / "gdb" / "neuron-gdb.py"
+GDB = "gdb-multiarch"
+HARTS = 4
+TASKS_PER_HART = 6
+MAILBOX_CAPACITY = 8
+TIMEOUT = 60
+
+failures: list[str] = []
+
+
+def expect(condition: bool, what: str, output: str = "") -> None:
+    if condition:
+        print(f"ok: {what}")
+    else:
+        failures.append(what)
+        print(f"FAILED: {what}")
+
+
+def one_line_errors(output: str, what: str) -> None:
+    """No Python traceback or internal error anywhere in a gdb transcript."""
+    expect("Traceback" not in output and "Python Exception" not in output
+           and "Error occurred in Python" not in output and "internal error" not in output,
+           f"{what}: no traceback or internal error")
+
+
+def attempts(commands: list[str]) -> str:
+    """gdb Python that runs each command and prints `ERROR <message>` for a failure."""
+    lines = ["python", "for _c in ["] + [f"        {c!r}," for c in commands] + [
+        "    ]:",
+        "    try:",
+        "        gdb.execute(_c)",
+        "        print('NOERROR', _c)",
+        "    except gdb.error as _e:",
+        "        print('ERROR', _c, '=>', str(_e).replace(chr(10), ' | '))",
+        "end"]
+    return "\n".join(lines) + "\n"
+
+
+def error_for(output: str, command: str) -> str | None:
+    for line in output.splitlines():
+        if line.startswith(f"ERROR {command} => "):
+            return line.split(" => ", 1)[1]
+    return None
+
+
+def run_front_door(elf: Path, work: Path, script: str, name: str, scenario: str,
+                   breakpoint: str, flavour: str) -> str:
+    batch = work / f"{name}.gdb"
+    batch.write_text(script)
+    command = [sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
+               "--harts", str(HARTS), "--scenario", scenario, "--seed", "1",
+               "--break", breakpoint, "--batch", str(batch), "--timeout", str(TIMEOUT),
+               "--log", str(work / f"{name}.console.log")]
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, timeout=TIMEOUT + 10)
+    output = result.stdout.decode(errors="replace")
+    (work / f"{name}.out").write_text(output)
+    print(f"--- {name}: tools/neuron gdb exit {result.returncode}, transcript {work / (name + '.out')}")
+    expect(result.returncode == 0, f"{name}: the front door exits 0")
+    expect(not qemu_left(elf), f"{name}: no QEMU left behind")
+    return output
+
+
+def qemu_left(elf: Path) -> bool:
+    """A QEMU still running our private copy of the kernel."""
+    found = subprocess.run(["pgrep", "-f", f"qemu-system-riscv64 .*-kernel {elf}"],
+                           stdout=subprocess.PIPE)
+    return found.returncode == 0
+
+
+def section(output: str, begin: str, end: str) -> str:
+    start = output.index(begin) + len(begin)
+    return output[start:output.index(end, start)]
+
+
+# ---- inspect ------------------------------------------------------------
+
+def check_inspect(elf: Path, flavour: str, work: Path) -> None:
+    tasks = TASKS_PER_HART * HARTS
+    script = f"""echo ==harts\\n
+neuron harts
+echo ==percpu\\n
+neuron percpu sched_cpu
+echo ==runq0\\n
+neuron runq 0
+echo ==runq\\n
+neuron runq
+echo ==ipi\\n
+neuron ipi 1
+echo ==function\\n
+print $percpu("runqueues", 0).count
+print $percpu("runqueues", 2).count
+print $percpu("sched_cpu", 3).current
+echo ==printer\\n
+print $percpu("runqueues", 0)
+echo ==clean\\n
+neuron check
+echo ==baduse\\n
+""" + attempts([
+        "neuron percpu no_such_var",
+        "neuron percpu runqueues 99",
+        "neuron percpu runqueues x",
+        "neuron runq 99",
+        "neuron ipi 1 2",
+        "neuron ring -n 0",
+        "neuron ring",
+        "neuron dump-trace " + str(work / "inspect.trace"),
+        "neuron check extra",
+        'print $percpu("no_such_var", 0)',
+        'print $percpu("runqueues", 42)',
+    ]) + f"""echo ==count\\n
+set var $percpu("runqueues", 0).count = {tasks - 1}
+neuron check
+set var $percpu("runqueues", 0).count = {tasks}
+echo ==capacity\\n
+set var $percpu("runqueues", 2).count = 65
+neuron check
+set var $percpu("runqueues", 2).count = 0
+echo ==twice\\n
+set $saved_slot = $percpu("runqueues", 0).slots[1]
+set var $percpu("runqueues", 0).slots[1] = $percpu("runqueues", 0).slots[0]
+neuron check
+set var $percpu("runqueues", 0).slots[1] = (struct task *)((char *)$percpu("runqueues", 0).slots[2] + 8)
+neuron check
+set var $percpu("runqueues", 0).slots[1] = $saved_slot
+echo ==mailbox\\n
+set var $percpu("ipi_mailboxes", 1).head = 9
+neuron check
+set var $percpu("ipi_mailboxes", 1).head = 0
+"""
+    if flavour == "audit":
+        script += """echo ==stamp\\n
+set var $percpu_slot("runqueues", 1).stamp.owner = 2
+neuron percpu runqueues 1
+neuron check
+set var $percpu_slot("runqueues", 1).stamp.owner = 1
+echo ==lock\\n
+set var $percpu("runqueues", 3).lock.locked = 1
+set var $percpu("runqueues", 3).lock.holder = 7
+neuron check
+set var $percpu("runqueues", 3).lock.locked = 0
+set var $percpu("runqueues", 3).lock.holder = 0xffffffff
+"""
+    script += "echo ==end\\n"
+    output = run_front_door(elf, work, script, "inspect", "imbalance", "sched_run", flavour)
+    one_line_errors(output, "inspect")
+    if "==end" not in output:
+        expect(False, "inspect: the batch ran to the end")
+        return
+
+    harts_out = section(output, "==harts\n", "==percpu")
+    lines = re.findall(r"^hart (\d+)  thread (\d+)  pc=0x[0-9a-f]+ (\S+)  sie=(on|off)"
+                       r"  current=(\S+)  runq=(\d+)", harts_out, re.M)
+    expect([int(h) for h, *_ in lines] == list(range(HARTS)), "harts: one line per hart, ascending",
+           harts_out)
+    expect(all(int(t) == int(h) + 1 for h, t, *_ in lines), "harts: thread N is hart N-1")
+    runq = {int(h): int(n) for h, _, _, _, _, n in lines}
+    expect(runq == {0: tasks, **{h: 0 for h in range(1, HARTS)}},
+           f"harts: runq lengths {tasks},0,0,0 (imbalance spawns everything on hart 0)")
+    expect(sum(f == "sched_run" for _, _, f, *_ in lines) == 1, "harts: exactly one hart in sched_run")
+    expect(all(c == "none" for *_, c, _ in lines), "harts: nothing running before the run")
+
+    percpu_out = section(output, "==percpu\n", "==runq0")
+    if flavour == "audit":
+        stamps = re.findall(r"^hart (\d+): sched_cpu @ 0x[0-9a-f]+ stamp owner=(\d+) magic=0x5354414d ok$",
+                            percpu_out, re.M)
+        expect(len(stamps) == HARTS and all(h == o for h, o in stamps),
+               "percpu: every instance stamped for its own hart")
+    else:
+        expect("release build: owner stamps do not exist here" in percpu_out,
+               "percpu: release build says stamps do not exist")
+        expect("stamp" not in percpu_out.replace("stamps do not exist", ""),
+               "percpu: no stamp shown in release")
+    addresses = [int(a, 16) for a in re.findall(r"^hart \d+: sched_cpu @ (0x[0-9a-f]+)", percpu_out, re.M)]
+    expect(len(addresses) == HARTS and len(set(a2 - a1 for a1, a2 in zip(addresses, addresses[1:]))) == 1,
+           "percpu: instances one area apart")
+
+    runq0 = section(output, "==runq0\n", "==runq\n")
+    ids = [int(i) for i in re.findall(r"^  \[\d+\] task (\d+) RUNNABLE pinned=any last=any steps=0 "
+                                      r"fn=steps_task", runq0, re.M)]
+    expect(ids == list(range(tasks)), f"runq 0: tasks 0..{tasks - 1} in spawn order, RUNNABLE, steps_task")
+    expect(f"hart 0: runqueue count={tasks} head=0 capacity=64 enqueued={tasks}" in runq0,
+           "runq 0: header counts")
+    every = section(output, "==runq\n", "==ipi")
+    expect(len(re.findall(r"^hart \d+: runqueue count=0 ", every, re.M)) == HARTS - 1,
+           "runq: the other harts' queues are empty")
+
+    ipi_out = section(output, "==ipi\n", "==function")
+    expect(re.search(r"^hart 1: mailbox count=0 head=0 capacity=8 ", ipi_out, re.M) is not None,
+           "ipi: hart 1's mailbox is empty")
+
+    function_out = section(output, "==function\n", "==printer")
+    values = re.findall(r"^\$\d+ = (.*)$", function_out, re.M)
+    expect(values[:2] == [str(tasks), "0"], "$percpu: runqueue counts through the convenience function")
+    expect(len(values) == 3 and values[2].endswith(" 0x0"), "$percpu: sched_cpu.current is NULL")
+    printer = section(output, "==printer\n", "==clean")
+    expect(f"runqueue count={tasks} head=0" in printer and printer.count("RUNNABLE") == tasks,
+           "printer: runqueue printed as its queued tasks")
+
+    expect(section(output, "==clean\n", "==baduse").strip().endswith("neuron check: ok"),
+           "check: ok on the clean state")
+
+    bad = section(output, "==baduse\n", "==count")
+    expected_errors = {
+        "neuron percpu no_such_var": r"^neuron percpu: no per-CPU variable 'no_such_var' in this build \(known: .*runqueues",
+        "neuron percpu runqueues 99": r"^neuron percpu: hart 99 out of range \(harts present: 0, 1, 2, 3\)$",
+        "neuron percpu runqueues x": r"^neuron percpu: 'x' is not a hart number$",
+        "neuron runq 99": r"^neuron runq: hart 99 out of range",
+        "neuron ipi 1 2": r"^neuron ipi: usage: neuron ipi \[HART\]$",
+        "neuron ring -n 0": r"^neuron ring: -n must be at least 1$",
+        "neuron check extra": r"^neuron check: usage",
+        'print $percpu("no_such_var", 0)': r"^\$percpu: no per-CPU variable 'no_such_var'",
+        'print $percpu("runqueues", 42)': r"^\$percpu: hart 42 out of range",
+    }
+    for command, pattern in expected_errors.items():
+        message = error_for(bad, command)
+        expect(message is not None and re.search(pattern, message) is not None,
+               f"bad use: `{command}` -> one line: {message}")
+    for command in ("neuron ring", f"neuron dump-trace {work / 'inspect.trace'}"):
+        message = error_for(bad, command)
+        ran = f"NOERROR {command}" in bad
+        expect(ran or (message or "").endswith("the trace ring is not available in this build"),
+               f"`{command}`: works, or says the ring is not available: {message}")
+
+    problems = section(output, "==count\n", "==capacity")
+    expect(re.search(rf"^neuron check: counts: {tasks} RUNNABLE tasks but {tasks - 1} queued "
+                     rf"\(not in any runqueue: task {tasks - 1}\)$", problems, re.M) is not None
+           and "neuron check: ok" not in problems,
+           "counterfactual: a runqueue count one short is reported")
+    problems = section(output, "==capacity\n", "==twice")
+    expect("neuron check: runq: hart 2: count 65 > capacity 64" in problems,
+           "counterfactual: a count beyond capacity is reported")
+    problems = section(output, "==twice\n", "==mailbox")
+    expect("neuron check: runq: hart 0 [1]: task 0 also queued at runq: hart 0 [0]" in problems
+           and f"neuron check: counts: {tasks} RUNNABLE tasks but {tasks - 1} queued "
+               "(not in any runqueue: task 1)" in problems,
+           "counterfactual: a task queued twice is reported")
+    expect(re.search(r"runq: hart 0 \[1\]: 0x[0-9a-f]+ is not a task of the pool", problems) is not None,
+           "counterfactual: a pointer into the middle of a task is reported")
+    problems = section(output, "==mailbox\n", "==stamp" if flavour == "audit" else "==end")
+    expect("neuron check: mailbox: hart 1: head 9 count 0 outside capacity 8" in problems,
+           "counterfactual: a mailbox head outside its ring is reported")
+    if flavour == "audit":
+        problems = section(output, "==stamp\n", "==lock")
+        expect("stamp owner=2 magic=0x5354414d  <-- WRONG: stamped for hart 2, found in hart 1's area"
+               in problems, "percpu: a wrong stamp is flagged")
+        expect(re.search(r"^neuron check: stamp: runqueues on hart 1: stamped for hart 2, "
+                         r"found in hart 1's area$", problems, re.M) is not None
+               and "neuron check: 1 problem(s)" in problems,
+               "counterfactual: a wrong stamp is reported, and only it")
+        problems = section(output, "==lock\n", "==end")
+        expect("neuron check: lock: runqueues.lock of hart 3 is held by hart 7 (not a present hart)"
+               in problems, "counterfactual: a lock held by no present hart is reported")
+
+
+# ---- mailbox ------------------------------------------------------------
+
+def check_mailbox(elf: Path, flavour: str, work: Path) -> None:
+    last = HARTS - 1
+    script = f"""echo ==ipi\\n
+neuron ipi {last}
+echo ==check\\n
+neuron check
+echo ==broken\\n
+set var $percpu("ipi_mailboxes", {last}).ring[($percpu("ipi_mailboxes", {last}).head + 3) % {MAILBOX_CAPACITY}].seq += 100
+neuron check
+echo ==end\\n
+"""
+    output = run_front_door(elf, work, script, "mailbox", "ladder", "ipi_queued", flavour)
+    one_line_errors(output, "mailbox")
+    if "==end" not in output:
+        expect(False, "mailbox: the batch ran to the end")
+        return
+    ipi_out = section(output, "==ipi\n", "==check")
+    expect(re.search(rf"^hart {last}: mailbox count={MAILBOX_CAPACITY} head=\d+ capacity={MAILBOX_CAPACITY} "
+                     r"resched_pending=\d+ paused=1 ", ipi_out, re.M) is not None,
+           f"ipi: hart {last}'s mailbox paused and full")
+    messages = re.findall(r"^  \[(\d+)\] call seq=(\d+) from hart (\d+) object=0x[0-9a-f]+ "
+                          r"fn=count_run done=0$", ipi_out, re.M)
+    seqs = [int(s) for _, s, _ in messages]
+    expect(len(messages) == MAILBOX_CAPACITY and seqs == list(range(seqs[0], seqs[0] + MAILBOX_CAPACITY)),
+           "ipi: eight call messages to count_run, consecutive sequence numbers, not yet done")
+    expect(len({f for *_, f in messages}) == 1 and all(int(f) != last for *_, f in messages),
+           "ipi: all from one other hart")
+    expect(section(output, "==check\n", "==broken").strip().endswith("neuron check: ok"),
+           "check: ok with a full paused mailbox")
+    third = seqs[3] if len(seqs) > 3 else -1
+    expect(re.search(rf"^neuron check: mailbox: hart {last} \[3\]: seq {third + 100} after {third - 1}$",
+                     section(output, "==broken\n", "==end"), re.M) is not None,
+           "counterfactual: a message out of sequence is reported")
+
+
+# ---- without a target, without debug info, auto-load ---------------------
+
+def gdb_alone(elf: Path, commands: list[str], early: list[str] | None = None) -> str:
+    command = [GDB, "-batch", "-nx"]
+    for line in early or []:
+        command += ["-iex", line]
+    for line in commands:
+        command += ["-ex", line]
+    command.append(str(elf))
+    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            stdin=subprocess.DEVNULL, timeout=TIMEOUT)
+    return result.stdout.decode(errors="replace")
+
+
+def check_offline(elf: Path, flavour: str, work: Path) -> None:
+    output = gdb_alone(elf, [f"source {LOADER}", "neuron harts", "neuron check", "neuron runq 0",
+                             'print $percpu("runqueues", 0)', "neuron percpu"])
+    (work / "offline.out").write_text(output)
+    one_line_errors(output, "offline")
+    for command in ("neuron harts", "neuron check", "neuron runq"):
+        expect(re.search(rf"^{command}: not connected to a target", output, re.M) is not None,
+               f"offline: `{command}` says not connected, in one line")
+    expect(re.search(r"^\$percpu: not connected to a target", output, re.M) is not None,
+           "offline: $percpu says not connected")
+    listing = re.search(r"^per-CPU variables: (.*)$", output, re.M)
+    names = set(listing.group(1).split()) if listing else set()
+    expect({"runqueues", "ipi_mailboxes", "ipi_stats", "sched_cpu"} <= names,
+           f"offline: the per-CPU variables are listed from the ELF: {sorted(names)}")
+
+
+def check_nodebug(elf: Path, flavour: str, work: Path) -> None:
+    stripped = work / "neuron-nodebug.elf"
+    subprocess.run(["riscv64-unknown-elf-objcopy", "--strip-debug", str(elf), str(stripped)], check=True)
+    script = attempts(["neuron harts", "neuron runq 0", "neuron percpu runqueues",
+                       "neuron ipi", "neuron check", 'print $percpu("runqueues", 0)'])
+    output = run_front_door(stripped, work, script, "nodebug", "imbalance", "sched_run", flavour)
+    one_line_errors(output, "nodebug")
+    for command in ("neuron runq 0", "neuron percpu runqueues", "neuron ipi",
+                    'print $percpu("runqueues", 0)'):
+        message = error_for(output, command) or ""
+        expect("no per-CPU variable 'runqueues'" in message or "no per-CPU variable 'ipi_mailboxes'" in message,
+               f"nodebug: `{command}` -> {message}")
+    message = error_for(output, "neuron check") or ""
+    expect(message.startswith("neuron check: this build has no type"), f"nodebug: `neuron check` -> {message}")
+    expect(len(re.findall(r"^hart \d+  thread \d+  pc=", output, re.M)) == HARTS,
+           "nodebug: `neuron harts` still lists every hart")
+
+
+def check_autoload(elf: Path, flavour: str, work: Path) -> None:
+    script = elf.parent / (elf.name + "-gdb.py")
+    expect(script.is_file(), f"autoload: {script} exists")
+    allowed = gdb_alone(elf, ["help neuron"], early=[f"add-auto-load-safe-path {elf.parent}"])
+    expect("Inspect a neuron kernel" in allowed, "autoload: loaded after add-auto-load-safe-path")
+    declined = gdb_alone(elf, ["help neuron"], early=["set auto-load safe-path /nonexistent"])
+    expect("Inspect a neuron kernel" not in declined, "autoload: declined without the safe-path step")
+
+
+CHECKS = {"inspect": check_inspect, "mailbox": check_mailbox, "offline": check_offline,
+          "nodebug": check_nodebug, "autoload": check_autoload}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("check", choices=sorted(CHECKS))
+    parser.add_argument("--elf", type=Path, required=True)
+    parser.add_argument("--flavour", choices=("audit", "release"), required=True)
+    parser.add_argument("--work", type=Path, required=True)
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    elf = args.elf
+    if args.check not in ("autoload", "offline"):
+        # A private copy, so "no QEMU left behind" can look for exactly ours.
+        elf = args.work / f"neuron-{args.check}.elf"
+        shutil.copyfile(args.elf, elf)
+    CHECKS[args.check](elf, args.flavour, args.work)
+    if failures:
+        print(f"{len(failures)} check(s) failed")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
