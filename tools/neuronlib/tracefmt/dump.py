@@ -1,0 +1,250 @@
+"""Reading and writing trace dumps (docs/trace-format.md, "The dump").
+
+    d = load("trace.dump", elf_path="neuron.elf")
+    for ring in d.harts:
+        for seq, type_, b, h, w, time in ring.records:   # streamed
+            ...
+
+`load` checks the header and every hart section's bounds at once;
+records are checked as they are read (one pass over an mmap, no
+per-record objects kept), so a corrupt record raises while iterating.
+Every error is a DumpError whose str() is one line naming the file, the
+byte offset and the hart. With salvage=True bad records are skipped and
+counted in `HartRing.skipped` and `Dump.skipped` instead.
+"""
+
+from __future__ import annotations
+
+import mmap
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from . import elftables
+from .records import (FORMAT_VERSION, PERCPU_TYPES, RECORD, RECORD_SIZE, SITE_NONE, TIME_BITS,
+                      TIME_MASK, TYPES, VAR_NONE, W_MAX, site_of)
+
+MAGIC = b"NRNTRACE"
+HEADER = struct.Struct("<8sHHHHIBBHQQII16x")   # 64 bytes
+HART_MAGIC = 0x54524148                          # "HART"
+HART_HEADER = struct.Struct("<IIQQQ")            # 32 bytes
+MODES = {0: "overwrite", 1: "stop"}
+MODE_NUMBERS = {name: number for number, name in MODES.items()}
+assert HEADER.size == 64 and HART_HEADER.size == 32
+
+
+class DumpError(Exception):
+    """A bad dump; str() is one line: `FILE: offset N (hart H): what`."""
+
+    def __init__(self, path, offset: int, hart: int | None, what: str):
+        where = f"offset {offset}" + (f" (hart {hart})" if hart is not None else "")
+        super().__init__(f"{path}: {where}: {what}")
+        self.path, self.offset, self.hart, self.what = path, offset, hart, what
+
+
+@dataclass
+class HartRing:
+    hart: int
+    produced: int
+    dropped: int
+    kept: int
+    _dump: "Dump" = field(repr=False)
+    _offset: int = field(repr=False)     # of the first record
+    skipped: int = 0                     # bad records passed over (salvage)
+
+    @property
+    def records(self) -> Iterator[tuple[int, int, int, int, int, int]]:
+        """(seq64, type, b, h, w, time64) in sequence order, streamed."""
+        return self._dump._iter_records(self)
+
+
+@dataclass
+class Dump:
+    path: Path
+    version: int
+    timebase_hz: int
+    mode: str
+    capacity: int
+    max_harts: int
+    identity: int
+    harts: list[HartRing]
+    tables: elftables.Tables | None
+    salvage: bool
+    _buffer: object = field(repr=False, default=None)
+
+    @property
+    def skipped(self) -> int:
+        return sum(ring.skipped for ring in self.harts)
+
+    def hart(self, number: int) -> HartRing | None:
+        return next((ring for ring in self.harts if ring.hart == number), None)
+
+    def validate(self) -> None:
+        """Reads every record once (raises DumpError on the first bad one)."""
+        for ring in self.harts:
+            for _ in ring.records:
+                pass
+
+    def _fail(self, offset: int, hart: int | None, what: str) -> None:
+        raise DumpError(self.path, offset, hart, what)
+
+    def _bad_record(self, type_: int, h: int, w: int) -> str | None:
+        if type_ not in TYPES:
+            return f"record type {type_} is not a valid record"
+        if self.tables is not None and type_ in PERCPU_TYPES:
+            if h != VAR_NONE and self.tables.var(h) is None:
+                return f"unknown var id {h} (the ELF has {len(self.tables.vars)} in percpu_vars)"
+            site = site_of(type_, w)
+            if site != SITE_NONE and self.tables.site(site) is None:
+                return f"unknown site id {site} (the ELF has {len(self.tables.sites)} in percpu_callsites)"
+        return None
+
+    def _iter_records(self, ring: HartRing):
+        view = memoryview(self._buffer)[ring._offset:ring._offset + ring.kept * RECORD_SIZE]
+        # The first record's full seq: nearest to where the kept ones start.
+        expected = max(ring.produced - ring.dropped - ring.kept, 0) if self.mode == "stop" \
+            else max(ring.produced - ring.kept, 0)
+        prev_seq = None
+        prev_time = None
+        time_high = 0
+        skipped = 0
+        offset = ring._offset
+        bad = self._bad_record
+        for seq32, type_, b, h, tw in RECORD.iter_unpack(view):
+            w = tw >> TIME_BITS
+            problem = bad(type_, h, w)
+            if problem is None:
+                if prev_seq is None:
+                    seq = (expected & ~0xFFFFFFFF) | seq32
+                    if seq - expected > 1 << 31:
+                        seq -= 1 << 32
+                    elif expected - seq > 1 << 31:
+                        seq += 1 << 32
+                else:
+                    step = (seq32 - prev_seq) & 0xFFFFFFFF
+                    if step == 0 or step >= 1 << 31:
+                        problem = f"seq goes backwards: {seq32} after {prev_seq & 0xFFFFFFFF}"
+                    seq = prev_seq + step
+            if problem is not None:
+                if not self.salvage:
+                    self._fail(offset, ring.hart, problem)
+                skipped += 1
+                offset += RECORD_SIZE
+                continue
+            time40 = tw & TIME_MASK
+            if prev_time is not None and time40 < prev_time:
+                time_high += 1 << TIME_BITS          # the 40-bit time wrapped
+            prev_time = time40
+            prev_seq = seq
+            offset += RECORD_SIZE
+            yield seq, type_, b, h, w, time_high | time40
+        ring.skipped = skipped
+
+
+def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
+    path = Path(dump_path)
+    try:
+        handle = open(path, "rb")
+    except OSError as error:
+        raise DumpError(path, 0, None, f"cannot open: {error.strerror}") from None
+    with handle:
+        size = path.stat().st_size
+        buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+    if size < HEADER.size:
+        raise DumpError(path, size, None, f"truncated: {size} bytes, the header alone is {HEADER.size}")
+    (magic, version, header_size, record_size, hart_count, capacity, mode, _pad, _pad2,
+     timebase, identity, max_harts, _flags) = HEADER.unpack_from(buffer, 0)
+    if magic != MAGIC:
+        raise DumpError(path, 0, None, f"bad magic {magic!r}, expected {MAGIC!r} (not a trace dump)")
+    if version != FORMAT_VERSION:
+        raise DumpError(path, 8, None, f"format version {version}, this reader knows {FORMAT_VERSION}")
+    if header_size != HEADER.size or record_size != RECORD_SIZE:
+        raise DumpError(path, 10, None, f"header size {header_size} / record size {record_size}, "
+                        f"expected {HEADER.size} / {RECORD_SIZE}")
+    if mode not in MODES:
+        raise DumpError(path, 20, None, f"mode {mode} is neither 0 (overwrite) nor 1 (stop)")
+    tables = None
+    if elf_path is not None:
+        try:
+            tables = elftables.load(elf_path)
+        except elftables.TablesError as error:
+            raise DumpError(path, 0, None, f"cannot decode ids: {error}") from None
+        if tables.identity != identity:
+            raise DumpError(path, 32, None, f"identity 0x{identity:016x} does not match "
+                            f"{tables.path} (0x{tables.identity:016x}): dump of another kernel build")
+        if tables.max_harts is not None and max_harts != tables.max_harts:
+            raise DumpError(path, 40, None, f"dump says NEURON_MAX_HARTS {max_harts}, "
+                            f"{tables.path} has {tables.max_harts}")
+    if hart_count > max_harts:
+        raise DumpError(path, 14, None, f"{hart_count} harts, more than NEURON_MAX_HARTS {max_harts}")
+
+    dump = Dump(path, version, timebase, MODES[mode], capacity, max_harts, identity, [], tables,
+                salvage, buffer)
+    offset = HEADER.size
+    seen = set()
+    for _ in range(hart_count):
+        if offset + HART_HEADER.size > size:
+            raise DumpError(path, offset, None, f"truncated: hart section header needs "
+                            f"{HART_HEADER.size} bytes, {size - offset} left")
+        hmagic, hart, produced, dropped, kept = HART_HEADER.unpack_from(buffer, offset)
+        if hmagic != HART_MAGIC:
+            raise DumpError(path, offset, None, f"bad hart section magic 0x{hmagic:08x}")
+        if hart >= max_harts or hart in seen:
+            raise DumpError(path, offset + 4, hart, f"hart id {hart} is out of range "
+                            f"(NEURON_MAX_HARTS {max_harts}) or repeated")
+        seen.add(hart)
+        if kept > capacity or kept + dropped != produced:
+            raise DumpError(path, offset + 8, hart, f"counts disagree: produced {produced}, "
+                            f"dropped {dropped}, kept {kept}, capacity {capacity}")
+        first = offset + HART_HEADER.size
+        end = first + kept * RECORD_SIZE
+        if end > size:
+            whole = (size - first) // RECORD_SIZE
+            if not salvage:
+                raise DumpError(path, size, hart, f"truncated: {kept} records announced, "
+                                f"{whole} present")
+            ring = HartRing(hart, produced, dropped, whole, dump, first, skipped=kept - whole)
+            dump.harts.append(ring)
+            break
+        dump.harts.append(HartRing(hart, produced, dropped, kept, dump, first))
+        offset = end
+    else:
+        if offset != size and not salvage:
+            raise DumpError(path, offset, None, f"{size - offset} bytes after the last hart section")
+    return dump
+
+
+@dataclass
+class HartData:
+    """One hart's section for `write`: records as (seq, type, b, h, w, time) tuples."""
+    hart: int
+    produced: int
+    dropped: int
+    records: Iterable[tuple[int, int, int, int, int, int]]
+    kept: int | None = None      # needed when records is a one-shot iterator
+
+
+def write(path, harts: list[HartData], *, timebase_hz: int = 10_000_000, mode: str = "overwrite",
+          capacity: int = 4096, identity: int = 0, max_harts: int = 32,
+          version: int = FORMAT_VERSION) -> None:
+    """Writes a dump, streaming each hart's records (tests, generators, extractors)."""
+    with open(path, "wb") as out:
+        out.write(HEADER.pack(MAGIC, version, HEADER.size, RECORD_SIZE, len(harts), capacity,
+                              MODE_NUMBERS[mode], 0, 0, timebase_hz, identity, max_harts, 0))
+        pack = RECORD.pack
+        for data in harts:
+            records = data.records
+            kept = data.kept
+            if kept is None:
+                records = list(records)
+                kept = len(records)
+            out.write(HART_HEADER.pack(HART_MAGIC, data.hart, data.produced, data.dropped, kept))
+            chunk = []
+            for seq, type_, b, h, w, time in records:
+                chunk.append(pack(seq & 0xFFFFFFFF, type_, b, h,
+                                  (time & TIME_MASK) | ((w & W_MAX) << TIME_BITS)))
+                if len(chunk) >= 65536:
+                    out.write(b"".join(chunk))
+                    chunk.clear()
+            out.write(b"".join(chunk))

@@ -1,0 +1,53 @@
+"""The 16-byte trace record (trace/include/neuron/trace_record.h)."""
+
+from __future__ import annotations
+
+import struct
+
+RECORD = struct.Struct("<IBBHQ")      # seq, type, b, h, tw
+RECORD_SIZE = RECORD.size
+assert RECORD_SIZE == 16
+FORMAT_VERSION = 1
+TIME_BITS = 40
+TIME_MASK = (1 << TIME_BITS) - 1
+W_MAX = (1 << 24) - 1
+
+# enum trace_type
+TYPES = {
+    1: "remote", 2: "violation", 3: "unchecked",
+    16: "switch", 17: "wakeup", 18: "steal_begin", 19: "steal_end",
+    20: "ipi_send", 21: "ipi_recv", 22: "ipi_handled",
+    23: "idle_enter", 24: "idle_exit", 25: "runq_len", 26: "task_new", 27: "mark",
+}
+TYPE_BY_NAME = {name: number for number, name in TYPES.items()}
+PERCPU_TYPES = (1, 2, 3)            # h is a var index, w (low 20 bits) a site index
+VIOLATIONS = {
+    0: "missing_guard", 1: "stale_guard", 2: "wrong_owner", 3: "bad_stamp", 4: "bad_base",
+    5: "no_lock", 6: "wrong_lock", 7: "lock_other_hart", 8: "init_phase_over",
+    9: "bad_hart", 10: "irqs_on", 15: "other",
+}
+TASK_STATES = {0: "runnable", 1: "blocked", 2: "done", 3: "idle"}
+MARKS = {1: "scenario_begin", 2: "scenario_end"}
+VAR_NONE = 0xFFFF
+SITE_NONE = 0xFFFFF
+
+
+def encode(seq: int, type_: int, b: int, h: int, w: int, time: int) -> bytes:
+    """One record as stored: seq and time keep their low 32 / 40 bits."""
+    return RECORD.pack(seq & 0xFFFFFFFF, type_, b, h, (time & TIME_MASK) | ((w & W_MAX) << TIME_BITS))
+
+
+def decode(data: bytes) -> tuple[int, int, int, int, int, int]:
+    """(seq32, type, b, h, w, time40) of one stored record."""
+    seq, type_, b, h, tw = RECORD.unpack(data)
+    return seq, type_, b, h, tw >> TIME_BITS, tw & TIME_MASK
+
+
+def site_of(type_: int, w: int) -> int:
+    """The callsite index a PerCpu record carries (violation: low 20 bits)."""
+    return w & 0xFFFFF if type_ == 2 else w
+
+
+def violation_of(w: int) -> str:
+    """What a TRACE_VIOLATION record says was missing."""
+    return VIOLATIONS.get(w >> 20, "other")
