@@ -134,6 +134,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _boot_and_stream(boot, timeout, args.log).status
 
 
+DEFAULT_TRACE_SCENARIO = "mixed"
+DEFAULT_TRACE_SEED = 1
+_DIGEST_PREFIX = "# schedule digest:"
+
+
+def _digests(output: bytes) -> list[str]:
+    text = output.decode("utf-8", "replace")
+    return [line.strip() for line in text.splitlines() if line.strip().startswith(_DIGEST_PREFIX)]
+
+
+def _release_check(args: argparse.Namespace, bootargs: str, audit_output: bytes) -> None:
+    """The release kernel, same arguments, must make the same scheduling decisions."""
+    elf = _kernel(argparse.Namespace(elf=None), "release")
+    result = qemu.run(qemu.command_line(qemu.Boot(elf, args.harts, bootargs, icount=True)),
+                      args.timeout, lambda chunk: None)
+    audit, release = _digests(audit_output), _digests(result.output)
+    if not audit or audit != release:
+        raise NeuronError(f"release check: schedule digests differ (audit {audit or 'none'}, "
+                          f"release {release or 'none'})")
+    print(f"neuron: trace: release check: release kernel made the same decisions ({audit[-1]})")
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     packages.setup()
     elf = _kernel(args, "audit")
@@ -147,9 +169,32 @@ def cmd_trace(args: argparse.Namespace) -> int:
         print(f"neuron: trace: KTAP problem: {error}")
     print(f"neuron: trace: kernel exit status {result.status} "
           f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
-    print("neuron: trace: the Perfetto trace export is not built yet; "
-          "this run only boots the audit kernel and summarizes its self-tests")
-    return result.status
+    if args.release_check:
+        _release_check(args, bootargs, result.output)
+    try:
+        from .tracefmt import extract
+    except ImportError:
+        print("neuron: trace: ring extraction (tools/neuronlib/tracefmt/extract.py) is not "
+              "available yet; no Perfetto trace written")
+        return result.status
+    from .perfetto import pipeline
+    from .report import load_dump
+    out = Path(args.out)
+    dump_path = out.with_suffix(".dump")
+    extract.extract(elf=elf, console=result.output, out=dump_path, stream=args.stream)
+    status = pipeline.finish(load_dump(dump_path, elf, salvage=False), out)
+    return result.status or status
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import report
+    return report.main(args.trace, args.elf, args.json, args.salvage)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from . import tracediff
+    return tracediff.main(args.a, args.b, args.elf_a or args.elf, args.elf_b or args.elf,
+                          args.json, args.salvage)
 
 
 # --- gdb ----------------------------------------------------------------
@@ -277,7 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neuron",
         description="Set up, build, boot and test the neuron kernel.")
     subparsers = parser.add_subparsers(
-        dest="command", required=True, metavar="{setup,build,run,test,trace,gdb,bench}")
+        dest="command", required=True, metavar="{setup,build,run,test,trace,report,diff,gdb,bench}")
 
     setup = subparsers.add_parser(
         "setup", help="install the Debian packages neuron needs",
@@ -324,18 +369,54 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(handler=cmd_test)
 
     trace = subparsers.add_parser(
-        "trace", help="set up, build and boot the audit kernel deterministically",
-        description="Set up, build the audit preset, boot it under icount and "
-                    "summarize its self-test results. The Perfetto trace export "
-                    "is not built yet.")
+        "trace", help="boot the audit kernel deterministically and write a Perfetto trace",
+        description="Set up, build the audit preset, boot it under icount (the same command "
+                    "writes the same bytes), extract the per-hart trace rings, convert them "
+                    "to a Perfetto trace, check it and print the report. Open the file at "
+                    "https://ui.perfetto.dev (docs/reviewing-traces.md).")
     trace.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
                        help=f"number of harts (default {DEFAULT_HARTS})")
-    trace.add_argument("--scenario", help="scenario=NAME boot argument")
-    trace.add_argument("--seed", type=int, default=1, help="seed=N boot argument (default 1)")
+    trace.add_argument("--scenario", default=DEFAULT_TRACE_SCENARIO,
+                       help=f"scenario=NAME boot argument (default {DEFAULT_TRACE_SCENARIO})")
+    trace.add_argument("--seed", type=int, default=DEFAULT_TRACE_SEED,
+                       help=f"seed=N boot argument (default {DEFAULT_TRACE_SEED})")
+    trace.add_argument("--out", default="neuron.pftrace", metavar="FILE",
+                       help="the Perfetto trace to write (default neuron.pftrace)")
+    trace.add_argument("--release-check", action="store_true",
+                       help="also boot the release kernel and require the same schedule digest")
+    trace.add_argument("--stream", action="store_true",
+                       help="take the records from the console stream instead of the rings")
     trace.add_argument("--timeout", type=_positive_float, default=DEFAULT_RUN_TIMEOUT,
                        metavar="SEC", help=argparse.SUPPRESS)
     trace.add_argument("--elf", help=argparse.SUPPRESS)
     trace.set_defaults(handler=cmd_trace)
+
+    report = subparsers.add_parser(
+        "report", help="steals, IPI latencies, remote accesses, drops and violations of a trace",
+        description="Summarize a trace: the steal matrix (thief x victim), IPI latency "
+                    "percentiles per kind, remote accesses per variable and kind, ring drops "
+                    "and violations. TRACE is a .pftrace written by `trace`, or a ring dump "
+                    "(with --elf for names).")
+    report.add_argument("trace", metavar="TRACE_OR_DUMP")
+    report.add_argument("--elf", help="the kernel the dump came from (names of variables and sites)")
+    report.add_argument("--json", action="store_true", help="machine-readable output")
+    report.add_argument("--salvage", action="store_true",
+                        help="read what can be read of a damaged dump")
+    report.set_defaults(handler=cmd_report)
+
+    diff = subparsers.add_parser(
+        "diff", help="compare two traces: steals, IPIs, first diverging scheduling decision",
+        description="Compare two traces (.pftrace or dumps): steal-matrix and IPI deltas "
+                    "(B - A) and the first scheduling decision where the runs diverge.")
+    diff.add_argument("a", metavar="A")
+    diff.add_argument("b", metavar="B")
+    diff.add_argument("--elf", help="the kernel both dumps came from")
+    diff.add_argument("--elf-a", help=argparse.SUPPRESS)
+    diff.add_argument("--elf-b", help=argparse.SUPPRESS)
+    diff.add_argument("--json", action="store_true", help="machine-readable output")
+    diff.add_argument("--salvage", action="store_true",
+                      help="read what can be read of damaged dumps")
+    diff.set_defaults(handler=cmd_diff)
 
     _add_gdb_parser(subparsers)
     bench = subparsers.add_parser(
