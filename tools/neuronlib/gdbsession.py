@@ -81,6 +81,26 @@ def _wait_for_socket(process: subprocess.Popen, socket: Path, console_log: Path)
         time.sleep(0.02)
 
 
+def _run_batch(command: list[str], timeout: float) -> int:
+    """gdb in a process group of its own, killed with anything it started
+    on timeout or on any exception."""
+    gdb = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
+                           preexec_fn=qemu._die_with_parent)
+    try:
+        return gdb.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise NeuronError(f"gdb batch did not finish within {timeout:g} s", status=124)
+    finally:
+        if gdb.poll() is None:
+            # SIGKILL at once: on SIGTERM gdb prints a Python traceback of
+            # its own interrupted output flush.
+            try:
+                os.killpg(gdb.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            gdb.wait()
+
+
 def run(session: GdbSession) -> int:
     """Start QEMU, run gdb against it, kill QEMU; return gdb's exit status."""
     try:
@@ -95,12 +115,7 @@ def run(session: GdbSession) -> int:
             _wait_for_socket(process, socket, session.console_log)
             command = gdb_command(session, socket)
             if session.batch_file:
-                try:
-                    return subprocess.run(command, stdin=subprocess.DEVNULL,
-                                          timeout=session.batch_timeout).returncode
-                except subprocess.TimeoutExpired:
-                    raise NeuronError(f"gdb batch did not finish within {session.batch_timeout:g} s",
-                                      status=124)
+                return _run_batch(command, session.batch_timeout)
             # Interactive: ^C belongs to gdb (it stops the target), not to us.
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
