@@ -3,6 +3,7 @@
 #include "panic.h"
 #include "sched/fault.h"
 #include "sched/ipi.h"
+#include "trace/trace.h"
 #include "sched/sched.h"
 #include "timer.h"
 
@@ -60,6 +61,7 @@ static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object,
 		} else {
 			mb->resched_pending = 1;
 			mb->posted[kind]++;
+			trace_ipi_send(hart, kind, 0);
 		}
 	} else if (mb->count == MAILBOX_CAPACITY) {
 		mb->rejected_full++;
@@ -70,6 +72,7 @@ static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object,
 		};
 		mb->count++;
 		mb->posted[kind]++;
+		trace_ipi_send(hart, kind, mb->next_seq);
 	}
 	spin_unlock(lock);
 	intr_restore(was);
@@ -169,6 +172,7 @@ static void wake_sender(unsigned from, unsigned me)
 static void handle_message(const struct ipi_message *m, unsigned me)
 {
 	PERCPU_GUARD_IRQS_OFF(g);
+	trace_ipi_recv(m->from, m->kind, m->seq);
 	uint32_t last = percpu_read(g, ipi_stats, last_seq);
 	if (m->seq != last + 1)
 		percpu_local_fetch_add(g, ipi_stats, seq_errors, 1, relaxed);
@@ -200,6 +204,7 @@ static void handle_message(const struct ipi_message *m, unsigned me)
 		panic("hart %u: mailbox message of unknown kind %u", me, m->kind);
 	}
 	percpu_local_fetch_add(g, ipi_stats, handled[m->kind], 1, release);
+	trace_ipi_handled(m->from, m->kind, m->seq);
 }
 
 void ipi_handle(void)
@@ -229,8 +234,12 @@ void ipi_handle(void)
 	/* The lock is dropped before any fn runs: fn may post itself. */
 	for (uint32_t i = 0; i < n; i++)
 		handle_message(&batch[i], me);
-	if (resched)
+	if (resched) {
+		/* Coalesced: no one sender, no id (0xff, 0). */
+		trace_ipi_recv(0xff, IPI_RESCHED, 0);
 		sched_note_resched();
+		trace_ipi_handled(0xff, IPI_RESCHED, 0);
+	}
 }
 
 void ipi_set_paused(unsigned hart, bool paused)

@@ -3,6 +3,7 @@
 #include "sched/fault.h"
 #include "sched/ipi.h"
 #include "sched/runqueue.h"
+#include "trace/trace.h"
 #include "sched/sched.h"
 #include "smp.h"
 
@@ -253,7 +254,11 @@ static void dispatch(struct task *t, unsigned hart)
 			percpu_write(g, sched_cpu, current, t);
 			percpu_write(g, sched_cpu, need_resched, 0);
 		}
+		trace_switch(TRACE_TASK_IDLE, 0xffff, t->id);
 		sched_switch(&sched_ctx, &t->ctx);
+		trace_switch(t->state == TASK_DONE ? TRACE_TASK_DONE
+			     : t->state == TASK_BLOCKED ? TRACE_TASK_BLOCKED : TRACE_TASK_RUNNABLE,
+			     t->id, TRACE_W_MAX);
 		{
 			PERCPU_GUARD_IRQS_OFF(g);
 			percpu_write(g, sched_cpu, current, NULL);
@@ -273,6 +278,7 @@ static void run_phase(struct sched_run *run, unsigned hart, uint64_t round)
 			struct runqueue *rq = percpu_local(g, runqueues);
 			spin_lock(lock);
 			t = rq_pop(rq);
+			trace_runq_len(rq->count);
 			spin_unlock(lock);
 		}
 		if (!t)
@@ -324,13 +330,16 @@ bool sched_spawn(struct sched_run *run, unsigned hart, task_fn fn, void *arg, un
 		return false;
 	}
 	run->next_id++;
+	trace_task_new(hart, pinned != TASK_ANY_HART, t->id);
 	return true;
 }
 
 void sched_wake(struct task *t)
 {
-	if (t->state == TASK_BLOCKED)
+	if (t->state == TASK_BLOCKED) {
 		t->wake_round = 0;
+		trace_wakeup(t->last_hart, t->id);
+	}
 }
 
 /* Reaps this hart's finished tasks and requeues its due blocked ones,
@@ -392,6 +401,8 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		run->steal_attempts++;
 
 		struct spinlock *mine = rq_lock_of(me), *theirs = rq_lock_of(victim);
+		uint32_t steal_id = (uint32_t)run->steal_attempts;
+		trace_steal_begin(victim, steal_id);
 		unsigned long was = intr_save_off();
 		spin_lock(me < victim ? mine : theirs);
 		spin_lock(me < victim ? theirs : mine);
@@ -410,6 +421,7 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		spin_unlock(me < victim ? theirs : mine);
 		spin_unlock(me < victim ? mine : theirs);
 		intr_restore(was);
+		trace_steal_end(victim, moved, steal_id);
 
 		run->steals += moved;
 		if (moved > run->max_steal_batch)
@@ -518,8 +530,10 @@ noreturn void sched_idle_loop(void)
 
 	join(me);
 	for (;;) {
+		trace_idle_enter();
 		WAIT_UNTIL(__atomic_load_n(&run_generation, __ATOMIC_ACQUIRE) != seen ||
 			   ipi_stats_of(me).stopped);
+		trace_idle_exit();
 		if (ipi_stats_of(me).stopped)
 			break;
 		seen = __atomic_load_n(&run_generation, __ATOMIC_ACQUIRE);
