@@ -63,7 +63,7 @@ class FakeDump:
 class Truth:
     """What a correct converter must find in the trace of a scenario()."""
     remote: dict = field(default_factory=dict)      # (var name, kind) -> count
-    steals: dict = field(default_factory=dict)      # (thief, victim) -> completed steals
+    steals: dict = field(default_factory=dict)      # (thief, victim) -> steals begun
     tasks_taken: dict = field(default_factory=dict)  # (thief, victim) -> tasks
     ipis: dict = field(default_factory=dict)        # kind name -> handled count
     violations: int = 0
@@ -97,6 +97,7 @@ def scenario(seed: int = 1, harts: int = 4, steps: int = 2000, drop_every: int =
     queues = {hart: [] for hart in range(harts)}
     next_task = 0
     steal_ids = [0] * harts
+    stealing_until = [0] * harts  # a hart steals once at a time
     ipi_ids = [0] * harts
     var_names = ["runq", "mailbox", "stats"]
     kinds = ["remote_read", "remote_write", "remote_read"]
@@ -129,7 +130,8 @@ def scenario(seed: int = 1, harts: int = 4, steps: int = 2000, drop_every: int =
                 put(time + 3, hart, R.WAKEUP, b=target, w=prev)
                 queues[target].append(prev)
             put(time, hart, R.RUNQ_LEN, h=len(queues[hart]))
-        elif action < 0.55 and harts > 1:
+        elif action < 0.55 and harts > 1 and stealing_until[hart] < time:
+            stealing_until[hart] = time + 2
             victim = rng.choice([v for v in range(harts) if v != hart])
             steal_id = steal_ids[hart]
             steal_ids[hart] += 1
@@ -205,9 +207,10 @@ def _recount(truth: Truth, rings) -> None:
                 truth.violations += 1
             elif kind == R.STEAL_BEGIN:
                 begun = {(b, w)}
-            elif kind == R.STEAL_END and (b, w) in begun:
                 key = (ring.hart, b)
                 truth.steals[key] = truth.steals.get(key, 0) + 1
+            elif kind == R.STEAL_END and (b, w) in begun:
+                key = (ring.hart, b)
                 truth.tasks_taken[key] = truth.tasks_taken.get(key, 0) + h
                 begun = set()
             elif kind == R.IPI_HANDLED:
