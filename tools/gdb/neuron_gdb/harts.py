@@ -28,8 +28,8 @@ def hart_line(hart: target.Hart, with_scheduler: bool, with_ring: bool) -> str:
             parts.append(f"current=task {int(current.dereference()['id'])}")
         parts.append(f"runq={sched.runqueue(hart, 'neuron harts').count}")
     if with_ring and hart.area:
-        fill, drops = ring.stats(hart.hart)
-        parts.append(f"ring fill={fill} drops={drops}")
+        counts = ring.stats(hart.hart)
+        parts.append("ring=none" if counts is None else f"ring fill={counts[0]} drops={counts[1]}")
     if hart.tp and hart.area and hart.tp != hart.area:
         parts.append(f"tp={hart.tp:#x} != hart_area[{hart.hart}]={hart.area:#x}")
     return "  ".join(parts)

@@ -34,17 +34,24 @@ def reader():
         except ImportError:
             continue
         available = getattr(module, "ring_available", None)
-        if available is None or available():
-            return module
+        try:
+            if available is None or available():
+                return module
+        except (gdb.GdbError, gdb.error):
+            pass  # a kernel without the ring's symbols
     return None
 
 
 def stats(hart: int) -> tuple[int, int] | None:
-    """(fill, drops) of hart's ring, or None when there is no ring."""
+    """(fill, drops) of hart's ring, or None when there is none (no ring
+    in this build, or none for this hart)."""
     module = reader()
     if module is None:
         return None
-    return tuple(module.ring_stats(hart))
+    try:
+        return tuple(module.ring_stats(hart))
+    except gdb.GdbError:
+        return None
 
 
 def _parse_ring_arguments(argument: str) -> tuple[str | None, int]:
