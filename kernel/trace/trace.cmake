@@ -10,3 +10,13 @@ target_sources(neuron-kernel PRIVATE
 target_include_directories(neuron-kernel PRIVATE ${NEURON_TRACE_INCLUDE})
 target_compile_definitions(neuron-kernel PRIVATE
   NEURON_TRACE_RING_RECORDS=${NEURON_TRACE_RING_RECORDS})
+
+# Audit builds: dumps (gdb and console stream) agree with the kernel's counters.
+if(NEURON_AUDIT)
+  foreach(scenario mixed imbalance)
+    add_test(NAME trace.counts.${scenario}
+      COMMAND ${NEURON_PYTHON} ${CMAKE_SOURCE_DIR}/tests/trace/check_counts.py
+              ${CMAKE_BINARY_DIR}/kernel/neuron.elf ${scenario})
+    set_tests_properties(trace.counts.${scenario} PROPERTIES LABELS "trace" TIMEOUT 300)
+  endforeach()
+endif()
