@@ -37,6 +37,8 @@ EVENTS = {
         "entries:ipi_handle"),
     "one steal (take + push)": (["rq_take_for", "rq_push"], "kernel:steals"),
 }
+FIRMWARE = "opensbi_firmware"
+FIRMWARE_START, KERNEL_LOAD = 0x80000000, 0x80200000
 AUDIT_LOCAL = ["percpu__audit_local", "percpu__audit_local_ptr"]
 AUDIT_GUARD = ["percpu__audit_guard_acquire", "percpu__audit_guard_release"]
 AUDIT_REMOTE = ["percpu__audit_remote"]
@@ -81,6 +83,8 @@ def write_symbols(elf: Path, out: Path) -> None:
                 start = s["st_value"]
                 if start not in found or s["st_size"] > found[start][0]:
                     found[start] = (s["st_size"], s.name)
+    # OpenSBI (M-mode firmware) sits below the kernel's load address.
+    found.setdefault(FIRMWARE_START, (KERNEL_LOAD - FIRMWARE_START, FIRMWARE))
     starts = sorted(found)
     lines, end = [], 0
     for i, start in enumerate(starts):

@@ -89,9 +89,9 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
             for flavour in ("release", "audit"):
                 r = runs[(flavour, h)]
                 d = r.divisor(divisor)
-                parts.append(f"{r.insns(functions) / d:.1f}" if d else "n/a (0 events)")
+                parts.append(f"{r.insns(functions) / d:.1f}" if d else "-")
             d = runs[("release", h)].divisor(divisor)
-            cells.append(f"{parts[0]} / {parts[1]} ({d}×)")
+            cells.append(f"{parts[0]} / {parts[1]} ({d}×)" if d else "no events")
         out.append(f"| {event} | {', '.join(f'`{f}`' for f in functions)} | "
                    f"{divisor.replace('entries:', 'entries of ').replace('kernel:', 'kernel count ')} | "
                    + " | ".join(cells) + " |")
@@ -100,18 +100,20 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
 
     h4 = 4 if 4 in harts_list else harts_list[-1]
     rel, aud = runs[("release", h4)], runs[("audit", h4)]
-    kernel_rel = sum(v[0] for v in rel.symbols.values())
-    kernel_aud = sum(v[0] for v in aud.symbols.values())
+    fw_rel, fw_aud = rel.insns([guest.FIRMWARE]), aud.insns([guest.FIRMWARE])
+    kernel_rel = sum(v[0] for v in rel.symbols.values()) - fw_rel
+    kernel_aud = sum(v[0] for v in aud.symbols.values()) - fw_aud
     ratio, kratio = aud.total / rel.total, kernel_aud / kernel_rel
     out += [f"### Whole scenario: `mixed`, seed 1, {h4} harts, guest instructions", "",
-            "| build | all instructions (boot to exit, every hart, firmware included) | "
-            "in kernel functions |", "|---|---|---|",
-            f"| release | {rel.total:,} | {kernel_rel:,} |",
-            f"| audit | {aud.total:,} | {kernel_aud:,} |",
-            f"| audit / release | {ratio:.3f} | {kratio:.3f} |", "",
-            f"Goal audit / release <= {AUDIT_RATIO_GOAL}: {verdict(ratio <= AUDIT_RATIO_GOAL)} "
-            f"for the whole run ({ratio:.3f}); counting only kernel functions, "
-            f"{verdict(kratio <= AUDIT_RATIO_GOAL)} ({kratio:.3f})."
+            "| build | all instructions (boot to exit, every hart) | in OpenSBI (M-mode) | "
+            "in kernel functions |", "|---|---|---|---|",
+            f"| release | {rel.total:,} | {fw_rel:,} | {kernel_rel:,} |",
+            f"| audit | {aud.total:,} | {fw_aud:,} | {kernel_aud:,} |",
+            f"| audit / release | {ratio:.3f} | {fw_aud / fw_rel:.3f} | {kratio:.3f} |", "",
+            f"Goal audit / release <= {AUDIT_RATIO_GOAL}: whole run {ratio:.3f}, "
+            f"{verdict(ratio <= AUDIT_RATIO_GOAL)}; but {fw_rel / rel.total:.0%} of the release "
+            f"run is firmware, which dilutes the ratio. Kernel code alone: {kratio:.3f}, "
+            f"{verdict(kratio <= AUDIT_RATIO_GOAL)}; this is the figure to hold the goal to."
             + ("" if kratio <= AUDIT_RATIO_GOAL else
                " What would close it: fewer checks per access in `percpu__audit_local` and "
                "the guard calls (see the next table), e.g. inline the fast path of the guard "
