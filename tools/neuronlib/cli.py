@@ -159,9 +159,12 @@ def _release_check(args: argparse.Namespace, bootargs: str, audit_output: bytes)
 def cmd_trace(args: argparse.Namespace) -> int:
     packages.setup()
     elf = _kernel(args, "audit")
-    bootargs = qemu.make_bootargs(args.scenario, args.seed)
+    bootargs = qemu.make_bootargs(args.scenario, args.seed,
+                                  "trace_stream=1" if args.stream else "")
     boot = qemu.Boot(elf, args.harts, bootargs, icount=True)
-    result = _boot_and_stream(boot, args.timeout, None)
+    out = Path(args.out)
+    console_log = out.with_suffix(".console.log")
+    result = _boot_and_stream(boot, args.timeout, console_log)
     report = ktap.parse(result.output.decode("utf-8", "replace"))
     print(f"neuron: trace: audit kernel, {args.harts} harts, icount, {bootargs}")
     print(f"neuron: trace: self-tests: {report.summary()}")
@@ -171,17 +174,25 @@ def cmd_trace(args: argparse.Namespace) -> int:
           f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
     if args.release_check:
         _release_check(args, bootargs, result.output)
-    try:
-        from .tracefmt import extract
-    except ImportError:
-        print("neuron: trace: ring extraction (tools/neuronlib/tracefmt/extract.py) is not "
-              "available yet; no Perfetto trace written")
-        return result.status
     from .perfetto import pipeline
     from .report import load_dump
-    out = Path(args.out)
+    from .tracefmt import dump as dumpfmt
     dump_path = out.with_suffix(".dump")
-    extract.extract(elf=elf, console=result.output, out=dump_path, stream=args.stream)
+    if args.stream:
+        from .tracefmt import stream
+        try:
+            stream.to_dump(console_log, dump_path)
+        except dumpfmt.DumpError as error:
+            raise NeuronError(str(error)) from None
+    else:
+        try:
+            from .tracefmt import extract
+        except ImportError:
+            print("neuron: trace: ring extraction (tools/neuronlib/tracefmt/extract.py) is not "
+                  "available yet; no Perfetto trace written (--stream takes the records from "
+                  "the console instead)")
+            return result.status
+        extract.extract(elf=elf, console=result.output, out=dump_path)
     status = pipeline.finish(load_dump(dump_path, elf, salvage=False), out)
     return result.status or status
 

@@ -170,7 +170,8 @@ def render(report: dict) -> str:
         lines.append(f"  {kind:<10} n={row['count']:<7} p50={row['p50_ns']:<8} p90={row['p90_ns']:<8} "
                      f"p99={row['p99_ns']:<8} max={row['max_ns']}")
     if report["ipi_handled_without_send"]:
-        lines.append(f"  {report['ipi_handled_without_send']} handled whose send was lost")
+        lines.append(f"  {report['ipi_handled_without_send']} handled without a matching send "
+                     "(send lost, or the receiver does not know sender and id)")
     lines.append("remote accesses (variable, kind)")
     if not report["remote"]:
         lines.append("  none")
