@@ -84,9 +84,11 @@ static void put_hart(struct line_buf *b, unsigned hart)
 }
 
 /* Reads this hart's id without any check (used by the checks). */
+/* The accessing hart, from its identity register: correct even when tp
+ * (and so the self block) is poisoned. */
 static unsigned self_hart(void)
 {
-	return percpu__self.magic == PERCPU_SELF_MAGIC ? percpu__self.hart : PERCPU_NO_HART;
+	return percpu_arch_identity();
 }
 
 /*
@@ -142,14 +144,16 @@ static void violation(unsigned owner, const char *var_name, const char *file, un
  */
 static bool base_register_ok(const char *var_name, const char *file, unsigned line)
 {
-	unsigned hart = self_hart();
+	/* Trust neither tp nor the self block it leads to: a tp pointing at
+	 * another hart's area carries that hart's self block with it. */
+	unsigned hart = percpu_arch_identity();
 	if (hart == PERCPU_NO_HART || hart >= NEURON_MAX_HARTS) {
 		violation(PERCPU_NO_HART, var_name, file, line,
 			  "an attached hart (percpu_hart_attach not called on this hart/thread)", NULL, NO_NUMBER);
 		return false;
 	}
 	uintptr_t tp = percpu_arch_base_register();
-	if (tp != percpu__area_bases[hart] || tp != percpu__self.base) {
+	if (tp != percpu__area_bases[hart] || tp != percpu__self.base || percpu__self.hart != hart) {
 		violation(hart, var_name, file, line,
 			  "a base register pointing at this hart's area (tp poisoned or stale)", NULL, NO_NUMBER);
 		return false;
@@ -190,6 +194,7 @@ void percpu__audit_set_area(unsigned hart, uintptr_t base)
 
 void percpu__audit_attach(unsigned hart)
 {
+	percpu_arch_set_identity(hart);
 	percpu__self.magic = PERCPU_SELF_MAGIC;
 	percpu__self.base = percpu_arch_base_register();
 	percpu__self.guard_depth = 0;

@@ -249,6 +249,26 @@ static void poisoned_base_register(struct selftest *t, unsigned me)
 			 "audit_probe", line, "a base register pointing at this hart's area" });
 }
 
+/*
+ * tp points at another hart's real, correctly stamped area: its self block
+ * vouches for that hart, so only the identity kept outside the area
+ * (sscratch) can tell. Nothing is written while tp is wrong.
+ */
+static void base_register_other_hart(struct selftest *t, unsigned me, unsigned other)
+{
+	unsigned before = percpu_audit_violation_count(), line;
+	{
+		PERCPU_GUARD(g);
+		uintptr_t real = read_tp();
+		set_tp((uintptr_t)percpu_area_base(other));
+		line = __LINE__ + 1;
+		(void)percpu_read(g, audit_probe, value);
+		set_tp(real);
+	}
+	expect_violation(t, before, &(struct expected_report){ "a base register pointing at another hart's area",
+			 me, me, "audit_probe", line, "a base register pointing at this hart's area" });
+}
+
 static void init_token_after_smp(struct selftest *t, unsigned me)
 {
 	unsigned before = percpu_audit_violation_count();
@@ -315,9 +335,11 @@ void selftest_percpu_audit_fires(struct selftest *t)
 	if (alone) {
 		selftest_diag(t, "SKIP the lock held by another hart: needs 2 harts, booted 1");
 		selftest_diag(t, "SKIP a guard taken on another hart: needs 2 harts, booted 1");
+		selftest_diag(t, "SKIP a base register pointing at another hart's area: needs 2 harts, booted 1");
 	} else {
 		lock_held_by_other_hart(t, me, other);
 		guard_from_other_hart(t, me, other);
+		base_register_other_hart(t, me, other);
 	}
 	guard_after_release(t, me);
 	poisoned_base_register(t, me);

@@ -15,6 +15,7 @@
 
 extern __thread unsigned long percpu_host_irq_enabled __attribute__((tls_model("local-exec")));	/* 1: "interrupts" on */
 extern __thread uintptr_t percpu_host_base_register __attribute__((tls_model("local-exec")));	/* the simulated tp */
+extern __thread unsigned percpu_host_identity __attribute__((tls_model("local-exec")));		/* hart + 1, 0: not attached */
 extern __thread char percpu_host_area_anchor __attribute__((tls_model("local-exec")));		/* defines the area base */
 
 #define PERCPU_ARCH_ADDR(sym, off) ((void *)((char *)&(sym) + (off)))
@@ -41,6 +42,17 @@ extern __thread char percpu_host_area_anchor __attribute__((tls_model("local-exe
 static inline uintptr_t percpu_arch_base_register(void)
 {
 	return percpu_host_base_register;
+}
+
+/* The thread's hart, apart from the (poisonable) base register; see riscv.h. */
+static inline void percpu_arch_set_identity(unsigned hart)
+{
+	percpu_host_identity = hart + 1;
+}
+
+static inline unsigned percpu_arch_identity(void)
+{
+	return percpu_host_identity == 0 ? 0xffffffffu : percpu_host_identity - 1;
 }
 
 static inline unsigned long percpu_arch_irq_save(void)

@@ -79,6 +79,25 @@ static inline uintptr_t percpu_arch_base_register(void)
 	return tp;
 }
 
+/*
+ * The hart's identity, kept apart from `tp` so the audit can tell a
+ * poisoned base register even when it points at another hart's real area
+ * (whose self block would then vouch for the wrong hart). The kernel has
+ * no user mode, so `sscratch` is free; it holds hart + 1 (0: not attached).
+ */
+static inline void percpu_arch_set_identity(unsigned hart)
+{
+	__asm__ volatile("csrw sscratch, %0" : : "r"((unsigned long)hart + 1));
+}
+
+/* PERCPU_NO_HART until percpu_arch_set_identity ran on this hart. */
+static inline unsigned percpu_arch_identity(void)
+{
+	unsigned long v;
+	__asm__ volatile("csrr %0, sscratch" : "=r"(v));
+	return v == 0 ? 0xffffffffu : (unsigned)(v - 1);
+}
+
 /* Disables supervisor interrupts; returns the previous SIE bit. */
 static inline unsigned long percpu_arch_irq_save(void)
 {
