@@ -83,7 +83,8 @@ struct percpu_callsite {
 	const char *file;
 	const char *function;
 	uint32_t line;
-	uint32_t kind;			/* enum percpu_access_kind */
+	uint16_t kind;			/* enum percpu_access_kind */
+	uint16_t reason;		/* enum percpu_reason; PERCPU_REASON_NONE for local */
 	const char *var_name;
 	const char *note;		/* escape-hatch justification, else NULL */
 };
@@ -100,6 +101,7 @@ enum percpu_reason {
 	PERCPU_REASON_INIT,		/* init phase */
 	PERCPU_REASON_DEBUG,		/* debugger / panic dump */
 	PERCPU_REASON_UNCHECKED,	/* escape hatch */
+	PERCPU_REASON_NONE,		/* local access: no reason needed */
 };
 struct percpu_reason_steal;
 struct percpu_reason_ipi_post;
@@ -274,10 +276,10 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 #define PERCPU__VALUE_OFF(var) __builtin_offsetof(struct percpu_slot__##var, value)
 
 #if NEURON_AUDIT
-#define PERCPU__SITE(id, kind_, var, note_)						\
+#define PERCPU__SITE(id, kind_, reason_, var, note_)					\
 	static const struct percpu_callsite PERCPU__ID(site, id)			\
 	__attribute__((section("percpu_callsites"), used, aligned(8))) =		\
-		{ __FILE__, __func__, __LINE__, kind_, #var, note_ }
+		{ __FILE__, __func__, __LINE__, kind_, reason_, #var, note_ }
 #define PERCPU__STAMP_MEMBER struct percpu_stamp stamp;
 #define PERCPU__RELEASE_LAYOUT(name)
 #else
@@ -389,7 +391,7 @@ static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 
 #if NEURON_AUDIT
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind)						\
-	PERCPU__SITE(id, kind, var, NULL);						\
+	PERCPU__SITE(id, kind, PERCPU_REASON_NONE, var, NULL);				\
 	percpu__audit_local(&(g), &(var).desc,						\
 		(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0),	\
 		&PERCPU__ID(site, id))
@@ -451,7 +453,7 @@ static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
 	const PERCPU__T(var) *PERCPU__ID(p, id) = (ptr);				\
-	PERCPU__SITE(id, PERCPU_ACCESS_LOCAL, var, NULL);				\
+	PERCPU__SITE(id, PERCPU_ACCESS_LOCAL, PERCPU_REASON_NONE, var, NULL);				\
 	percpu__audit_local_ptr(&(g), &(var).desc, PERCPU__ID(p, id), &PERCPU__ID(site, id)); \
 	(void)0; })
 #else
@@ -492,7 +494,7 @@ static inline unsigned percpu_current_hart(const struct percpu_guard *guard)
 
 #if NEURON_AUDIT
 #define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
-	({ PERCPU__SITE(id, kind, var, NULL);						\
+	({ PERCPU__SITE(id, kind, (uint16_t)PERCPU__REASON(reason), var, NULL);						\
 	   percpu__audit_remote(&(var).desc, (hart), (held), &PERCPU__ID(site, id),	\
 				(enum percpu_reason)PERCPU__REASON(reason)); })
 #else
@@ -555,7 +557,7 @@ static inline unsigned percpu_current_hart(const struct percpu_guard *guard)
 	struct percpu_init_token t;							\
 	percpu__audit_init_token(&(t), __FILE__, __LINE__)
 #define PERCPU__INIT_SLOT(id, t, var, hart)						\
-	({ PERCPU__SITE(id, PERCPU_ACCESS_INIT, var, NULL);				\
+	({ PERCPU__SITE(id, PERCPU_ACCESS_INIT, PERCPU_REASON_INIT, var, NULL);				\
 	   percpu__audit_init(&(t), &(var).desc, (hart), &PERCPU__ID(site, id)); })
 #else
 #define PERCPU_INIT_TOKEN(t) struct percpu_init_token t __attribute__((unused)) = { 0 }
@@ -593,7 +595,7 @@ static inline unsigned percpu__next_hart(unsigned from)
 
 #if NEURON_AUDIT
 #define PERCPU__UNCHECKED_SLOT(id, var, hart, why)					\
-	({ PERCPU__SITE(id, PERCPU_ACCESS_UNCHECKED, var, why);				\
+	({ PERCPU__SITE(id, PERCPU_ACCESS_UNCHECKED, PERCPU_REASON_UNCHECKED, var, why);				\
 	   percpu__audit_unchecked(&(var).desc, (hart), &PERCPU__ID(site, id)); })
 #else
 #define PERCPU__UNCHECKED_SLOT(id, var, hart, why)					\

@@ -16,10 +16,10 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 VAR_DESC = struct.Struct("<QQIIiIQQ")    # name file line size lock_offset value_offset lock_name area_offset
-SITE_DESC = struct.Struct("<QQIIQQ")     # file function line kind var_name note
+SITE_DESC = struct.Struct("<QQIHHQQ")    # file function line kind reason var_name note
 ACCESS_KINDS = ["local", "read", "write", "locked", "atomic", "init", "unchecked"]
-# Reasons a descriptor implies; other remote reasons are not in the ELF.
-REASON_OF_KIND = {"init": "init", "unchecked": "unchecked"}
+# enum percpu_reason, in order; "none" marks a local access.
+REASONS = ["steal", "ipi_post", "wake", "stats", "init", "debug", "unchecked", "none"]
 
 
 class TablesError(Exception):
@@ -111,11 +111,13 @@ def load(elf_path: str | Path) -> Tables:
                                  line, size, memory.string(lock_name)))
         sites = []
         for index, fields in enumerate(SITE_DESC.iter_unpack(site_bytes)):
-            file, function, line, kind, var_name, note = fields
+            file, function, line, kind, reason, var_name, note = fields
             kind_name = ACCESS_KINDS[kind] if kind < len(ACCESS_KINDS) else f"kind{kind}"
+            reason_name = REASONS[reason] if reason < len(REASONS) else f"reason{reason}"
             sites.append(Site(index, memory.string(file) or "?", line,
                               memory.string(function) or "?", kind_name,
-                              REASON_OF_KIND.get(kind_name), memory.string(var_name) or "?",
+                              None if reason_name == "none" else reason_name,
+                              memory.string(var_name) or "?",
                               memory.string(note)))
         max_harts = None
         symtab = elf.get_section_by_name(".symtab")
