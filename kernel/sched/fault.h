@@ -17,7 +17,8 @@
 	FAULT(no_steal, "idle harts never steal")                                          \
 	FAULT(full_queue_accepts, "a full runqueue or mailbox claims success and drops")   \
 	FAULT(pinned_migrates, "stealing ignores pinning")                                 \
-	FAULT(digest_drop, "scheduling decisions on the highest hart are left out of the digest")
+	FAULT(digest_drop, "scheduling decisions on the highest hart are left out of the digest") \
+	FAULT(no_preempt, "a timer tick that lands in a task never hands the hart back")
 
 enum sched_fault {
 #define FAULT_ENUM(name, text) FAULT_##name,

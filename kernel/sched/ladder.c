@@ -255,7 +255,66 @@ static bool rung_pinned(const struct bootargs *args, uint64_t *digest)
 	return done && run->pinned_moved == 0 && run->steals > 0;
 }
 
-/* 9. Every scheduling decision of a seeded mixed run is in the digest. */
+/*
+ * 9. A timer tick takes the hart from a task that never yields. Two
+ * spinners pinned to this hart each spin, interrupts on, until they see
+ * the other's progress or a deadline passes. On one hart the second can
+ * only run while the first has not finished if a tick preempted the
+ * first and the scheduler dispatched the second: without preemption the
+ * first spins to its deadline without ever seeing the second.
+ */
+#define SPIN_BOUND_MS 200
+
+struct spinners {
+	uint64_t progress[2];
+	bool saw_other[2];
+	uint64_t deadline;
+};
+
+struct spinner {
+	int index;
+	struct spinners *shared;
+};
+
+static void spin_until_other(struct task *self, void *arg)
+{
+	(void)self;
+	const struct spinner *me_ = arg;
+	struct spinners *s = me_->shared;
+	int i = me_->index;
+	while (timer_now() < s->deadline) {
+		__atomic_fetch_add(&s->progress[i], 1, __ATOMIC_RELAXED);
+		if (__atomic_load_n(&s->progress[1 - i], __ATOMIC_RELAXED) > 0) {
+			s->saw_other[i] = true;
+			break;
+		}
+	}
+}
+
+static bool rung_preemption(void)
+{
+	struct sched_run *run = &ladder_run;
+	static struct spinners s;
+	static struct spinner arg[2];
+	unsigned self = me();
+	*run = (struct sched_run){ .name = "preemption", .batch = 4, .max_rounds = 100,
+				   .expected_tasks = 2, .preempt_rotates = true };
+	s = (struct spinners){ .deadline = timer_now() + timer_ms_to_time(SPIN_BOUND_MS) };
+	bool spawned = true;
+	for (int i = 0; i < 2; i++) {
+		arg[i] = (struct spinner){ .index = i, .shared = &s };
+		spawned &= sched_spawn(run, self, spin_until_other, &arg[i], self);
+	}
+	bool done = spawned && sched_run(run);
+	bool ok = done && s.saw_other[0] && s.saw_other[1] && run->preemptions > 0;
+	if (!ok)
+		kprintf("# preemption: done=%d saw_other=%d,%d preemptions=%lu (a spinner that never "
+			"yields must lose the hart to a tick within %u ms)\n", done, s.saw_other[0],
+			s.saw_other[1], run->preemptions, SPIN_BOUND_MS);
+	return ok;
+}
+
+/* 10. Every scheduling decision of a seeded mixed run is in the digest. */
 static bool rung_digest(const struct bootargs *args, uint64_t *digest)
 {
 	struct sched_run *run = &ladder_run;
@@ -274,7 +333,7 @@ int scenario_ladder(const struct bootargs *args)
 	struct ktap k;
 	uint64_t digest = 0;
 
-	ktap_begin(&k, 9);
+	ktap_begin(&k, 10);
 	ktap_case(&k, "harts_online", rung_harts_online(), NULL);
 	ktap_case(&k, "resched_chain", needs_two() ? true : rung_resched_chain(), needs_two());
 	ktap_case(&k, "call_every_hart", needs_two() ? true : rung_call_every_hart(), needs_two());
@@ -283,6 +342,7 @@ int scenario_ladder(const struct bootargs *args)
 	ktap_case(&k, "full_runqueue_rejects", rung_full_runqueue(), NULL);
 	ktap_case(&k, "full_mailbox_rejects", needs_two() ? true : rung_full_mailbox(), needs_two());
 	ktap_case(&k, "pinned_never_migrate", needs_two() ? true : rung_pinned(args, &digest), needs_two());
+	ktap_case(&k, "preemption", rung_preemption(), NULL);
 	ktap_case(&k, "schedule_digest", rung_digest(args, &digest), NULL);
 	return ktap_end(&k, "ladder", digest);
 }

@@ -211,7 +211,7 @@ void sched_preempt_from_trap(void)
 	{
 		PERCPU_GUARD_IRQS_OFF(g);
 		cur = percpu_read(g, sched_cpu, current);
-		if (!cur || !percpu_read(g, sched_cpu, need_resched))
+		if (!cur || !percpu_read(g, sched_cpu, need_resched) || fault_active(FAULT_no_preempt))
 			return;
 		percpu_write(g, sched_cpu, need_resched, 0);
 		percpu_write(g, sched_cpu, preemptions, percpu_read(g, sched_cpu, preemptions) + 1);
@@ -233,8 +233,8 @@ static void record_decision(unsigned hart, uint64_t what, uint64_t round)
 	percpu_write(g, sched_cpu, decisions, percpu_read(g, sched_cpu, decisions) + 1);
 }
 
-/* Runs t until it yields, blocks or exits. A tick preemption resumes it:
- * one dispatch is one logical step. */
+/* Runs t until it yields, blocks or exits. A tick preemption resumes it
+ * (one dispatch is one logical step), unless the run rotates on preemption. */
 static void dispatch(struct task *t, unsigned hart)
 {
 	struct context sched_ctx;
@@ -264,7 +264,7 @@ static void dispatch(struct task *t, unsigned hart)
 			percpu_write(g, sched_cpu, current, NULL);
 		}
 		intr_on();
-	} while (t->state == TASK_RUNNABLE && t->preempted);
+	} while (t->state == TASK_RUNNABLE && t->preempted && !active_run->preempt_rotates);
 }
 
 static void run_phase(struct sched_run *run, unsigned hart, uint64_t round)

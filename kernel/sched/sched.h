@@ -39,6 +39,11 @@ struct sched_run {
 	uint64_t max_rounds;      /* safety bound; hitting it fails the run */
 	uint32_t expected_tasks;  /* the run is over when this many completed */
 	sched_turn_fn turn;       /* optional, serialized */
+	/* A tick preemption requeues the task at the tail of its hart's queue
+	 * instead of resuming it. Where ticks land then changes the order, so
+	 * such a run's digest is not deterministic: only for the preemption
+	 * proof, never for a digest-checked run. */
+	bool preempt_rotates;
 	void *scenario;
 
 	/* progress (engine) */

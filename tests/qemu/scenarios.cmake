@@ -97,7 +97,8 @@ set(fault_rungs
   no_steal steal_imbalance
   full_queue_accepts full_runqueue_rejects
   pinned_migrates pinned_never_migrate
-  digest_drop schedule_digest)
+  digest_drop schedule_digest
+  no_preempt preemption)
 while(fault_rungs)
   list(POP_FRONT fault_rungs fault rung)
   set(work ${scenario_work}/fault.${fault})
