@@ -21,6 +21,8 @@ DEBIAN_PACKAGES = (
     "python3-pytest", "python3-hypothesis",
     # tools/neuron bench: the real tracer it measures against
     "lttng-tools", "liblttng-ust-dev",
+    # tests/fuzz (libFuzzer runtime) and tests/model (the ring's protocol)
+    "libclang-rt-14-dev", "spin",
 )
 
 APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends",
