@@ -92,14 +92,16 @@ static unsigned self_hart(void)
 }
 
 /*
- * Report a violation. `what` and `detail` form the "missing" text. The
+ * Report a violation. `code` is what the trace records; `what` and `detail`
+ * form the "missing" text people read. The
  * accessing hart is taken from the self block as it is.
  */
-static void violation(unsigned owner, const char *var_name, const char *file, unsigned line,
-		      const char *what, const char *detail, unsigned long number)
+static void violation(enum percpu_violation_code code, unsigned owner, const char *var_name,
+		      const char *file, unsigned line, const char *what, const char *detail,
+		      unsigned long number)
 {
 	struct percpu_violation v = {
-		.accessing_hart = self_hart(), .owner_hart = owner,
+		.code = code, .accessing_hart = self_hart(), .owner_hart = owner,
 		.var_name = var_name, .file = file, .line = line,
 	};
 	struct line_buf missing = { v.missing, sizeof v.missing, 0 };
@@ -148,13 +150,13 @@ static bool base_register_ok(const char *var_name, const char *file, unsigned li
 	 * another hart's area carries that hart's self block with it. */
 	unsigned hart = percpu_arch_identity();
 	if (hart == PERCPU_NO_HART || hart >= NEURON_MAX_HARTS) {
-		violation(PERCPU_NO_HART, var_name, file, line,
+		violation(PERCPU_BAD_HART, PERCPU_NO_HART, var_name, file, line,
 			  "an attached hart (percpu_hart_attach not called on this hart/thread)", NULL, NO_NUMBER);
 		return false;
 	}
 	uintptr_t tp = percpu_arch_base_register();
 	if (tp != percpu__area_bases[hart] || tp != percpu__self.base || percpu__self.hart != hart) {
-		violation(hart, var_name, file, line,
+		violation(PERCPU_BAD_BASE, hart, var_name, file, line,
 			  "a base register pointing at this hart's area (tp poisoned or stale)", NULL, NO_NUMBER);
 		return false;
 	}
@@ -182,10 +184,10 @@ static void stamp_area(unsigned hart, uintptr_t base)
 void percpu__audit_set_area(unsigned hart, uintptr_t base)
 {
 	if (__atomic_load_n(&smp_started, __ATOMIC_ACQUIRE))
-		violation(hart, "percpu area", "percpu_platform_set_area", 0,
+		violation(PERCPU_INIT_PHASE_OVER, hart, "percpu area", "percpu_platform_set_area", 0,
 			  "the init phase (areas are set before percpu_smp_begin)", NULL, NO_NUMBER);
 	if (hart >= NEURON_MAX_HARTS || base == 0 || (base & 63) != 0) {
-		violation(hart, "percpu area", "percpu_platform_set_area", 0,
+		violation(PERCPU_BAD_HART, hart, "percpu area", "percpu_platform_set_area", 0,
 			  "a hart below NEURON_MAX_HARTS and a non-null 64-byte aligned base", NULL, NO_NUMBER);
 		return;
 	}
@@ -200,7 +202,7 @@ void percpu__audit_attach(unsigned hart)
 	percpu__self.guard_depth = 0;
 	percpu__self.next_serial = 1;
 	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] != percpu__self.base)
-		violation(hart, "percpu area", "percpu_hart_attach", 0,
+		violation(PERCPU_BAD_BASE, hart, "percpu area", "percpu_hart_attach", 0,
 			  "an area set for this hart equal to the base register", NULL, NO_NUMBER);
 }
 
@@ -226,12 +228,13 @@ void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
 	guard->line = line;
 	guard->irqs_were_off = irqs_were_off;
 	if (irqs_were_off && percpu_arch_irqs_enabled())
-		violation(guard->hart, "guard", file, line,
+		violation(PERCPU_IRQS_ON, guard->hart, "guard", file, line,
 			  "interrupts off (PERCPU_GUARD_IRQS_OFF with interrupts enabled)", NULL, NO_NUMBER);
 	if (!base_register_ok("guard", file, line))
 		return;
 	if (percpu__self.guard_depth >= PERCPU_GUARD_DEPTH) {
-		violation(guard->hart, "guard", file, line, "room for another nested guard; depth", NULL,
+		violation(PERCPU_MISSING_GUARD, guard->hart, "guard", file, line,
+			  "room for another nested guard; depth", NULL,
 			  PERCPU_GUARD_DEPTH);
 		return;
 	}
@@ -247,13 +250,13 @@ void percpu__audit_guard_release(struct percpu_guard *guard)
 	if (guard->serial == 0)
 		return;	/* acquisition already reported */
 	if (guard->hart != hart) {
-		violation(guard->hart, "guard", guard->file, guard->line,
+		violation(PERCPU_STALE_GUARD, guard->hart, "guard", guard->file, guard->line,
 			  "release on the hart that took the guard", NULL, NO_NUMBER);
 		return;
 	}
 	uint32_t depth = percpu__self.guard_depth;
 	if (depth == 0 || percpu__self.live_guards[depth - 1] != guard->serial) {
-		violation(hart, "guard", guard->file, guard->line,
+		violation(PERCPU_STALE_GUARD, hart, "guard", guard->file, guard->line,
 			  "release in reverse order of acquisition; guard serial", NULL, guard->serial);
 		return;
 	}
@@ -276,14 +279,14 @@ static void check_guard(const struct percpu_guard *guard, const struct percpu_va
 			unsigned owner, const struct percpu_callsite *site)
 {
 	if (guard->hart != self_hart())
-		violation(owner, var->name, site->file, site->line,
+		violation(PERCPU_STALE_GUARD, owner, var->name, site->file, site->line,
 			  "a guard taken on this hart; guard belongs to hart", NULL, guard->hart);
 	else if (!guard_live(guard))
-		violation(owner, var->name, site->file, site->line,
+		violation(PERCPU_STALE_GUARD, owner, var->name, site->file, site->line,
 			  "a live guard (used after its block ended, or a copy); guard serial", NULL,
 			  guard->serial);
 	else if (percpu_arch_irqs_enabled())
-		violation(owner, var->name, site->file, site->line,
+		violation(PERCPU_IRQS_ON, owner, var->name, site->file, site->line,
 			  "interrupts off under the guard (re-enabled inside it)", NULL, NO_NUMBER);
 }
 
@@ -294,8 +297,9 @@ void percpu__audit_local(const struct percpu_guard *guard, const struct percpu_v
 		return;
 	unsigned hart = percpu__self.hart;
 	if (stamp->magic != PERCPU_STAMP_MAGIC || stamp->owner != hart) {
-		violation(stamp->magic == PERCPU_STAMP_MAGIC ? stamp->owner : PERCPU_NO_HART,
-			  var->name, site->file, site->line,
+		bool stamped = stamp->magic == PERCPU_STAMP_MAGIC;
+		violation(stamped ? PERCPU_WRONG_OWNER : PERCPU_BAD_STAMP,
+			  stamped ? stamp->owner : PERCPU_NO_HART, var->name, site->file, site->line,
 			  "an instance stamped for this hart (area not set, or overwritten)", NULL, NO_NUMBER);
 		return;
 	}
@@ -311,7 +315,7 @@ void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct perc
 	if (!base_register_ok(var->name, site->file, site->line))
 		return;
 	if (owner != percpu__self.hart) {
-		violation(owner, var->name, site->file, site->line,
+		violation(PERCPU_WRONG_OWNER, owner, var->name, site->file, site->line,
 			  "a pointer to this hart's instance (kept past its guard, or migrated)", NULL,
 			  NO_NUMBER);
 		return;
@@ -327,7 +331,7 @@ static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
 	*ok = false;
 	uintptr_t own = percpu__area_bases[self_hart() < NEURON_MAX_HARTS ? self_hart() : 0];
 	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] == 0) {
-		violation(hart, var->name, site->file, site->line,
+		violation(PERCPU_BAD_HART, hart, var->name, site->file, site->line,
 			  "a target hart that has an area; hart", NULL, hart);
 		/* Carry on (continue mode) against our own instance, never wild memory. */
 		return own + var->area_offset();
@@ -335,7 +339,8 @@ static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
 	uintptr_t slot = percpu__area_bases[hart] + var->area_offset();
 	const struct percpu_stamp *stamp = (const struct percpu_stamp *)slot;
 	if (stamp->magic != PERCPU_STAMP_MAGIC || stamp->owner != hart) {
-		violation(hart, var->name, site->file, site->line,
+		violation(stamp->magic == PERCPU_STAMP_MAGIC ? PERCPU_WRONG_OWNER : PERCPU_BAD_STAMP,
+			  hart, var->name, site->file, site->line,
 			  "an instance stamped for the target hart", NULL, NO_NUMBER);
 		return slot;
 	}
@@ -353,15 +358,15 @@ uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 		const struct spinlock *expected =
 			(const struct spinlock *)(slot + var->value_offset + (uintptr_t)var->lock_offset);
 		if (var->lock_offset < 0) {
-			violation(hart, var->name, site->file, site->line,
+			violation(PERCPU_NO_LOCK, hart, var->name, site->file, site->line,
 				  "a protecting lock declared for the variable", NULL, NO_NUMBER);
 			ok = false;
 		} else if (held != expected) {
-			violation(hart, var->name, site->file, site->line,
+			violation(PERCPU_WRONG_LOCK, hart, var->name, site->file, site->line,
 				  "the variable's own lock: pass and hold", var->lock_name, NO_NUMBER);
 			ok = false;
 		} else if (!spin_held_by_current_hart(expected)) {
-			violation(hart, var->name, site->file, site->line,
+			violation(PERCPU_LOCK_OTHER_HART, hart, var->name, site->file, site->line,
 				  "lock held by this hart:", var->lock_name, NO_NUMBER);
 			ok = false;
 		}
@@ -382,7 +387,7 @@ uintptr_t percpu__audit_init(const struct percpu_init_token *token,
 	bool ok;
 	uintptr_t slot = slot_of(var, hart, site, &ok);
 	if (token->serial == 0 || __atomic_load_n(&smp_started, __ATOMIC_ACQUIRE)) {
-		violation(hart, var->name, site->file, site->line,
+		violation(PERCPU_INIT_PHASE_OVER, hart, var->name, site->file, site->line,
 			  "the init phase (init token used after percpu_smp_begin)", NULL, NO_NUMBER);
 		ok = false;
 	}
@@ -400,7 +405,7 @@ void percpu__audit_init_token(struct percpu_init_token *token, const char *file,
 	token->serial = 1;
 	if (__atomic_load_n(&smp_started, __ATOMIC_ACQUIRE)) {
 		token->serial = 0;
-		violation(self_hart(), "init token", file, line,
+		violation(PERCPU_INIT_PHASE_OVER, self_hart(), "init token", file, line,
 			  "the init phase (PERCPU_INIT_TOKEN after percpu_smp_begin)", NULL, NO_NUMBER);
 	}
 }
@@ -433,17 +438,18 @@ bool spin_held_by_current_hart(const struct spinlock *lock)
 void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned line)
 {
 	if (percpu_arch_irqs_enabled())
-		violation(self_hart(), lock->name, file, line,
+		violation(PERCPU_IRQS_ON, self_hart(), lock->name, file, line,
 			  "interrupts off before taking a spinlock", NULL, NO_NUMBER);
 	if (spin_held_by_current_hart(lock))
-		violation(self_hart(), lock->name, file, line,
+		violation(PERCPU_SELF_DEADLOCK, self_hart(), lock->name, file, line,
 			  "a lock not already held by this hart (self-deadlock)", NULL, NO_NUMBER);
 }
 
 void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line)
 {
 	if (!spin_held_by_current_hart(lock))
-		violation(atomic_load_explicit(&lock->holder, memory_order_relaxed), lock->name, file, line,
+		violation(PERCPU_NO_LOCK, atomic_load_explicit(&lock->holder, memory_order_relaxed),
+			  lock->name, file, line,
 			  "the lock held by this hart before spin_unlock", NULL, NO_NUMBER);
 }
 

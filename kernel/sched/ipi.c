@@ -45,6 +45,19 @@ static void kick(unsigned hart)
 		STAT_ADD(sent, 1);
 }
 
+/*
+ * The id the trace gives this hart's next IPI: per sender, so (sender, id)
+ * names one message on its send, recv and handled records. Only taken for
+ * a post that is really sent. Precondition: interrupts off.
+ */
+static uint32_t next_trace_id(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	uint32_t id = percpu_read(g, ipi_stats, next_trace_id) + 1;
+	percpu_write(g, ipi_stats, next_trace_id, id);
+	return id & TRACE_W_MAX;
+}
+
 /* One attempt: IPI_OK, IPI_COALESCED or IPI_FULL. Never waits. */
 static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object, unsigned from)
 {
@@ -56,23 +69,29 @@ static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object,
 	struct ipi_mailbox *mb = percpu_remote(ipi_mailboxes, hart, lock, ipi_post);
 	if (kind == IPI_RESCHED) {
 		if (mb->resched_pending) {
+			/* Coalesced: no interrupt is sent and nothing is recorded;
+			 * the pending post's records stand for this one too. */
 			mb->coalesced++;
 			result = IPI_COALESCED;
 		} else {
 			mb->resched_pending = 1;
+			mb->resched_from = from;
+			mb->resched_trace_id = next_trace_id();
 			mb->posted[kind]++;
-			trace_ipi_send(hart, kind, 0);
+			trace_ipi_send(hart, kind, mb->resched_trace_id);
 		}
 	} else if (mb->count == MAILBOX_CAPACITY) {
 		mb->rejected_full++;
 		result = fault_active(FAULT_full_queue_accepts) ? IPI_OK : IPI_FULL;
 	} else {
+		uint32_t trace_id = next_trace_id();
 		mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
-			.kind = kind, .seq = ++mb->next_seq, .from = from, .object = object,
+			.kind = kind, .seq = ++mb->next_seq, .from = from, .trace_id = trace_id,
+			.object = object,
 		};
 		mb->count++;
 		mb->posted[kind]++;
-		trace_ipi_send(hart, kind, mb->next_seq);
+		trace_ipi_send(hart, kind, trace_id);
 	}
 	spin_unlock(lock);
 	intr_restore(was);
@@ -172,7 +191,7 @@ static void wake_sender(unsigned from, unsigned me)
 static void handle_message(const struct ipi_message *m, unsigned me)
 {
 	PERCPU_GUARD_IRQS_OFF(g);
-	trace_ipi_recv(m->from, m->kind, m->seq);
+	trace_ipi_recv(m->from, m->kind, m->trace_id);
 	uint32_t last = percpu_read(g, ipi_stats, last_seq);
 	if (m->seq != last + 1)
 		percpu_local_fetch_add(g, ipi_stats, seq_errors, 1, relaxed);
@@ -204,14 +223,14 @@ static void handle_message(const struct ipi_message *m, unsigned me)
 		panic("hart %u: mailbox message of unknown kind %u", me, m->kind);
 	}
 	percpu_local_fetch_add(g, ipi_stats, handled[m->kind], 1, release);
-	trace_ipi_handled(m->from, m->kind, m->seq);
+	trace_ipi_handled(m->from, m->kind, m->trace_id);
 }
 
 void ipi_handle(void)
 {
 	struct ipi_message batch[MAILBOX_CAPACITY];
-	uint32_t n = 0, resched = 0;
-	unsigned me;
+	uint32_t n = 0, resched = 0, resched_id = 0;
+	unsigned me, resched_from = 0;
 
 	{
 		PERCPU_GUARD_IRQS_OFF(g);
@@ -221,6 +240,8 @@ void ipi_handle(void)
 		spin_lock(&mb->lock);
 		if (!mb->paused) {
 			resched = mb->resched_pending;
+			resched_from = mb->resched_from;
+			resched_id = mb->resched_trace_id;
 			mb->resched_pending = 0;
 			for (; mb->count; mb->count--, n++) {
 				batch[n] = mb->ring[mb->head];
@@ -235,10 +256,10 @@ void ipi_handle(void)
 	for (uint32_t i = 0; i < n; i++)
 		handle_message(&batch[i], me);
 	if (resched) {
-		/* Coalesced: no one sender, no id (0xff, 0). */
-		trace_ipi_recv(0xff, IPI_RESCHED, 0);
+		/* The post that raised the flag; coalesced posts sent nothing. */
+		trace_ipi_recv(resched_from, IPI_RESCHED, resched_id);
 		sched_note_resched();
-		trace_ipi_handled(0xff, IPI_RESCHED, 0);
+		trace_ipi_handled(resched_from, IPI_RESCHED, resched_id);
 	}
 }
 

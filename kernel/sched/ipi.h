@@ -50,6 +50,7 @@ struct ipi_message {
 	uint32_t kind;
 	uint32_t seq;       /* per-mailbox sequence: exactly-once check */
 	unsigned from;
+	uint32_t trace_id;  /* the sender's IPI id: pairs send, recv, handled */
 	void *object;       /* struct ipi_call * or struct ipi_broadcast * */
 };
 
@@ -58,6 +59,10 @@ struct ipi_mailbox {
 	uint32_t head, count;
 	struct ipi_message ring[MAILBOX_CAPACITY];
 	uint32_t resched_pending;
+	/* The post that raised resched_pending: later posts coalesce into it,
+	 * so its (sender, id) is the one the handler's records carry. */
+	unsigned resched_from;
+	uint32_t resched_trace_id;
 	uint32_t paused;      /* test hook: the handler leaves messages queued */
 	uint32_t next_seq;
 	uint64_t posted[IPI_KIND_COUNT];
@@ -77,6 +82,7 @@ struct ipi_stats {
 	uint64_t seq_errors;         /* a message seen out of order or twice */
 	uint32_t last_seq;
 	uint32_t stopped;
+	uint32_t next_trace_id;      /* ids of the IPIs this hart sends (trace) */
 };
 PERCPU_DECLARE(struct ipi_stats, ipi_stats);
 

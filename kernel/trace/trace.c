@@ -32,6 +32,7 @@ struct trace_ring trace_rings[NEURON_MAX_HARTS];
 struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
 static struct trace_slot trace_slots[NEURON_MAX_HARTS][NEURON_TRACE_RING_RECORDS];
 static uint32_t stream_requested;
+static unsigned scenario_index;	/* of the scenario being recorded */
 
 unsigned trace_var_index(const struct percpu_var_desc *var)
 {
@@ -106,38 +107,22 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 	intr_restore(irq);
 }
 
-/* What was missing, from the text the audit checks wrote (percpu_audit.c). */
-static enum trace_violation classify(const char *missing)
-{
-	static const struct {
-		const char *prefix;
-		enum trace_violation what;
-	} table[] = {
-		{ "an attached hart", TRACE_BAD_HART },
-		{ "a target hart that has an area", TRACE_BAD_HART },
-		{ "a base register", TRACE_BAD_BASE },
-		{ "a guard taken on this hart", TRACE_STALE_GUARD },
-		{ "a live guard", TRACE_STALE_GUARD },
-		{ "release", TRACE_STALE_GUARD },
-		{ "room for another nested guard", TRACE_MISSING_GUARD },
-		{ "interrupts off", TRACE_IRQS_ON },
-		{ "an instance stamped", TRACE_WRONG_OWNER },
-		{ "a pointer to this hart's instance", TRACE_WRONG_OWNER },
-		{ "a protecting lock", TRACE_NO_LOCK },
-		{ "the variable's own lock", TRACE_WRONG_LOCK },
-		{ "lock held by this hart", TRACE_LOCK_OTHER_HART },
-		{ "the lock held by this hart", TRACE_NO_LOCK },
-		{ "the init phase", TRACE_INIT_PHASE_OVER },
-	};
-	for (unsigned i = 0; i < sizeof table / sizeof table[0]; i++) {
-		const char *p = table[i].prefix, *m = missing;
-		while (*p && *p == *m)
-			p++, m++;
-		if (!*p)
-			return table[i].what;
-	}
-	return TRACE_OTHER;
-}
+/* The audit's violation codes are the trace's: recorded as they are. */
+#define SAME_CODE(name) \
+	_Static_assert((int)PERCPU_##name == (int)TRACE_##name, "trace: violation code " #name)
+SAME_CODE(MISSING_GUARD);
+SAME_CODE(STALE_GUARD);
+SAME_CODE(WRONG_OWNER);
+SAME_CODE(BAD_STAMP);
+SAME_CODE(BAD_BASE);
+SAME_CODE(NO_LOCK);
+SAME_CODE(WRONG_LOCK);
+SAME_CODE(LOCK_OTHER_HART);
+SAME_CODE(INIT_PHASE_OVER);
+SAME_CODE(BAD_HART);
+SAME_CODE(IRQS_ON);
+SAME_CODE(SELF_DEADLOCK);
+#undef SAME_CODE
 
 /* Descriptor of the variable named `name` (pointer identity: the audit
  * checks pass desc->name through). */
@@ -161,7 +146,8 @@ static const struct percpu_callsite *site_at(const char *file, unsigned line)
 void percpu_record_violation(const struct percpu_violation *v)
 {
 	unsigned site = trace_site_index(site_at(v->file, v->line));
-	uint32_t w = (site & 0xfffff) | (uint32_t)classify(v->missing) << 20;
+	unsigned code = (unsigned)v->code <= TRACE_OTHER ? (unsigned)v->code : TRACE_OTHER;
+	uint32_t w = (site & 0xfffff) | (uint32_t)code << 20;
 	unsigned long irq = intr_save_off();
 	trace_put(v->accessing_hart, TRACE_VIOLATION, v->owner_hart & 0xff,
 		  trace_var_index(var_named(v->var_name)), w);
@@ -189,7 +175,8 @@ void trace_start(const struct bootargs *args)
 	__atomic_store_n(&trace_info.started, 1, __ATOMIC_RELEASE);
 	kprintf("neuron: trace: recording: %u records per hart, mode=%s, identity=0x%016lx\n",
 		capacity, mode == TRACE_MODE_STOP ? "stop" : "overwrite", trace_info.identity);
-	trace_mark(TRACE_MARK_SCENARIO_BEGIN);
+	trace_mark(TRACE_MARK_SCENARIO_BEGIN, (unsigned)args->scenario);
+	scenario_index = (unsigned)args->scenario;
 }
 
 /* Stops recording and waits for writes in flight (bounded: a write is short). */
@@ -231,7 +218,7 @@ void trace_finish(int status)
 		trace_scenario_done();
 		return;
 	}
-	trace_mark(TRACE_MARK_SCENARIO_END);
+	trace_mark(TRACE_MARK_SCENARIO_END, scenario_index);
 	freeze();
 	print_counts();
 	if (stream_requested)

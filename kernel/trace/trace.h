@@ -50,8 +50,10 @@ static inline void trace_steal_end(unsigned victim, unsigned tasks_taken, uint32
 /*
  * One IPI message: send on the sender, recv when the target's handler
  * takes it from its mailbox, handled when it has been acted on. ipi_id
- * is the target mailbox's message sequence number, so (target, ipi_id)
- * names one message on all three records.
+ * is the sender's own IPI count (24 bits), so (sender, ipi_id) names one
+ * message on all three records. A reschedule posted while one is pending
+ * is coalesced: it sends nothing and records nothing; the pending post's
+ * recv and handled carry its sender and id.
  */
 static inline void trace_ipi_send(unsigned target, unsigned kind, uint32_t ipi_id)
 {
@@ -89,9 +91,11 @@ static inline void trace_task_new(unsigned home_hart, unsigned flags, unsigned t
 	trace_emit(TRACE_TASK_NEW, home_hart, flags, task);
 }
 
-static inline void trace_mark(enum trace_mark mark)
+/* scenario: index into scenario_names[] (kernel/scenario.c), which the
+ * tools read from the ELF to name the scenario's tasks. */
+static inline void trace_mark(enum trace_mark mark, unsigned scenario)
 {
-	trace_emit(TRACE_MARK, 0, mark, 0);
+	trace_emit(TRACE_MARK, 0, mark, scenario);
 }
 
 /*

@@ -43,7 +43,7 @@ IDLE_TASK = (1 << 24) - 1
 VIOLATION_NAMES = {
     0: "missing guard", 1: "stale guard", 2: "wrong owner", 3: "bad stamp",
     4: "bad base", 5: "no lock", 6: "wrong lock", 7: "lock held by another hart",
-    8: "init phase over", 9: "bad hart", 10: "irqs on", 15: "other",
+    8: "init phase over", 9: "bad hart", 10: "irqs on", 11: "self deadlock", 15: "other",
 }
 VIOLATION_SITE_BITS = 20
 

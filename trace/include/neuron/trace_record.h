@@ -71,7 +71,8 @@ enum trace_type {
 	TRACE_IDLE_EXIT = 24,
 	TRACE_RUNQ_LEN = 25,	/* h runqueue length */
 	TRACE_TASK_NEW = 26,	/* b home hart, h flags (1 = pinned), w task */
-	TRACE_MARK = 27,	/* h mark (enum trace_mark): scenario begin/end */
+	TRACE_MARK = 27,	/* h mark (enum trace_mark): scenario begin/end,
+				 * w scenario index (scenario_names[] in the ELF) */
 };
 
 enum trace_task_state {
@@ -81,7 +82,8 @@ enum trace_task_state {
 	TRACE_TASK_IDLE = 3,		/* prev was the idle loop */
 };
 
-/* What a violation found missing (TRACE_VIOLATION, w bits 20..23). */
+/* What a violation found missing (TRACE_VIOLATION, w bits 20..23): the
+ * audit's own code (enum percpu_violation_code, same values). */
 enum trace_violation {
 	TRACE_MISSING_GUARD = 0,	/* no live guard on this hart */
 	TRACE_STALE_GUARD = 1,		/* guard released, or taken on another hart */
@@ -93,7 +95,8 @@ enum trace_violation {
 	TRACE_LOCK_OTHER_HART = 7,	/* the right lock, held by another hart */
 	TRACE_INIT_PHASE_OVER = 8,	/* init token used after SMP began */
 	TRACE_BAD_HART = 9,		/* hart out of range or without an area */
-	TRACE_IRQS_ON = 10,		/* irqs-off token taken with interrupts on */
+	TRACE_IRQS_ON = 10,		/* interrupts on where they must be off */
+	TRACE_SELF_DEADLOCK = 11,	/* a spinlock taken again by its holder */
 	TRACE_OTHER = 15,
 };
 
