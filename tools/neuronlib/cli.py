@@ -156,45 +156,57 @@ def _release_check(args: argparse.Namespace, bootargs: str, audit_output: bytes)
     print(f"neuron: trace: release check: release kernel made the same decisions ({audit[-1]})")
 
 
-def cmd_trace(args: argparse.Namespace) -> int:
-    packages.setup()
-    elf = _kernel(args, "audit")
-    bootargs = qemu.make_bootargs(args.scenario, args.seed,
-                                  "trace_stream=1" if args.stream else "")
-    boot = qemu.Boot(elf, args.harts, bootargs, icount=True)
-    out = Path(args.out)
-    console_log = out.with_suffix(".console.log")
-    result = _boot_and_stream(boot, args.timeout, console_log)
-    report = ktap.parse(result.output.decode("utf-8", "replace"))
-    print(f"neuron: trace: audit kernel, {args.harts} harts, icount, {bootargs}")
+def default_trace_path(scenario: str, harts: int, seed: int) -> Path:
+    return REPO_ROOT / "build" / "trace" / f"{scenario}-{harts}h-seed{seed}.pftrace"
+
+
+def _console_summary(console: str, harts: int, bootargs: str, how: str) -> None:
+    report = ktap.parse(console)
+    print(f"neuron: trace: audit kernel, {harts} harts, icount, {bootargs}, records via {how}")
     print(f"neuron: trace: self-tests: {report.summary()}")
     for error in report.errors:
         print(f"neuron: trace: KTAP problem: {error}")
-    print(f"neuron: trace: kernel exit status {result.status} "
-          f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
-    if args.release_check:
-        _release_check(args, bootargs, result.output)
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    packages.setup()
+    elf = _kernel(args, "audit")
+    out = Path(args.out) if args.out else default_trace_path(args.scenario, args.harts, args.seed)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    console_log = out.with_suffix(".console.log")
+    dump_path = out.with_suffix(".dump")
     from .perfetto import pipeline
     from .report import load_dump
     from .tracefmt import dump as dumpfmt
-    dump_path = out.with_suffix(".dump")
+    status = 0
     if args.stream:
         from .tracefmt import stream
+        bootargs = qemu.make_bootargs(args.scenario, args.seed, "trace_stream=1")
+        result = _boot_and_stream(qemu.Boot(elf, args.harts, bootargs, icount=True),
+                                  args.timeout, console_log)
+        _console_summary(result.output.decode("utf-8", "replace"), args.harts, bootargs,
+                         "the console stream")
+        print(f"neuron: trace: kernel exit status {result.status} "
+              f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
+        status = result.status
         try:
             stream.to_dump(console_log, dump_path)
         except dumpfmt.DumpError as error:
             raise NeuronError(str(error)) from None
     else:
-        try:
-            from .tracefmt import extract
-        except ImportError:
-            print("neuron: trace: ring extraction (tools/neuronlib/tracefmt/extract.py) is not "
-                  "available yet; no Perfetto trace written (--stream takes the records from "
-                  "the console instead)")
-            return result.status
-        extract.extract(elf=elf, console=result.output, out=dump_path)
-    status = pipeline.finish(load_dump(dump_path, elf, salvage=False), out)
-    return result.status or status
+        from .tracefmt import extract
+        bootargs = qemu.make_bootargs(args.scenario, args.seed)
+        got = extract.extract(elf, dump_path, harts=args.harts, bootargs=bootargs,
+                              timeout=args.timeout)
+        console_log.write_text(got.console)
+        sys.stdout.write(got.console)
+        _console_summary(got.console, args.harts, bootargs,
+                         "gdb (rings read at trace_scenario_done)")
+    if args.release_check:
+        _release_check(args, bootargs, console_log.read_bytes())
+    print(f"neuron: trace: console log {console_log}, ring dump {dump_path}")
+    checked = pipeline.finish(load_dump(dump_path, elf, salvage=False), out)
+    return status or checked
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -382,7 +394,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace = subparsers.add_parser(
         "trace", help="boot the audit kernel deterministically and write a Perfetto trace",
         description="Set up, build the audit preset, boot it under icount (the same command "
-                    "writes the same bytes), extract the per-hart trace rings, convert them "
+                    "writes the same bytes), read the per-hart trace rings through gdb "
+                    "(or the console stream with --stream), convert them "
                     "to a Perfetto trace, check it and print the report. Open the file at "
                     "https://ui.perfetto.dev (docs/reviewing-traces.md).")
     trace.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
@@ -391,15 +404,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"scenario=NAME boot argument (default {DEFAULT_TRACE_SCENARIO})")
     trace.add_argument("--seed", type=int, default=DEFAULT_TRACE_SEED,
                        help=f"seed=N boot argument (default {DEFAULT_TRACE_SEED})")
-    trace.add_argument("--out", default="neuron.pftrace", metavar="FILE",
-                       help="the Perfetto trace to write (default neuron.pftrace)")
+    trace.add_argument("--out", default=None, metavar="FILE",
+                       help="the Perfetto trace to write (default "
+                            "build/trace/SCENARIO-Nh-seedS.pftrace)")
     trace.add_argument("--release-check", action="store_true",
                        help="also boot the release kernel and require the same schedule digest")
     trace.add_argument("--stream", action="store_true",
-                       help="take the records from the console stream instead of the rings")
+                       help="take the records from the console stream (trace_stream=1) "
+                            "instead of reading the rings through gdb")
     trace.add_argument("--timeout", type=_positive_float, default=DEFAULT_RUN_TIMEOUT,
                        metavar="SEC", help=argparse.SUPPRESS)
-    trace.add_argument("--elf", help=argparse.SUPPRESS)
+    trace.add_argument("--elf", metavar="ELF",
+                       help="an audit kernel image to boot instead of building the audit preset")
     trace.set_defaults(handler=cmd_trace)
 
     report = subparsers.add_parser(

@@ -251,6 +251,7 @@ class Converter:
         self.multiplier_ns, self.keep_ticks = _timebase(hz)
         self.names = Names(dump.tables)
         self.task_names = task_names or {}
+        self.scenario: str | None = None   # named by the scenario-begin mark
         self.harts = sorted(ring.hart for ring in dump.harts)
         self.rings = {ring.hart: ring for ring in dump.harts}
         if len(set(self.harts)) != len(self.harts):
@@ -354,7 +355,19 @@ class Converter:
     # --- scheduling (GenericKernelTaskStateEvent) -----------------------
 
     def _comm(self, task: int) -> str:
-        return self.task_names.get(task) or f"task {task}"
+        """SCENARIO/TASK once the scenario-begin mark named the scenario."""
+        name = self.task_names.get(task)
+        if name:
+            return name
+        return f"{self.scenario}/{task}" if self.scenario else f"task {task}"
+
+    def _mark(self, hart, time, mark, scenario_index):
+        if mark == R.MARK_SCENARIO_BEGIN:
+            lookup = getattr(self.dump.tables, "scenario", None)
+            self.scenario = (lookup(scenario_index) if lookup else None) or f"scenario {scenario_index}"
+        self._cached_event(("mark", hart, mark, self.scenario), hart, time, lambda s: _event(
+            s, S.INSTANT, hart_track(hart), R.MARK_NAMES.get(mark, f"mark {mark}"), "mark",
+            [("scenario", self.scenario)] if self.scenario else ()))
 
     def _set_state(self, hart: int, time: int, task: int, state: int, cpu: int) -> None:
         """Emit a task state change, keeping the sequence trace_processor accepts."""
@@ -598,8 +611,7 @@ class Converter:
         elif kind == R.IDLE_ENTER or kind == R.IDLE_EXIT:
             self._idle(hart, time, kind == R.IDLE_ENTER)
         elif kind == R.MARK:
-            self._cached_event(("mark", hart, h), hart, time, lambda s: _event(
-                s, S.INSTANT, hart_track(hart), R.MARK_NAMES.get(h, f"mark {h}"), "mark"))
+            self._mark(hart, time, h, w)
         elif not self.salvage:
             raise ConvertError(f"hart {hart} record seq {seq64}: unknown record type {kind}")
 

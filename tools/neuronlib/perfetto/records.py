@@ -47,6 +47,7 @@ VIOLATION_NAMES = {
 }
 VIOLATION_SITE_BITS = 20
 
+MARK_SCENARIO_BEGIN = 1
 MARK_NAMES = {1: "scenario begin", 2: "scenario end"}
 
 # enum ipi_kind (kernel/sched/ipi.h); unknown kinds print as numbers.

@@ -10,7 +10,7 @@ computes it over the same bytes in memory (kernel/trace/trace.c).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
@@ -61,6 +61,10 @@ class Tables:
     sites: list[Site]
     identity: int
     max_harts: int | None
+    scenarios: list[str] = field(default_factory=list)   # scenario_names[] (mark record's w)
+
+    def scenario(self, index: int) -> str | None:
+        return self.scenarios[index] if 0 <= index < len(self.scenarios) else None
 
     def var(self, index: int) -> Var | None:
         return self.vars[index] if 0 <= index < len(self.vars) else None
@@ -125,5 +129,21 @@ def load(elf_path: str | Path) -> Tables:
             symbols = symtab.get_symbol_by_name("NEURON_MAX_HARTS")
             if symbols:
                 max_harts = symbols[0]["st_value"]
+            scenarios = _scenario_names(elf, symtab, memory)
+        else:
+            scenarios = []
         identity = fnv1a64(site_bytes, fnv1a64(var_bytes))
-    return Tables(path, variables, sites, identity, max_harts)
+    return Tables(path, variables, sites, identity, max_harts, scenarios)
+
+
+def _scenario_names(elf: ELFFile, symtab, memory: _Memory) -> list[str]:
+    """kernel/scenario.c's scenario_names[]: an array of string pointers."""
+    symbols = symtab.get_symbol_by_name("scenario_names")
+    if not symbols or not symbols[0]["st_size"]:
+        return []
+    address, size = symbols[0]["st_value"], symbols[0]["st_size"]
+    for start, data in memory.ranges:
+        if start <= address and address + size <= start + len(data):
+            table = data[address - start:address - start + size]
+            return [memory.string(pointer) or "?" for (pointer,) in struct.iter_unpack("<Q", table)]
+    return []
