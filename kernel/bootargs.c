@@ -5,7 +5,7 @@
 enum key {
 	KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG,
 	KEY_AUDIT, KEY_STEAL_K, KEY_FAULT, KEY_TRACE_RECORDS, KEY_TRACE_MODE, KEY_TRACE_STREAM,
-	KEY_COUNT
+	KEY_VIOLATION, KEY_STORM_IPIS, KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
@@ -20,6 +20,8 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_TRACE_RECORDS] = "trace_records",
 	[KEY_TRACE_MODE] = "trace_mode",
 	[KEY_TRACE_STREAM] = "trace_stream",
+	[KEY_VIOLATION] = "violation",
+	[KEY_STORM_IPIS] = "storm_ipis",
 };
 
 static bool is_space(char c)
@@ -156,6 +158,19 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 		else
 			return BOOTARGS_BAD_FLAG;
 		break;
+	case KEY_VIOLATION:
+		index = find_name(val, val_len, vocab->violations, vocab->violation_count);
+		if (index == BOOTARGS_NONE)
+			return BOOTARGS_UNKNOWN_VIOLATION;
+		out->violation = index;
+		break;
+	case KEY_STORM_IPIS:
+		if (!parse_u64(val, val_len, &n))
+			return BOOTARGS_BAD_NUMBER;
+		if (n == 0 || n > BOOTARGS_MAX_STORM_IPIS)
+			return BOOTARGS_OUT_OF_RANGE;
+		out->storm_ipis = (uint32_t)n;
+		break;
 	case KEY_COUNT:
 		break;
 	}
@@ -172,6 +187,7 @@ static void set_defaults(struct bootargs *out)
 		.selftest_hang = BOOTARGS_NONE,
 		.steal_k = BOOTARGS_DEFAULT_STEAL_K,
 		.fault = 0,
+		.violation = BOOTARGS_NONE,
 	};
 }
 
@@ -244,6 +260,7 @@ const char *bootargs_status_text(enum bootargs_status status)
 	case BOOTARGS_BAD_TRACE_RECORDS: return "trace_records takes a power of two from 16 to the build's NEURON_TRACE_RING_RECORDS:";
 	case BOOTARGS_BAD_TRACE_MODE: return "trace_mode takes overwrite or stop:";
 	case BOOTARGS_BAD_FLAG: return "this argument takes 0 or 1:";
+	case BOOTARGS_UNKNOWN_VIOLATION: return "unknown violation case (kernel/violations/list.h) in";
 	}
 	return "unknown error in";
 }

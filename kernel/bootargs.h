@@ -15,6 +15,9 @@
  *                        from 16 to NEURON_TRACE_RING_RECORDS (default: that maximum)
  *   trace_mode=overwrite|stop  a full ring overwrites its oldest record (default) or stops
  *   trace_stream=0|1     at scenario end, write the rings over the console (default 0)
+ *   violation=NAME       audit builds: run one case of the violation suite instead of
+ *                        the scenario (kernel/violations/list.h); release: exit 2
+ *   storm_ipis=N         scenario ipi_flood: call IPIs to send in all, 1..10000000
  *
  * Anything else is an error; nothing is silently ignored or truncated.
  */
@@ -35,6 +38,7 @@
 #define NEURON_TRACE_RING_RECORDS 4096 /* trace/CMakeLists.txt sets the build's value */
 #endif
 #define BOOTARGS_MIN_TRACE_RECORDS 16
+#define BOOTARGS_MAX_STORM_IPIS 10000000u
 
 enum bootargs_status {
 	BOOTARGS_OK = 0,
@@ -52,6 +56,7 @@ enum bootargs_status {
 	BOOTARGS_BAD_TRACE_RECORDS,
 	BOOTARGS_BAD_TRACE_MODE,
 	BOOTARGS_BAD_FLAG,
+	BOOTARGS_UNKNOWN_VIOLATION,
 };
 
 /* The names the parser accepts; scenarios[0] is the default. */
@@ -62,6 +67,8 @@ struct bootargs_vocabulary {
 	size_t selftest_count;
 	const char *const *faults; /* faults[0] is "none" */
 	size_t fault_count;
+	const char *const *violations; /* the violation suite's cases */
+	size_t violation_count;
 };
 
 struct bootargs {
@@ -76,6 +83,8 @@ struct bootargs {
 	uint32_t trace_records; /* 0: the build's NEURON_TRACE_RING_RECORDS */
 	int trace_mode_stop;    /* trace_mode=stop */
 	int trace_stream;       /* trace_stream=1 */
+	size_t violation;       /* index into vocabulary violations, or BOOTARGS_NONE */
+	uint32_t storm_ipis;    /* 0: the scenario's default */
 };
 
 /* Where parsing stopped: the offending key=value token. */

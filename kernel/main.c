@@ -22,6 +22,7 @@
 #include "shutdown.h"
 #include "smp.h"
 #include "timer.h"
+#include "violations/violations.h"
 
 /* Larger than any DTB QEMU virt builds; a bigger totalsize is corruption. */
 #define DTB_MAX_SIZE (1u << 20)
@@ -102,6 +103,8 @@ static void parse_bootargs(void)
 		.selftest_count = selftest_count,
 		.faults = sched_fault_names,
 		.fault_count = FAULT_COUNT,
+		.violations = violation_names,
+		.violation_count = violation_count,
 	};
 	if (bootargs_parse(cmdline, fdt.bootargs_len, &vocabulary, &args, &err) == BOOTARGS_OK)
 		return;
@@ -169,6 +172,11 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	kprintf("neuron: bootargs: scenario=%s seed=%lu watchdog_ms=%u\n",
 		scenario_names[args.scenario], args.seed, args.watchdog_ms);
 
+	if (args.violation != BOOTARGS_NONE && !NEURON_AUDIT) {
+		kprintf("neuron: bootargs: violation=%s: the violation suite is audit-only; "
+			"this is a release build\n", violation_names[args.violation]);
+		kernel_exit(EXIT_BAD_BOOTARGS);
+	}
 	fault_select((enum sched_fault)args.fault);
 	percpu_audit_set_mode(args.audit_continue ? PERCPU_AUDIT_CONTINUE : PERCPU_AUDIT_PANIC);
 	if (args.audit_continue && !NEURON_AUDIT)
@@ -180,11 +188,14 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	enable_hart_interrupts();
 	sched_init();
 	selftest_percpu_audit_init();
+	violations_init();
 	percpu_smp_begin();
 	smp_start_secondaries();
 	sched_boot_hart_join();
 
 	hart_set_context("scenario");
+	if (args.violation != BOOTARGS_NONE)
+		kernel_exit(violations_run(args.violation, &args));
 	kernel_exit(scenario_run(args.scenario, &args));
 }
 

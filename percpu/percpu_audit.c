@@ -6,6 +6,7 @@
  * Freestanding: no libc, so the line is formatted by hand.
  */
 #include <neuron/percpu.h>
+#include <neuron/percpu_rule.h>
 
 #if NEURON_AUDIT
 
@@ -410,12 +411,32 @@ void percpu__audit_init_token(struct percpu_init_token *token, const char *file,
 	}
 }
 
+/* Strict: an escape-hatch use is also a violation (the violation suite's
+ * escape_hatch case); otherwise it is only counted. */
+static bool unchecked_strict;
+
+void percpu_audit_set_unchecked_strict(bool strict)
+{
+	__atomic_store_n(&unchecked_strict, strict, __ATOMIC_RELAXED);
+}
+
+/* percpu_rule.h: a domain rule broken, reported like any audit check. */
+void percpu__audit_rule(enum percpu_violation_code code, unsigned owner,
+			const struct percpu_var_desc *var, const struct percpu_callsite *site,
+			const char *missing, unsigned long number)
+{
+	violation(code, owner, var->name, site->file, site->line, missing, NULL, number);
+}
+
 uintptr_t percpu__audit_unchecked(const struct percpu_var_desc *var, unsigned hart,
 				  const struct percpu_callsite *site)
 {
 	bool ok;
 	uintptr_t slot = slot_of(var, hart, site, &ok);
 	__atomic_fetch_add(&unchecked_count, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&unchecked_strict, __ATOMIC_RELAXED))
+		violation(PERCPU_UNCHECKED_USE, hart, var->name, site->file, site->line,
+			  "a checked accessor (escape hatch used)", site->note, NO_NUMBER);
 	struct percpu_remote_event event = {
 		.accessing_hart = self_hart(), .owner_hart = hart, .var = var,
 		.kind = PERCPU_ACCESS_UNCHECKED, .reason = PERCPU_REASON_UNCHECKED,
@@ -435,8 +456,45 @@ bool spin_held_by_current_hart(const struct spinlock *lock)
 	       atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart;
 }
 
+/*
+ * Ranked locks (spin_init_ranked): each hart's ranked locks now held, so
+ * taking one of a class while holding one of the same class (same name)
+ * with an equal or higher rank is caught before the spin, not as a hang.
+ */
+#define RANKED_HELD_MAX 4
+static const struct spinlock *ranked_held[NEURON_MAX_HARTS][RANKED_HELD_MAX];
+
+static void ranked_acquire(struct spinlock *lock, unsigned hart, const char *file, unsigned line)
+{
+	const struct spinlock **held = ranked_held[hart];
+	for (unsigned i = 0; i < RANKED_HELD_MAX; i++) {
+		if (held[i] && held[i]->name == lock->name && held[i]->rank >= lock->rank) {
+			violation(PERCPU_LOCK_ORDER, lock->rank - 1, lock->name, file, line,
+				  "locks of one class taken in ascending order; holds the one of hart",
+				  NULL, held[i]->rank - 1);
+			break;
+		}
+	}
+	for (unsigned i = 0; i < RANKED_HELD_MAX; i++) {
+		if (!held[i]) {
+			held[i] = lock;
+			return;
+		}
+	}
+}
+
+static void ranked_release(const struct spinlock *lock, unsigned hart)
+{
+	for (unsigned i = 0; i < RANKED_HELD_MAX; i++)
+		if (ranked_held[hart][i] == lock)
+			ranked_held[hart][i] = NULL;
+}
+
 void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned line)
 {
+	unsigned hart = self_hart();
+	if (lock->rank && hart < NEURON_MAX_HARTS)
+		ranked_acquire(lock, hart, file, line);
 	if (percpu_arch_irqs_enabled())
 		violation(PERCPU_IRQS_ON, self_hart(), lock->name, file, line,
 			  "interrupts off before taking a spinlock", NULL, NO_NUMBER);
@@ -447,17 +505,24 @@ void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned l
 
 void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line)
 {
+	if (lock->rank && self_hart() < NEURON_MAX_HARTS)
+		ranked_release(lock, self_hart());
 	if (!spin_held_by_current_hart(lock))
 		violation(PERCPU_NO_LOCK, atomic_load_explicit(&lock->holder, memory_order_relaxed),
 			  lock->name, file, line,
 			  "the lock held by this hart before spin_unlock", NULL, NO_NUMBER);
 }
 
-#else /* release: only the mode switch exists, as a no-op */
+#else /* release: only the mode switches exist, as no-ops */
 
 void percpu_audit_set_mode(enum percpu_audit_mode mode)
 {
 	(void)mode;
+}
+
+void percpu_audit_set_unchecked_strict(bool strict)
+{
+	(void)strict;
 }
 
 void percpu__audit_reset_phase_for_test(void);

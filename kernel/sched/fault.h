@@ -18,7 +18,9 @@
 	FAULT(full_queue_accepts, "a full runqueue or mailbox claims success and drops")   \
 	FAULT(pinned_migrates, "stealing ignores pinning")                                 \
 	FAULT(digest_drop, "scheduling decisions on the highest hart are left out of the digest") \
-	FAULT(no_preempt, "a timer tick that lands in a task never hands the hart back")
+	FAULT(no_preempt, "a timer tick that lands in a task never hands the hart back") \
+	FAULT(no_steal_check, "the check that a steal took at most steal_k tasks is skipped") \
+	FAULT(no_mailbox_check, "the drain's report of a message not posted through ipi_post is skipped")
 
 enum sched_fault {
 #define FAULT_ENUM(name, text) FAULT_##name,

@@ -1,5 +1,6 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/sbi.h"
+#include <neuron/percpu_rule.h>
 #include "panic.h"
 #include "sched/fault.h"
 #include "sched/ipi.h"
@@ -193,9 +194,21 @@ static void handle_message(const struct ipi_message *m, unsigned me)
 	PERCPU_GUARD_IRQS_OFF(g);
 	trace_ipi_recv(m->from, m->kind, m->trace_id);
 	uint32_t last = percpu_read(g, ipi_stats, last_seq);
-	if (m->seq != last + 1)
+	if (m->seq != last + 1) {
 		percpu_local_fetch_add(g, ipi_stats, seq_errors, 1, relaxed);
-	percpu_write(g, ipi_stats, last_seq, m->seq);
+		/* Only ipi_post numbers messages: a gap or a repeat means one was
+		 * written into the mailbox some other way (or lost). Without this
+		 * report the violation suite's mailbox_bypass case sees nothing:
+		 * fault=no_mailbox_check shows it. */
+		if (!fault_active(FAULT_no_mailbox_check))
+			/* violation-site: mailbox_bypass */
+			percpu_rule_broken(ipi_mailboxes, me, PERCPU_DOMAIN_RULE,
+					   "messages posted through ipi_post; sequence", m->seq);
+	}
+	/* A forged number below the last (0: none at all) leaves the count
+	 * alone, so the next real message is not reported too. */
+	if (m->seq > last)
+		percpu_write(g, ipi_stats, last_seq, m->seq);
 
 	switch (m->kind) {
 	case IPI_CALL: {

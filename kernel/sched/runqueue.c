@@ -11,7 +11,7 @@ void rq_init_all(void)
 	PERCPU_INIT_TOKEN(t);
 	percpu_for_each_hart(t, h) {
 		struct runqueue *rq = percpu_init(t, runqueues, h);
-		spin_init(&rq->lock, "runqueues.lock");
+		spin_init_ranked(&rq->lock, "runqueues.lock", h);
 		rq->head = rq->count = 0;
 		locks[h] = &rq->lock;
 	}

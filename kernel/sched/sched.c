@@ -1,4 +1,5 @@
 #include "arch/riscv/csr.h"
+#include <neuron/percpu_rule.h>
 #include "panic.h"
 #include "sched/fault.h"
 #include "sched/ipi.h"
@@ -411,7 +412,7 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		unsigned moved = 0;
 		struct task *t;
 		/* Leave the victim one task: stealing its last only moves the idleness. */
-		while (moved < run->steal_k && vrq->count > 1 && rq->count < RQ_CAPACITY &&
+		while (moved < run->steal_k + run->test_steal_overshoot && vrq->count > 1 && rq->count < RQ_CAPACITY &&
 		       (t = rq_take_for(vrq, me, fault_active(FAULT_pinned_migrates))) != NULL) {
 			if (rq_push(rq, t) != RQ_OK)
 				panic("steal: push onto a queue with room failed");
@@ -422,6 +423,15 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		spin_unlock(me < victim ? mine : theirs);
 		intr_restore(was);
 		trace_steal_end(victim, moved, steal_id);
+		/* The bound the loop above keeps; checked apart from it so that a
+		 * loop that stops keeping it is reported (fault=no_steal_check
+		 * shows the violation suite's steal_over_k case then sees nothing). */
+		if (moved > run->steal_k)
+			run->test_steal_overshoot = 0;	/* one over-steal is enough */
+		if (moved > run->steal_k && !fault_active(FAULT_no_steal_check))
+			/* violation-site: steal_over_k */
+			percpu_rule_broken(runqueues, victim, PERCPU_DOMAIN_RULE,
+					   "a steal of at most steal_k tasks; took", moved);
 
 		run->steals += moved;
 		if (moved > run->max_steal_batch)

@@ -44,6 +44,10 @@ struct sched_run {
 	 * such a run's digest is not deterministic: only for the preemption
 	 * proof, never for a digest-checked run. */
 	bool preempt_rotates;
+	/* Test only (violation suite, steal_over_k): the next steal may take
+	 * this many tasks more than steal_k (then it is cleared); the steal
+	 * check must report it. */
+	unsigned test_steal_overshoot;
 	void *scenario;
 
 	/* progress (engine) */

@@ -122,6 +122,9 @@ SAME_CODE(INIT_PHASE_OVER);
 SAME_CODE(BAD_HART);
 SAME_CODE(IRQS_ON);
 SAME_CODE(SELF_DEADLOCK);
+SAME_CODE(UNCHECKED_USE);
+SAME_CODE(DOMAIN_RULE);
+SAME_CODE(LOCK_ORDER);
 #undef SAME_CODE
 
 /* Descriptor of the variable named `name` (pointer identity: the audit

@@ -23,6 +23,7 @@
 #ifndef NEURON_PERCPU_PLATFORM_H
 #define NEURON_PERCPU_PLATFORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define PERCPU_NO_HART 0xffffffffu
@@ -46,6 +47,9 @@ enum percpu_violation_code {
 	PERCPU_BAD_HART = 9,		/* hart not attached, out of range, or without an area */
 	PERCPU_IRQS_ON = 10,		/* interrupts on where they must be off */
 	PERCPU_SELF_DEADLOCK = 11,	/* a spinlock taken again by its holder */
+	PERCPU_UNCHECKED_USE = 12,	/* escape hatch used while strict (violation suite) */
+	PERCPU_DOMAIN_RULE = 13,	/* a subsystem's own rule (percpu_rule.h): steal bound, mailbox protocol */
+	PERCPU_LOCK_ORDER = 14,		/* ranked locks of one class taken out of ascending order */
 };
 
 /* One audit violation; `line` handed to the platform renders all of it. */
@@ -87,5 +91,9 @@ enum percpu_audit_mode {
 	PERCPU_AUDIT_CONTINUE,	/* report, count, and carry on */
 };
 void percpu_audit_set_mode(enum percpu_audit_mode mode);
+
+/* Audit builds: strict makes every escape-hatch use (percpu_unchecked) a
+ * violation too, not only a count (the violation suite's escape_hatch). */
+void percpu_audit_set_unchecked_strict(bool strict);
 
 #endif

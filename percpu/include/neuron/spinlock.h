@@ -29,11 +29,12 @@ struct spinlock {
 #if NEURON_AUDIT
 	atomic_uint holder;	/* hart id, or SPINLOCK_NO_HOLDER */
 	const char *name;
+	unsigned rank;		/* 0: unranked; else spin_init_ranked's hart + 1 */
 #endif
 };
 
 #if NEURON_AUDIT
-#define SPINLOCK_INIT(lock_name) { 0, SPINLOCK_NO_HOLDER, lock_name }
+#define SPINLOCK_INIT(lock_name) { 0, SPINLOCK_NO_HOLDER, lock_name, 0 }
 unsigned percpu_current_hart_checked(void);	/* percpu_audit.c */
 void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned line);
 void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line);
@@ -49,8 +50,25 @@ static inline void spin_init(struct spinlock *lock, const char *name)
 #if NEURON_AUDIT
 	atomic_init(&lock->holder, SPINLOCK_NO_HOLDER);
 	lock->name = name;
+	lock->rank = 0;
 #else
 	(void)name;
+#endif
+}
+
+/*
+ * A lock of a class whose members are taken in ascending hart order (the
+ * runqueue locks): the class is the name (same pointer), the rank the
+ * hart. Audit builds report, before spinning, a lock taken while this
+ * hart holds one of its class with an equal or higher hart.
+ */
+static inline void spin_init_ranked(struct spinlock *lock, const char *name, unsigned hart)
+{
+	spin_init(lock, name);
+#if NEURON_AUDIT
+	lock->rank = hart + 1;
+#else
+	(void)hart;
 #endif
 }
 

@@ -24,7 +24,8 @@ PERCPU_TYPES = (1, 2, 3)            # h is a var index, w (low 20 bits) a site i
 VIOLATIONS = {
     0: "missing_guard", 1: "stale_guard", 2: "wrong_owner", 3: "bad_stamp", 4: "bad_base",
     5: "no_lock", 6: "wrong_lock", 7: "lock_other_hart", 8: "init_phase_over",
-    9: "bad_hart", 10: "irqs_on", 11: "self_deadlock", 15: "other",
+    9: "bad_hart", 10: "irqs_on", 11: "self_deadlock",
+    12: "unchecked_use", 13: "domain_rule", 14: "lock_order", 15: "other",
 }
 TASK_STATES = {0: "runnable", 1: "blocked", 2: "done", 3: "idle"}
 MARKS = {1: "scenario_begin", 2: "scenario_end"}

@@ -97,6 +97,9 @@ enum trace_violation {
 	TRACE_BAD_HART = 9,		/* hart out of range or without an area */
 	TRACE_IRQS_ON = 10,		/* interrupts on where they must be off */
 	TRACE_SELF_DEADLOCK = 11,	/* a spinlock taken again by its holder */
+	TRACE_UNCHECKED_USE = 12,	/* escape hatch used while strict */
+	TRACE_DOMAIN_RULE = 13,		/* a subsystem's own rule (percpu/include/neuron/percpu_rule.h) */
+	TRACE_LOCK_ORDER = 14,		/* ranked locks taken out of ascending order */
 	TRACE_OTHER = 15,
 };
 
