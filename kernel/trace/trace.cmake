@@ -19,4 +19,16 @@ if(NEURON_AUDIT)
               ${CMAKE_BINARY_DIR}/kernel/neuron.elf ${scenario})
     set_tests_properties(trace.counts.${scenario} PROPERTIES LABELS "trace" TIMEOUT 300)
   endforeach()
+  # Ring -> dump -> .pftrace: decodes, checks, nothing lost, byte-identical
+  # over two icount runs (selftest is the scenario with violations).
+  foreach(scenario imbalance pingpong storm mixed selftest)
+    add_test(NAME trace.pftrace.${scenario}
+      COMMAND ${NEURON_PYTHON} ${CMAKE_SOURCE_DIR}/tests/trace/check_pftrace.py
+              ${CMAKE_BINARY_DIR}/kernel/neuron.elf ${scenario})
+    set_tests_properties(trace.pftrace.${scenario} PROPERTIES LABELS "trace" TIMEOUT 300)
+  endforeach()
+  add_test(NAME trace.bad_input
+    COMMAND ${NEURON_PYTHON} ${CMAKE_SOURCE_DIR}/tests/trace/check_bad_input.py
+            ${CMAKE_BINARY_DIR}/kernel/neuron.elf)
+  set_tests_properties(trace.bad_input PROPERTIES LABELS "trace" TIMEOUT 300)
 endif()

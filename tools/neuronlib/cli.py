@@ -209,6 +209,24 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return status or checked
 
 
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .perfetto import pipeline
+    from .report import load_dump
+    dump = load_dump(Path(args.dump), Path(args.elf) if args.elf else None, args.salvage)
+    out = Path(args.out) if args.out else Path(args.dump).with_suffix(".pftrace")
+    counts = pipeline.write_trace(dump, out, args.salvage)
+    print(f"neuron: convert: wrote {out}: {counts['records']} records, {counts['packets']} packets, "
+          f"{out.stat().st_size} bytes")
+    if args.salvage:
+        print(f"neuron: convert: salvage: kept the valid records, skipped {dump.skipped} bad "
+              "record(s)", file=sys.stderr)
+    result = pipeline.check_trace(out)
+    print(f"neuron: convert: check: {result.summary()}")
+    if not result.ok:
+        raise NeuronError(f"{out}: check failed: {result.errors[0]}")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from . import report
     return report.main(args.trace, args.elf, args.json, args.salvage)
@@ -345,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="neuron",
         description="Set up, build, boot and test the neuron kernel.")
     subparsers = parser.add_subparsers(
-        dest="command", required=True, metavar="{setup,build,run,test,trace,report,diff,gdb,bench}")
+        dest="command", required=True, metavar="{setup,build,run,test,trace,convert,report,diff,gdb,bench}")
 
     setup = subparsers.add_parser(
         "setup", help="install the Debian packages neuron needs",
@@ -417,6 +435,18 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--elf", metavar="ELF",
                        help="an audit kernel image to boot instead of building the audit preset")
     trace.set_defaults(handler=cmd_trace)
+
+    convert = subparsers.add_parser(
+        "convert", help="convert a ring dump to a Perfetto trace and check it",
+        description="Convert DUMP (from `trace`, gdb's neuron dump-trace, or the console "
+                    "stream) to a .pftrace and run the structural checker. Bad input is "
+                    "one line naming the file, the offset and the hart.")
+    convert.add_argument("dump", metavar="DUMP")
+    convert.add_argument("--elf", help="the kernel the dump came from (names and id checks)")
+    convert.add_argument("--out", metavar="FILE", help="default: DUMP with suffix .pftrace")
+    convert.add_argument("--salvage", action="store_true",
+                         help="skip bad records, keep the valid ones, say how many were skipped")
+    convert.set_defaults(handler=cmd_convert)
 
     report = subparsers.add_parser(
         "report", help="steals, IPI latencies, remote accesses, drops and violations of a trace",

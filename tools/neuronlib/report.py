@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import tempfile
 from array import array
 from dataclasses import dataclass, field
@@ -75,6 +76,9 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
                 convert(dump, out, progress=False, salvage=salvage)
         except ConvertError as error:
             raise NeuronError(f"{path}: {error}") from None
+        if salvage:
+            print(f"neuron: report: {path}: salvage: kept the valid records, skipped "
+                  f"{dump.skipped} bad record(s)", file=sys.stderr)
         yield from read(converted)
 
 

@@ -1,7 +1,7 @@
 """Getting a trace dump out of a booted audit kernel through gdb.
 
 QEMU starts halted (-S) with its gdbstub on a unix socket in a private
-directory and icount on; gdb-multiarch (batch, no init files) sets one
+directory and the fixed icount shift (repeatable); gdb-multiarch (batch, no init files) sets one
 breakpoint on trace_scenario_done, continues ONCE, writes the dump with
 tools/gdb/ring_dump.py and exits. QEMU 7.2 can deadlock when a gdb
 session resumes a second time under icount, so nothing resumes after the
@@ -54,6 +54,22 @@ def gdb_script(elf: Path, socket: Path, dump_path: Path) -> str:
     ])
 
 
+def _deterministic(command: list[str]) -> list[str]:
+    """The fixed icount shift, even with the gdbstub on.
+
+    qemu.command_line picks shift=auto for gdb because QEMU 7.2 deadlocks
+    when a session resumes after a stop under a fixed shift; shift=auto is
+    not repeatable (two runs under load wrote different traces). This
+    session resumes exactly once, from -S to the breakpoint, which a fixed
+    shift survives; nothing resumes after the stop. So the same command
+    reads the same rings.
+    """
+    command = list(command)
+    at = command.index("-icount")
+    command[at + 1] = qemu.ICOUNT_DETERMINISTIC
+    return command
+
+
 def _kill_group(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -71,7 +87,8 @@ def extract(elf, dump_path, harts: int = 4, bootargs: str = "", timeout: float =
         console_path = Path(private) / "console.log"
         boot = qemu.Boot(elf=elf, harts=harts, bootargs=bootargs, icount=True, gdb_socket=socket)
         with open(console_path, "wb") as console:
-            machine = subprocess.Popen(qemu.command_line(boot), stdin=subprocess.DEVNULL,
+            machine = subprocess.Popen(_deterministic(qemu.command_line(boot)),
+                                       stdin=subprocess.DEVNULL,
                                        stdout=console, stderr=subprocess.STDOUT,
                                        start_new_session=True)
         try:
