@@ -17,7 +17,6 @@
  *   trace_stream=0|1     at scenario end, write the rings over the console (default 0)
  *   violation=NAME       audit builds: run one case of the violation suite instead of
  *                        the scenario (kernel/violations/list.h); release: exit 2
- *   storm_ipis=N         scenario ipi_flood: call IPIs to send in all, 1..10000000
  *
  * Anything else is an error; nothing is silently ignored or truncated.
  */
@@ -38,7 +37,6 @@
 #define NEURON_TRACE_RING_RECORDS 4096 /* trace/CMakeLists.txt sets the build's value */
 #endif
 #define BOOTARGS_MIN_TRACE_RECORDS 16
-#define BOOTARGS_MAX_STORM_IPIS 10000000u
 
 enum bootargs_status {
 	BOOTARGS_OK = 0,
@@ -84,7 +82,6 @@ struct bootargs {
 	int trace_mode_stop;    /* trace_mode=stop */
 	int trace_stream;       /* trace_stream=1 */
 	size_t violation;       /* index into vocabulary violations, or BOOTARGS_NONE */
-	uint32_t storm_ipis;    /* 0: the scenario's default */
 };
 
 /* Where parsing stopped: the offending key=value token. */

@@ -367,8 +367,12 @@ uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 				  "the variable's own lock: pass and hold", var->lock_name, NO_NUMBER);
 			ok = false;
 		} else if (!spin_held_by_current_hart(expected)) {
-			violation(PERCPU_LOCK_OTHER_HART, hart, var->name, site->file, site->line,
-				  "lock held by this hart:", var->lock_name, NO_NUMBER);
+			/* Not held at all is a missing lock; held by someone else, the
+			 * right lock on the wrong hart. */
+			bool locked = atomic_load_explicit(&expected->locked, memory_order_relaxed);
+			violation(locked ? PERCPU_LOCK_OTHER_HART : PERCPU_NO_LOCK, hart, var->name,
+				  site->file, site->line, "lock held by this hart:", var->lock_name,
+				  NO_NUMBER);
 			ok = false;
 		}
 	}
