@@ -61,8 +61,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+STRESS_PRESET = "host-stress"
+
+
 def cmd_test(args: argparse.Namespace) -> int:
     packages.setup()
+    if args.stress:
+        # The long runs (label stress) that the test presets leave out.
+        cmake.build("host")
+        status = subprocess.run(["ctest", "--preset", STRESS_PRESET], cwd=REPO_ROOT,
+                                stdin=subprocess.DEVNULL).returncode
+        if status != 0:
+            raise NeuronError(f"stress tests failed (ctest --preset {STRESS_PRESET})", status=status)
+        return 0
     outcomes = []
     for preset in PRESETS:
         print(f"neuron: test: === {preset}: cmake --workflow --preset {preset} ===", flush=True)
@@ -407,6 +418,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run setup, then `cmake --workflow --preset P` for "
                     + ", ".join(PRESETS) + ", going on after a failure; "
                     "exit non-zero if any preset failed.")
+    test.add_argument("--stress", action="store_true",
+                      help="instead, the long stress runs only: fuzzing for minutes and "
+                           f">= 100,000 mutated dumps (ctest --preset {STRESS_PRESET})")
     test.set_defaults(handler=cmd_test)
 
     trace = subparsers.add_parser(
