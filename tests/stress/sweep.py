@@ -12,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from neuronlib import qemu  # noqa: E402
 
 SCENARIOS = ("imbalance", "pingpong", "storm", "mixed", "stress")
+CLEAN = re.compile(r"^# percpu violations: 0\r?$", re.M)
 COUNTERS = re.compile(r"^neuron: trace: hart (\d+) .*\bviolations=(\d+)", re.M)
 
 
@@ -30,7 +31,7 @@ def main() -> int:
                 problems = []
                 if run.status != 0:
                     problems.append(f"exit status {run.status}")
-                if "# percpu violations: 0\n" not in out:
+                if not CLEAN.search(out):
                     problems.append("no '# percpu violations: 0'")
                 if len(counters) != h or any(v != "0" for _, v in counters):
                     problems.append(f"trace violation counters {counters}")
