@@ -64,8 +64,8 @@ def test_steal_and_ipi_flows_join_the_right_tracks(tmp_path):
     for e in events(path):
         for flow in e.flow_ids + e.terminating_flow_ids:
             by_flow.setdefault(flow, []).append(e)
-    steal_flows = [v for k, v in by_flow.items() if k >> 56 == 1]
-    ipi_flows = [v for k, v in by_flow.items() if k >> 56 == 2]
+    steal_flows = [v for k, v in by_flow.items() if k & 1 == 0]
+    ipi_flows = [v for k, v in by_flow.items() if k & 1 == 1]
     assert steal_flows and ipi_flows
     for start, end in steal_flows:
         # from the victim's track to the thief's
@@ -121,7 +121,9 @@ def test_protoc_decodes_it_with_the_subset_schema(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "generic_kernel_task_state_event" in result.stdout
     assert "unit_multiplier_ns: 100" in result.stdout
-    assert re.search(r"terminating_flow_ids: \d+", result.stdout)
+    assert re.search(r"terminating_flow_ids_old: \d+", result.stdout)
+    assert re.search(r"source_location_iid: \d+", result.stdout)
+    assert "track_event_defaults {" in result.stdout
     # nothing the schema does not know (it would print as a bare field number)
     assert not re.search(r"^\s*\d+: ", result.stdout, re.M)
 

@@ -29,11 +29,7 @@ from collections import deque
 from . import records as R
 from . import schema as S
 from .tables import Names
-import struct
-
-from .wire import boolean, fixed64, message, string, uint, varint
-
-_fixed64 = struct.Struct("<Q").pack
+from .wire import boolean, message, string, uint, varint
 
 TID_OFFSET = 1000
 DESCRIPTOR_SEQUENCE = 1
@@ -47,8 +43,10 @@ RUNQ_TRACK = 0x2000
 DROPS_TRACK = 0x3000
 IDLE_TRACK = 0x4000
 
-FLOW_STEAL = 1 << 56
-FLOW_IPI = 2 << 56
+# Flow ids are written as varints (TrackEvent.flow_ids_old): kept small,
+# the low bit tells steals (0) from IPIs (1), then the hart, then the id.
+FLOW_KIND_BITS = 1
+FLOW_HART_BITS = 8
 
 # How many packets an IPI send may wait for its receiver before it is
 # written without a flow (its receive and handled records were lost).
@@ -62,11 +60,24 @@ def hart_track(hart: int) -> int:
 
 
 def steal_flow_id(thief: int, seq64: int) -> int:
-    return FLOW_STEAL | (thief << 40) | (seq64 & 0xFFFFFFFFFF)
+    """Precondition: thief < 256 (NEURON_MAX_HARTS); seq64 the BEGIN record's sequence."""
+    return ((seq64 << FLOW_HART_BITS | thief) << FLOW_KIND_BITS) | 0
 
 
 def ipi_flow_id(sender: int, ipi_id: int) -> int:
-    return FLOW_IPI | (sender << 40) | ipi_id
+    """Precondition: sender < 256."""
+    return ((ipi_id << FLOW_HART_BITS | sender) << FLOW_KIND_BITS) | 1
+
+
+def ipi_name(kind: str, sender: int, target: int, verb: str) -> str:
+    """`ipi KIND S->T VERB`: sender and target harts folded into the interned name."""
+    return f"ipi {kind} {sender}->{target} {verb}"
+
+
+def remote_name(variable: str, kind: str, owner: int, lock: str, reason: str) -> str:
+    """The interned name of a remote access instant: every per-site and
+    per-variable argument folded in (readback.unfold_name undoes it)."""
+    return f"{variable} {kind or '-'} from hart {owner} ({lock or '-'}; {reason or '-'})"
 
 
 # SWITCH's previous-task state -> the Perfetto task state it leaves.
@@ -92,13 +103,17 @@ def _timebase(hz: int) -> tuple[int, int]:
 class _Sequence:
     """One trusted_packet_sequence_id: its clock, interning and header bytes."""
 
-    def __init__(self, sequence_id: int):
-        self.header = uint(10, sequence_id) + uint(13, S.SEQ_NEEDS_INCREMENTAL_STATE)
+    def __init__(self, sequence_id: int, default_track: int):
+        # Only the first packet carries sequence_flags (it clears the state);
+        # later ones rely on it without repeating SEQ_NEEDS_INCREMENTAL_STATE.
+        self.header = uint(10, sequence_id)
         self.sequence_id = sequence_id
+        self.default_track = default_track   # TrackEventDefaults.track_uuid
         self.last = 0
         self.names: dict[str, int] = {}
         self.categories: dict[str, int] = {}
         self.arg_names: dict[str, int] = {}
+        self.sources: dict[tuple, int] = {}
         self.new_interned: list[bytes] = []
 
     def _iid(self, table: dict, field: int, text: str) -> int:
@@ -117,6 +132,17 @@ class _Sequence:
 
     def arg(self, text: str) -> int:
         return self._iid(self.arg_names, 3, text)
+
+    def source(self, file: str, function: str, line: int) -> int:
+        """An interned SourceLocation (InternedData field 4)."""
+        key = (file, function, line)
+        iid = self.sources.get(key)
+        if iid is None:
+            iid = len(self.sources) + 1
+            self.sources[key] = iid
+            body = uint(1, iid) + string(2, file) + string(3, function) + uint(4, line)
+            self.new_interned.append(message(4, body))
+        return iid
 
     def take_interned(self) -> bytes:
         if not self.new_interned:
@@ -140,7 +166,7 @@ class _HeldSend:
         self.time = time
 
     def render(self) -> bytes:
-        event = self.event + fixed64(47, self.flow_id) if self.flow else self.event
+        event = self.event + uint(36, self.flow_id) if self.flow else self.event
         body = self.prefix + message(11, event)
         return b"\x0a" + varint(len(body)) + body
 
@@ -171,15 +197,27 @@ def _track_event(body: bytes) -> bytes:
     return b"\x5a" + varint(len(body)) + body
 
 
-def _event(seq: _Sequence, kind: int, track: int, name: str, category: str, args=()) -> bytes:
-    """A TrackEvent body (without flows), interning its strings on seq."""
-    body = [uint(9, kind), uint(11, track), uint(10, seq.name(name)), uint(3, seq.category(category))]
+def _event(seq: _Sequence, kind: int, track: int, name: str, category: str, args=(),
+           source: int | None = None) -> bytes:
+    """A TrackEvent body (without flows), interning its strings on seq.
+    The track is left to the sequence's default when it is that one."""
+    body = [uint(9, kind)]
+    if track != seq.default_track:
+        body.append(uint(11, track))
+    body += [uint(10, seq.name(name)), uint(3, seq.category(category))]
+    if source is not None:
+        body.append(uint(34, source))
     body.extend(_annotation(seq, arg, value) for arg, value in args)
     return b"".join(body)
 
 
 def _counter_event(track: int, value: int) -> bytes:
     return uint(9, S.COUNTER) + uint(11, track) + uint(30, value)
+
+
+def _flow(terminating: bool, flow_id: int) -> bytes:
+    """TrackEvent.flow_ids_old (36) or terminating_flow_ids_old (42), varint."""
+    return uint(42 if terminating else 36, flow_id)
 
 
 def _task_state(cpu: int, tid: int, state: int, comm: str | None) -> bytes:
@@ -256,7 +294,7 @@ class Converter:
         self.rings = {ring.hart: ring for ring in dump.harts}
         if len(set(self.harts)) != len(self.harts):
             raise ConvertError("the dump lists a hart twice")
-        self.sequences = {h: _Sequence(FIRST_HART_SEQUENCE + h) for h in self.harts}
+        self.sequences = {h: _Sequence(FIRST_HART_SEQUENCE + h, hart_track(h)) for h in self.harts}
         self.started: set[int] = set()
         self.cache: dict[tuple, bytes] = {}
         self.templates: dict[tuple, tuple] = {}
@@ -269,6 +307,7 @@ class Converter:
         self.open_steal: dict[int, tuple[int, int]] = {}
         self.idle_open: set[int] = set()
         self.last_seq: dict[int, int] = {}
+        self.runq_value: dict[int, int] = {}   # hart -> last runqueue length written
         self.dropped_seen: dict[int, int] = {}
         self.last_time = 0
         self.counts = {"records": 0, "packets": 0}
@@ -319,7 +358,7 @@ class Converter:
                             + uint(4, self.multiplier_ns)))
         body = (uint(8, time * self.multiplier_ns) + uint(58, S.CLOCK_BOOTTIME)
                 + uint(10, seq.sequence_id) + uint(13, S.SEQ_INCREMENTAL_STATE_CLEARED)
-                + message(59, uint(58, INCREMENTAL_CLOCK))
+                + message(59, uint(58, INCREMENTAL_CLOCK) + message(11, uint(11, seq.default_track)))
                 + message(6, clocks))
         self._emit(b"\x0a" + varint(len(body)) + body)
         self.counts["packets"] += 1
@@ -416,10 +455,13 @@ class Converter:
         def build(seq):
             var = self.names.var(var_index)
             site = self.names.site(site_index)
-            args = [("variable", var.name), ("owner hart", owner), ("kind", site.kind),
-                    ("lock", var.lock), ("reason", site.reason), ("site", site.where),
-                    ("function", site.function)]
-            return _event(seq, S.INSTANT, hart_track(hart), var.name, category, args)
+            name = remote_name(var.name, site.kind, owner, var.lock, site.reason)
+            file, _, line = site.where.rpartition(":")
+            if file and line.isdigit():
+                source = seq.source(file, site.function, int(line))
+            else:
+                source = seq.source(site.where, site.function, 0)
+            return _event(seq, S.INSTANT, hart_track(hart), name, category, source=source)
         self._cached_event((category, hart, owner, var_index, site_index), hart, time, build)
 
     def _violation(self, hart, time, owner, var_index, packed):
@@ -446,10 +488,10 @@ class Converter:
                     _event(seq, S.SLICE_BEGIN, hart_track(hart), "steal", "steal", args),
                     _arg_head(seq, "steal id"))
         victim_prefix, thief_prefix, id_head = self._template(("steal", hart, victim), build)
-        flow = _fixed64(steal_flow_id(hart, seq64))
+        flow = steal_flow_id(hart, seq64)
         steal_arg = _uint_arg(id_head, steal_id)
-        self._packet(seq, time, _track_event(victim_prefix + steal_arg + b"\xf9\x02" + flow))
-        self._packet(seq, time, _track_event(thief_prefix + steal_arg + b"\x81\x03" + flow))
+        self._packet(seq, time, _track_event(victim_prefix + steal_arg + _flow(False, flow)))
+        self._packet(seq, time, _track_event(thief_prefix + steal_arg + _flow(True, flow)))
         self.open_steal[hart] = (victim, steal_id)
 
     def _steal_close(self, hart, time, taken=None):
@@ -477,10 +519,8 @@ class Converter:
 
         def build():
             name = R.ipi_kind_name(kind)
-            return (_event(seq, S.INSTANT, hart_track(hart), f"ipi {name} send", "ipi",
-                           [("target hart", target), ("kind", name)]), _arg_head(seq, "ipi id"))
-        prefix, id_head = self._template(("send", hart, target, kind), build)
-        event = prefix + _uint_arg(id_head, ipi_id)
+            return _event(seq, S.INSTANT, hart_track(hart), ipi_name(name, hart, target, "send"), "ipi")
+        event = self._template(("send", hart, target, kind), build)
         delta = time - seq.last
         seq.last = time
         interned = seq.take_interned() if seq.new_interned else b""
@@ -507,16 +547,14 @@ class Converter:
 
         def build():
             name = R.ipi_kind_name(kind)
-            return (_event(seq, S.INSTANT, hart_track(hart),
-                           f"ipi {name} {'handled' if handled else 'received'}", "ipi",
-                           [("sender hart", sender), ("kind", name)]),
-                    _arg_head(seq, "ipi id"), _arg_head(seq, "latency ns"))
-        prefix, id_head, latency_head = self._template(("recv", handled, hart, sender, kind), build)
-        event = prefix + _uint_arg(id_head, ipi_id)
+            verb = "handled" if handled else "received"
+            return (_event(seq, S.INSTANT, hart_track(hart), ipi_name(name, sender, hart, verb), "ipi"),
+                    _arg_head(seq, "latency ns"))
+        event, latency_head = self._template(("recv", handled, hart, sender, kind), build)
         if send is not None:
             event += _uint_arg(latency_head, (time - send.time) * self.multiplier_ns)
             if send.flow:
-                event += (b"\x81\x03" if handled else b"\xf9\x02") + _fixed64(ipi_flow_id(sender, ipi_id))
+                event += _flow(handled, ipi_flow_id(sender, ipi_id))
         self._packet(seq, time, _track_event(event))
 
     def _idle(self, hart, time, enter):
@@ -585,8 +623,10 @@ class Converter:
         if kind == R.REMOTE:
             self._remote(hart, time, b, h, w, "remote")
         elif kind == R.RUNQ_LEN:
-            self._cached_event(("runq", hart, h), hart, time,
-                               lambda s: _counter_event(RUNQ_TRACK + hart, h))
+            if self.runq_value.get(hart) != h:   # counters only when the value changed
+                self.runq_value[hart] = h
+                self._cached_event(("runq", hart, h), hart, time,
+                                   lambda s: _counter_event(RUNQ_TRACK + hart, h))
         elif kind == R.SWITCH:
             self._switch(hart, time, b, h, w)
         elif kind == R.WAKEUP:

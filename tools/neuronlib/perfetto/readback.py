@@ -5,10 +5,17 @@ interned names. Streaming: one packet at a time.
 
 Meant for traces this package wrote; anything else that is well formed
 decodes too, but fields outside the subset are skipped.
+
+The converter folds an event's low-cardinality arguments into its
+interned name and its call site into an interned SourceLocation
+(docs/trace-format.md); Event.args gives them back under the argument
+names the older traces used (`variable`, `kind`, `site`, ...), so that
+the report and the diff read both shapes alike.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from . import schema as S
@@ -63,6 +70,8 @@ class _SequenceState:
         self.names = {}
         self.categories = {}
         self.arg_names = {}
+        self.sources = {}         # iid -> (file, function, line)
+        self.default_track = None
         self.builtin_offset = {}  # clock id -> (clock value, boottime ns) from the snapshot
 
 
@@ -99,6 +108,8 @@ def read(path_or_stream):
                 defaults = packet.trace_packet_defaults
                 if defaults.HasField("timestamp_clock_id"):
                     state.default_clock = defaults.timestamp_clock_id
+                if defaults.track_event_defaults.HasField("track_uuid"):
+                    state.default_track = defaults.track_event_defaults.track_uuid
             if packet.HasField("interned_data"):
                 interned = packet.interned_data
                 for entry in interned.event_names:
@@ -107,6 +118,9 @@ def read(path_or_stream):
                     state.categories[entry.iid] = entry.name
                 for entry in interned.debug_annotation_names:
                     state.arg_names[entry.iid] = entry.name
+                for entry in interned.source_locations:
+                    state.sources[entry.iid] = (entry.file_name, entry.function_name,
+                                                entry.line_number)
             payload = packet.WhichOneof("data")
             if payload == "clock_snapshot":
                 boottime = None
@@ -178,9 +192,51 @@ def _event(offset, sequence_id, time, track_event, state: _SequenceState) -> Eve
         else:
             arg = annotation.name
         args[arg] = _arg_value(annotation)
-    if (track_event.HasField("name_iid") or track_event.category_iids) and not state.cleared:
+    if track_event.HasField("source_location_iid"):
+        source = state.sources.get(track_event.source_location_iid)
+        if source is None:
+            problems.append(f"source location iid {track_event.source_location_iid} not interned")
+        else:
+            file, function, line = source
+            args.setdefault("site", f"{file}:{line}" if line else file)
+            args.setdefault("function", function)
+    if categories:
+        for arg, value in unfold_name(categories[0], name).items():
+            args.setdefault(arg, value)
+    interned = (track_event.HasField("name_iid") or track_event.category_iids
+                or track_event.HasField("source_location_iid"))
+    if interned and not state.cleared:
         problems.append("interned ids used before the sequence cleared its state")
     counter = track_event.counter_value if track_event.HasField("counter_value") else None
-    return Event(offset, sequence_id, time, track_event.type, track_event.track_uuid, name,
-                 tuple(categories), args, tuple(track_event.flow_ids),
-                 tuple(track_event.terminating_flow_ids), counter, problems)
+    if track_event.HasField("track_uuid"):
+        track = track_event.track_uuid
+    else:
+        track = state.default_track if state.default_track is not None else 0
+    return Event(offset, sequence_id, time, track_event.type, track, name,
+                 tuple(categories), args,
+                 tuple(track_event.flow_ids) + tuple(track_event.flow_ids_old),
+                 tuple(track_event.terminating_flow_ids) + tuple(track_event.terminating_flow_ids_old),
+                 counter, problems)
+
+
+_REMOTE_NAME = re.compile(r"(\S+) (\S+) from hart (\d+) \((.*); (.*)\)\Z")
+_IPI_NAME = re.compile(r"ipi (.+) (\d+)->(\d+) (send|received|handled)\Z")
+
+
+def unfold_name(category: str, name: str) -> dict:
+    """The arguments convert.py folded into an event name (none if it did not)."""
+    if category in ("remote", "unchecked"):
+        match = _REMOTE_NAME.match(name)
+        if match:
+            variable, kind, owner, lock, reason = match.groups()
+            return {"variable": variable, "kind": "" if kind == "-" else kind,
+                    "owner hart": int(owner), "lock": "" if lock == "-" else lock,
+                    "reason": "" if reason == "-" else reason}
+    elif category == "ipi":
+        match = _IPI_NAME.match(name)
+        if match:
+            kind, sender, target, verb = match.groups()
+            if verb == "send":
+                return {"kind": kind, "target hart": int(target)}
+            return {"kind": kind, "sender hart": int(sender)}
+    return {}
