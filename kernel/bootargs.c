@@ -5,7 +5,7 @@
 enum key {
 	KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG,
 	KEY_AUDIT, KEY_STEAL_K, KEY_FAULT, KEY_TRACE_RECORDS, KEY_TRACE_MODE, KEY_TRACE_STREAM,
-	KEY_VIOLATION, KEY_COUNT
+	KEY_VIOLATION, KEY_STORM_IPIS, KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
@@ -21,6 +21,7 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_TRACE_MODE] = "trace_mode",
 	[KEY_TRACE_STREAM] = "trace_stream",
 	[KEY_VIOLATION] = "violation",
+	[KEY_STORM_IPIS] = "storm_ipis",
 };
 
 static bool is_space(char c)
@@ -162,6 +163,13 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 		if (index == BOOTARGS_NONE)
 			return BOOTARGS_UNKNOWN_VIOLATION;
 		out->violation = index;
+		break;
+	case KEY_STORM_IPIS:
+		if (!parse_u64(val, val_len, &n))
+			return BOOTARGS_BAD_NUMBER;
+		if (n == 0 || n > BOOTARGS_MAX_STORM_IPIS)
+			return BOOTARGS_OUT_OF_RANGE;
+		out->storm_ipis = (uint32_t)n;
 		break;
 	case KEY_COUNT:
 		break;

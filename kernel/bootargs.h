@@ -17,6 +17,9 @@
  *   trace_stream=0|1     at scenario end, write the rings over the console (default 0)
  *   violation=NAME       audit builds: run one case of the violation suite instead of
  *                        the scenario (kernel/violations/list.h); release: exit 2
+ *   storm_ipis=N         scenario=storm: at least N call IPIs in all, spread evenly
+ *                        over every (sender, target) pair, 1..BOOTARGS_MAX_STORM_IPIS
+ *                        (default: the scenario's own small size)
  *
  * Anything else is an error; nothing is silently ignored or truncated.
  */
@@ -37,6 +40,7 @@
 #define NEURON_TRACE_RING_RECORDS 4096 /* trace/CMakeLists.txt sets the build's value */
 #endif
 #define BOOTARGS_MIN_TRACE_RECORDS 16
+#define BOOTARGS_MAX_STORM_IPIS 10000000u
 
 enum bootargs_status {
 	BOOTARGS_OK = 0,
@@ -82,6 +86,7 @@ struct bootargs {
 	int trace_mode_stop;    /* trace_mode=stop */
 	int trace_stream;       /* trace_stream=1 */
 	size_t violation;       /* index into vocabulary violations, or BOOTARGS_NONE */
+	uint32_t storm_ipis;    /* 0: the storm scenario's default size */
 };
 
 /* Where parsing stopped: the offending key=value token. */

@@ -59,6 +59,18 @@ static uint32_t next_trace_id(void)
 	return id & TRACE_W_MAX;
 }
 
+/*
+ * Numbers this hart's next message to target. Taken under the target's
+ * mailbox lock with interrupts off, so numbers enter the mailbox in order.
+ */
+static uint32_t next_sender_seq(unsigned target)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	uint32_t n = percpu_local_load(g, ipi_stats, posted_to[target], relaxed) + 1;
+	percpu_local_store(g, ipi_stats, posted_to[target], n, release);
+	return n;
+}
+
 /* One attempt: IPI_OK, IPI_COALESCED or IPI_FULL. Never waits. */
 static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object, unsigned from)
 {
@@ -87,8 +99,8 @@ static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object,
 	} else {
 		uint32_t trace_id = next_trace_id();
 		mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
-			.kind = kind, .seq = ++mb->next_seq, .from = from, .trace_id = trace_id,
-			.object = object,
+			.kind = kind, .seq = ++mb->next_seq, .sender_seq = next_sender_seq(hart),
+			.from = from, .trace_id = trace_id, .object = object,
 		};
 		mb->count++;
 		mb->posted[kind]++;
@@ -209,6 +221,15 @@ static void handle_message(const struct ipi_message *m, unsigned me)
 	 * alone, so the next real message is not reported too. */
 	if (m->seq > last)
 		percpu_write(g, ipi_stats, last_seq, m->seq);
+	/* Per sender: counted, not reported, since the mailbox check above
+	 * already reports a message that did not come through ipi_post. */
+	if (m->from < NEURON_MAX_HARTS) {
+		uint32_t from_last = percpu_local_load(g, ipi_stats, handled_from[m->from], relaxed);
+		if (m->sender_seq != from_last + 1)
+			percpu_local_fetch_add(g, ipi_stats, sender_seq_errors, 1, relaxed);
+		if (m->sender_seq > from_last)
+			percpu_local_store(g, ipi_stats, handled_from[m->from], m->sender_seq, release);
+	}
 
 	switch (m->kind) {
 	case IPI_CALL: {
@@ -327,5 +348,16 @@ struct ipi_stats ipi_stats_of(unsigned hart)
 	s.backpressure_rejects = percpu_remote_load(ipi_stats, hart, backpressure_rejects, acquire, stats);
 	s.seq_errors = percpu_remote_load(ipi_stats, hart, seq_errors, acquire, stats);
 	s.stopped = percpu_remote_load(ipi_stats, hart, stopped, acquire, stats);
+	s.sender_seq_errors = percpu_remote_load(ipi_stats, hart, sender_seq_errors, acquire, stats);
 	return s;
+}
+
+uint32_t ipi_pair_posted(unsigned sender, unsigned target)
+{
+	return percpu_remote_load(ipi_stats, sender, posted_to[target], acquire, stats);
+}
+
+uint32_t ipi_pair_handled(unsigned sender, unsigned target)
+{
+	return percpu_remote_load(ipi_stats, target, handled_from[sender], acquire, stats);
 }

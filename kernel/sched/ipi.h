@@ -49,6 +49,7 @@ struct ipi_broadcast {
 struct ipi_message {
 	uint32_t kind;
 	uint32_t seq;       /* per-mailbox sequence: exactly-once check */
+	uint32_t sender_seq; /* the sender's count of messages to this target */
 	unsigned from;
 	uint32_t trace_id;  /* the sender's IPI id: pairs send, recv, handled */
 	void *object;       /* struct ipi_call * or struct ipi_broadcast * */
@@ -81,6 +82,14 @@ struct ipi_stats {
 	uint64_t backpressure_rejects;
 	uint64_t seq_errors;         /* a message seen out of order or twice */
 	uint32_t last_seq;
+	/* Exactly once per (sender, target), from both ends: posted_to[t] on
+	 * the sender counts messages it put in t's mailbox (numbered 1, 2, ...
+	 * in sender_seq); handled_from[s] on the target counts messages from s
+	 * it handled, each required to carry the next number. Reschedules are
+	 * not messages (they coalesce) and are not counted here. */
+	uint32_t posted_to[NEURON_MAX_HARTS];
+	uint32_t handled_from[NEURON_MAX_HARTS];
+	uint64_t sender_seq_errors;  /* a sender's message skipped or repeated */
 	uint32_t stopped;
 	uint32_t next_trace_id;      /* ids of the IPIs this hart sends (trace) */
 };
@@ -115,5 +124,8 @@ uint32_t ipi_queued(unsigned hart);
 uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind);
 uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind);
 struct ipi_stats ipi_stats_of(unsigned hart);
+/* Messages sender put in target's mailbox / target handled from sender. */
+uint32_t ipi_pair_posted(unsigned sender, unsigned target);
+uint32_t ipi_pair_handled(unsigned sender, unsigned target);
 
 #endif

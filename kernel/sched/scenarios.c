@@ -297,30 +297,56 @@ int scenario_pingpong(const struct bootargs *args)
 }
 
 #define STORM_PER_TARGET 12
+/* Call objects per (sender, target), reused round-robin: a slot is reused
+ * only after its previous call is done, so this bounds memory, not the storm. */
+#define STORM_SLOTS 16
+#define STORM_POST_TRIES 20
 
-static uint32_t storm_hits[NEURON_MAX_HARTS];
-static struct ipi_call storm_calls[NEURON_MAX_HARTS][NEURON_MAX_HARTS][STORM_PER_TARGET];
-static uint32_t storm_post_failures;
+/* Set before the run, read by the storm tasks: calls per (sender, target). */
+static uint32_t storm_per_target;
+static struct ipi_call storm_calls[NEURON_MAX_HARTS][NEURON_MAX_HARTS][STORM_SLOTS];
+/* storm_sent[s][t]: calls s posted to t (written by s only); storm_run[s][t]:
+ * calls from s whose fn ran on t (written by t only, in its handler). */
+static uint32_t storm_sent[NEURON_MAX_HARTS][NEURON_MAX_HARTS];
+static uint32_t storm_run[NEURON_MAX_HARTS][NEURON_MAX_HARTS];
+static uint32_t storm_post_failures, storm_post_refusals, storm_slot_timeouts;
+
+#define STORM_PAIR(sender, target) ((void *)(uintptr_t)((sender) << 8 | (target)))
 
 static void storm_hit(void *arg)
 {
-	__atomic_fetch_add(&storm_hits[(uintptr_t)arg], 1, __ATOMIC_RELAXED);
+	uintptr_t pair = (uintptr_t)arg;
+	__atomic_fetch_add(&storm_run[pair >> 8][pair & 0xff], 1, __ATOMIC_RELAXED);
 }
 
-/* One task per hart, pinned: posts STORM_PER_TARGET calls and
+static bool slot_free(const void *arg)
+{
+	return __atomic_load_n(&((const struct ipi_call *)arg)->done, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* One task per hart, pinned: posts storm_per_target calls and as many
  * reschedules to every other hart, waiting for room when a mailbox is full. */
 static void storm_task(struct task *self, void *arg)
 {
 	(void)arg;
 	unsigned me = self->pinned_hart;
-	for (unsigned r = 0; r < STORM_PER_TARGET; r++) {
+	for (uint32_t r = 0; r < storm_per_target; r++) {
 		for (unsigned i = 0; i < sched_hart_count(); i++) {
 			unsigned to = sched_hart_at(i);
 			if (to == me)
 				continue;
-			struct ipi_call *c = &storm_calls[me][to][r];
-			*c = (struct ipi_call){ .fn = storm_hit, .arg = (void *)(uintptr_t)to };
-			if (ipi_post(to, IPI_CALL, c, true) != IPI_OK)
+			struct ipi_call *c = &storm_calls[me][to][r % STORM_SLOTS];
+			if (r >= STORM_SLOTS && !timer_wait_until(slot_free, c, WAIT_MS))
+				__atomic_fetch_add(&storm_slot_timeouts, 1, __ATOMIC_RELAXED);
+			*c = (struct ipi_call){ .fn = storm_hit, .arg = STORM_PAIR(me, to) };
+			/* A refused post (mailbox full for MAILBOX_WAIT_MS) was not
+			 * sent: retried, boundedly, so every pair gets its count. */
+			unsigned tries = 0;
+			while (ipi_post(to, IPI_CALL, c, true) != IPI_OK && ++tries < STORM_POST_TRIES)
+				__atomic_fetch_add(&storm_post_refusals, 1, __ATOMIC_RELAXED);
+			if (tries < STORM_POST_TRIES)
+				__atomic_store_n(&storm_sent[me][to], storm_sent[me][to] + 1, __ATOMIC_RELEASE);
+			else
 				__atomic_fetch_add(&storm_post_failures, 1, __ATOMIC_RELAXED);
 			(void)!ipi_post(to, IPI_RESCHED, NULL, true);
 		}
@@ -348,17 +374,65 @@ static void broadcast_mark(void *arg, unsigned hart)
 	(void)hart;
 }
 
+/*
+ * Exactly once, per (sender, target), checked at three levels that must
+ * all agree: the storm's own counts (calls posted OK, fns run), the IPI
+ * layer's per-pair counts on both ends (ipi_pair_posted/handled) and its
+ * per-sender numbering (no message skipped or repeated).
+ */
+static bool storm_pairs_exact(uint64_t *calls_total)
+{
+	bool ok = true;
+	*calls_total = 0;
+	for (unsigned i = 0; i < sched_hart_count(); i++) {
+		for (unsigned j = 0; j < sched_hart_count(); j++) {
+			unsigned s = sched_hart_at(i), t = sched_hart_at(j);
+			if (s == t)
+				continue;
+			uint32_t sent = __atomic_load_n(&storm_sent[s][t], __ATOMIC_ACQUIRE);
+			uint32_t ran = __atomic_load_n(&storm_run[s][t], __ATOMIC_ACQUIRE);
+			uint32_t posted = ipi_pair_posted(s, t), handled = ipi_pair_handled(s, t);
+			*calls_total += ran;
+			if (sent != storm_per_target || ran != sent || handled != posted) {
+				kprintf("# storm: pair %u->%u: %u calls sent, %u run; IPI layer %u posted, "
+					"%u handled; wanted %u\n", s, t, sent, ran, posted, handled,
+					storm_per_target);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
 int scenario_storm(const struct bootargs *args)
 {
 	struct ktap k;
 	struct sched_run *run = new_run("storm", args);
 	unsigned n = sched_hart_count();
 	uint64_t before[NEURON_MAX_HARTS];
+	uint64_t pairs = (uint64_t)n * (n - 1);
 
-	ktap_begin(&k, 5);
+	storm_per_target = STORM_PER_TARGET;
+	if (args->storm_ipis && pairs)
+		storm_per_target = (uint32_t)((args->storm_ipis + pairs - 1) / pairs);
+	kprintf("# storm: %u harts, %lu pairs, %u calls per pair\n", n, pairs, storm_per_target);
+	storm_post_failures = storm_post_refusals = storm_slot_timeouts = 0;
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned j = 0; j < n; j++) {
+			storm_sent[sched_hart_at(i)][sched_hart_at(j)] = 0;
+			storm_run[sched_hart_at(i)][sched_hart_at(j)] = 0;
+		}
+	}
+	/* The IPI layer's counters start before the storm (boot traffic). */
+	uint32_t posted_before[NEURON_MAX_HARTS][NEURON_MAX_HARTS];
+	for (unsigned i = 0; i < n; i++)
+		for (unsigned j = 0; j < n; j++)
+			if (i != j)
+				posted_before[i][j] = ipi_pair_posted(sched_hart_at(i), sched_hart_at(j));
+
+	ktap_begin(&k, 6);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned h = sched_hart_at(i);
-		storm_hits[h] = 0;
 		before[h] = ipi_stat_handled(h, IPI_CALL);
 		if (!sched_spawn(run, h, storm_task, NULL, h))
 			kprintf("# storm: could not spawn on hart %u\n", h);
@@ -367,22 +441,39 @@ int scenario_storm(const struct bootargs *args)
 	bool ok = sched_run(run);
 	timer_wait_until(storm_quiet, NULL, WAIT_MS);
 
-	bool calls_ok = storm_post_failures == 0, counts_ok = true;
+	uint64_t calls_total = 0;
+	bool pairs_ok = storm_pairs_exact(&calls_total);
+	bool calls_ok = storm_post_failures == 0 && storm_slot_timeouts == 0, counts_ok = true;
 	uint64_t digest = run->digest;
 	for (unsigned i = 0; i < n; i++) {
 		unsigned h = sched_hart_at(i);
 		uint64_t handled = ipi_stat_handled(h, IPI_CALL) - before[h];
+		uint64_t hits = 0;
+		for (unsigned j = 0; j < n; j++) {
+			unsigned from = sched_hart_at(j);
+			if (from != h) {
+				hits += storm_run[from][h];
+				/* Nothing but the storm posted during it. */
+				calls_ok &= ipi_pair_posted(from, h) - posted_before[j][i] == storm_per_target;
+			}
+		}
 		struct ipi_stats s = ipi_stats_of(h);
-		kprintf("# storm: hart %u: %u calls run, %lu handled, backpressure waits %lu rejects %lu, "
-			"reschedules handled %lu\n", h, storm_hits[h], handled, s.backpressure_waits,
-			s.backpressure_rejects, s.handled[IPI_RESCHED]);
-		calls_ok &= storm_hits[h] == STORM_PER_TARGET * (n - 1) && handled == storm_hits[h];
-		counts_ok &= s.seq_errors == 0 &&
+		kprintf("# storm: hart %u: %lu calls run, %lu handled, backpressure waits %lu rejects %lu, "
+			"reschedules handled %lu, sequence errors %lu/%lu\n", h, hits, handled,
+			s.backpressure_waits, s.backpressure_rejects, s.handled[IPI_RESCHED],
+			s.seq_errors, s.sender_seq_errors);
+		calls_ok &= hits == (uint64_t)storm_per_target * (n - 1) && handled == hits;
+		counts_ok &= s.seq_errors == 0 && s.sender_seq_errors == 0 &&
 			     ipi_stat_posted(h, IPI_RESCHED) == ipi_stat_handled(h, IPI_RESCHED);
-		digest = sched_mix(digest ^ storm_hits[h]);
+		digest = sched_mix(digest ^ hits);
 	}
+	kprintf("# storm: %lu calls handled exactly once in all (%s); posts refused "
+		"and retried %u, given up %u, slot waits timed out %u\n", calls_total,
+		pairs_ok && calls_ok ? "every pair exact" : "MISMATCH", storm_post_refusals,
+		storm_post_failures, storm_slot_timeouts);
 	ktap_case(&k, "storm_run_completes", ok, NULL);
 	ktap_case(&k, "every_call_handled_exactly_once", calls_ok, NULL);
+	ktap_case(&k, "per_pair_sent_equals_handled", pairs_ok, needs_two());
 	ktap_case(&k, "reschedules_posted_equal_handled", counts_ok, NULL);
 
 	static struct ipi_broadcast b = { .fn = broadcast_mark };
