@@ -217,21 +217,34 @@ def kernel_images(args) -> dict[str, Path]:
     return elves
 
 
-def measure(args) -> list[str]:
+PARTS = ("guest", "host", "converter")
+
+
+def part_markers(part: str) -> tuple[str, str]:
+    """The markers around one part's tables, so that a partial run replaces only them."""
+    return f"<!-- bench-part:{part}:begin -->\n", f"<!-- bench-part:{part}:end -->\n"
+
+
+def measure(args) -> dict[str, list[str]]:
+    """Part name -> its lines, for the parts asked for (in PARTS order)."""
     work = Path(args.work)
     parts = set(args.parts.split(","))
-    lines: list[str] = []
+    unknown = parts - set(PARTS)
+    if unknown:
+        raise guest.BenchError(f"--parts: unknown part(s) {', '.join(sorted(unknown))} "
+                               f"(known: {', '.join(PARTS)})")
+    out: dict[str, list[str]] = {}
     if "guest" in parts:
-        lines += measure_guest(args, work)
+        out["guest"] = measure_guest(args, work)
     if "host" in parts:
         calls, samples, count_calls = (2000, 3, 200) if args.quick else (200000, 31, 20000)
         host_result = host.measure(work / "host", calls, samples, count_calls)
         print("bench: host figures taken", flush=True)
-        lines += host_sections(host_result)
+        out["host"] = host_sections(host_result)
     if "converter" in parts:
-        lines += converter.section(work / "converter", args.quick)
+        out["converter"] = converter.section(work / "converter", args.quick)
         print("bench: converter figures taken", flush=True)
-    return machine() + [""] + lines
+    return out
 
 
 def measure_guest(args, work: Path) -> list[str]:
@@ -259,9 +272,33 @@ def measure_guest(args, work: Path) -> list[str]:
     return guest_sections(runs, harts_list, re.sub(r"symbols=\S+", "symbols=SYMBOLS", example))
 
 
-def update(path: Path, lines: list[str]) -> None:
+def _wrapped(part: str, lines: list[str]) -> str:
+    begin, end = part_markers(part)
+    return begin + "\n".join(lines).rstrip("\n") + "\n" + end
+
+
+def update(path: Path, measured: dict[str, list[str]]) -> None:
+    """Rewrite the measured parts' tables in path.
+
+    A run of every part rewrites the whole bench-tables block (machine
+    lines included). A partial run replaces only its parts' sections
+    (bench-part markers) and leaves the others, and the machine lines,
+    as they were; it fails if the document has no markers for a part.
+    """
     doc = path.read_text()
-    text = "\n".join(lines).rstrip("\n") + "\n"
+    if set(measured) != set(PARTS):
+        for part, lines in measured.items():
+            begin, end = part_markers(part)
+            if begin not in doc or end not in doc:
+                raise guest.BenchError(f"{path}: no {begin.strip()} ... {end.strip()} markers: "
+                                       f"run every part once to add them")
+            head, rest = doc.split(begin, 1)
+            _, tail = rest.split(end, 1)
+            doc = head + _wrapped(part, lines) + tail
+        path.write_text(doc)
+        print(f"bench: updated {path} ({', '.join(measured)} only)")
+        return
+    text = "\n".join(machine()) + "\n\n" + "\n".join(_wrapped(part, measured[part]) for part in PARTS)
     if BEGIN in doc and END in doc:
         head, rest = doc.split(BEGIN, 1)
         _, tail = rest.split(END, 1)
@@ -283,14 +320,14 @@ def main() -> int:
                         help="kernel image to measure (release=... / audit=...)")
     args = parser.parse_args()
     try:
-        lines = measure(args)
+        measured = measure(args)
+        if args.update and not args.quick:
+            update(args.update, measured)
+        else:
+            print("\n".join(machine() + [""] + [line for part in measured.values() for line in part]))
     except (guest.BenchError, host.BenchError, converter.BenchError) as error:
         print(f"bench: {error}", file=sys.stderr)
         return 1
-    if args.update and not args.quick:
-        update(args.update, lines)
-    else:
-        print("\n".join(lines))
     return 0
 
 
