@@ -9,8 +9,8 @@ The oracle, for every input:
     DumpError whose text is one line `FILE: offset N[ (hart H)]: what`
     with N inside the file; a record-level error names the hart;
   - salvage read: succeeds or raises such a DumpError; when it succeeds,
-    every hart's yielded records + skipped == the records it announced
-    as present, and what it yields is valid (known types, seq increasing);
+    every hart's yielded records + skipped == the records its header
+    announced (a truncated section's missing records count as skipped), and what it yields is valid (known types, seq increasing);
   - a strictly valid input also converts and reports (dump -> .pftrace ->
     counts) without an exception other than the tools' one-line error;
   - nothing takes longer than PER_INPUT_SECONDS (a hang is a failure);
@@ -230,7 +230,7 @@ def _message_problem(error: dumpfmt.DumpError, path: Path, size: int, need_hart:
 def _read(path: Path, elf, salvage: bool):
     """Load and read every record; (dump, [(ring, records)]). DumpError passes through."""
     loaded = dumpfmt.load(path, elf, salvage=salvage)
-    announced = {ring.hart: ring.kept for ring in loaded.harts}
+    announced = {ring.hart: ring.kept + ring.truncated for ring in loaded.harts}
     rings = []
     for ring in loaded.harts:
         try:
@@ -262,7 +262,7 @@ def check(path: Path, elf=None, convert: bool = True) -> tuple[str, list[str]]:
                 for ring, got, announced in rings:
                     if len(got) + ring.skipped != announced:
                         problems.append(f"salvage: hart {ring.hart}: {len(got)} records + "
-                                        f"{ring.skipped} skipped != {announced} present")
+                                        f"{ring.skipped} skipped != {announced} announced")
                     if verdict == "valid" and ring.skipped:
                         problems.append(f"salvage skipped {ring.skipped} records of a valid dump")
                     seqs = [record[0] for record in got]

@@ -134,9 +134,6 @@ def test_front_door_process_exits_nonzero_without_traceback(bases, tmp_path):
         assert str(path) in done.stderr and "offset" in done.stderr, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="neuronlib/report.py events_of catches ConvertError but "
-                   "not the DumpError a bad record raises while converting, so the front door "
-                   "calls it an internal error (exit 70); reported")
 def test_cli_record_errors_are_not_internal_errors(tmp_path):
     path = tmp_path / "t.dump"
     _plain_dump(path)
@@ -172,9 +169,6 @@ def test_salvage_skips_exactly_a_record_with_a_bad_type(tmp_path):
     assert loaded.skipped == 1
 
 
-@pytest.mark.xfail(strict=True, reason="tracefmt/dump.py salvage trusts a corrupted seq and then "
-                   "skips every later valid record of the hart (reported; remove this mark once "
-                   "salvage resynchronizes)")
 def test_salvage_recovers_the_records_after_a_corrupted_seq(tmp_path):
     path = tmp_path / "t.dump"
     records = _plain_dump(path)
@@ -185,9 +179,6 @@ def test_salvage_recovers_the_records_after_a_corrupted_seq(tmp_path):
     assert got == records[:2] + records[3:]
 
 
-@pytest.mark.xfail(strict=True, reason="tracefmt/dump.py: reading the records of a truncated "
-                   "section resets HartRing.skipped, losing the truncated records from the count "
-                   "(reported; remove this mark once fixed)")
 def test_salvage_still_counts_truncated_records_after_reading(tmp_path):
     path = tmp_path / "t.dump"
     _plain_dump(path)

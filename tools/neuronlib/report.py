@@ -20,6 +20,8 @@ from .errors import NeuronError
 from .perfetto import schema as S
 from .perfetto.convert import DROPS_TRACK, HART_TRACK, TID_OFFSET, VIOLATIONS_TRACK, ConvertError, convert
 from .perfetto.readback import Event, ReadError, TaskState, read
+from .tracefmt import dump as dumpfmt
+from .tracefmt.dump import DumpError
 
 PERCENTILES = (50, 90, 99)
 
@@ -47,11 +49,6 @@ def is_perfetto_trace(path: Path) -> bool:
 def load_dump(path: Path, elf: Path | None, salvage: bool):
     """The dump through tracefmt.dump (the ring's reader)."""
     try:
-        from .tracefmt import dump as dumpfmt
-    except ImportError:
-        raise NeuronError(f"{path}: not a Perfetto trace, and the dump reader "
-                          "(tools/neuronlib/tracefmt/dump.py) is not available") from None
-    try:
         return dumpfmt.load(str(path), str(elf) if elf else None, salvage=salvage)
     except dumpfmt.DumpError as error:
         raise NeuronError(str(error)) from None
@@ -76,6 +73,8 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
                 convert(dump, out, progress=False, salvage=salvage)
         except ConvertError as error:
             raise NeuronError(f"{path}: {error}") from None
+        except DumpError as error:      # a bad record met while converting
+            raise NeuronError(str(error)) from None
         if salvage:
             print(f"neuron: report: {path}: salvage: kept the valid records, skipped "
                   f"{dump.skipped} bad record(s)", file=sys.stderr)

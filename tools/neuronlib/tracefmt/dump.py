@@ -52,6 +52,7 @@ class HartRing:
     _dump: "Dump" = field(repr=False)
     _offset: int = field(repr=False)     # of the first record
     skipped: int = 0                     # bad records passed over (salvage)
+    truncated: int = 0                   # announced records missing from the file (salvage)
 
     @property
     def records(self) -> Iterator[tuple[int, int, int, int, int, int]]:
@@ -108,7 +109,7 @@ class Dump:
         prev_seq = None
         prev_time = None
         time_high = 0
-        skipped = 0
+        skipped = ring.truncated
         offset = ring._offset
         bad = self._bad_record
         for seq32, type_, b, h, tw in RECORD.iter_unpack(view):
@@ -126,6 +127,11 @@ class Dump:
                     if step == 0 or step >= 1 << 31:
                         problem = f"seq goes backwards: {seq32} after {prev_seq & 0xFFFFFFFF}"
                     seq = prev_seq + step
+                # A seq the hart never produced is corrupt; rejecting it
+                # (rather than following it) lets salvage resynchronise
+                # on the next record.
+                if problem is None and seq >= ring.produced:
+                    problem = f"seq {seq} is beyond the {ring.produced} records the hart produced"
             if problem is not None:
                 if not self.salvage:
                     self._fail(offset, ring.hart, problem)
@@ -204,7 +210,8 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
             if not salvage:
                 raise DumpError(path, size, hart, f"truncated: {kept} records announced, "
                                 f"{whole} present")
-            ring = HartRing(hart, produced, dropped, whole, dump, first, skipped=kept - whole)
+            ring = HartRing(hart, produced, dropped, whole, dump, first,
+                            skipped=kept - whole, truncated=kept - whole)
             dump.harts.append(ring)
             break
         dump.harts.append(HartRing(hart, produced, dropped, kept, dump, first))
