@@ -1,4 +1,6 @@
 #include "scenario.h"
+#include "sched/fault.h"
+#include "sched/inversion.h"
 #include "trace/trace.h"
 
 const char *const scenario_names[] = {
@@ -18,7 +20,9 @@ static int (*const scenario_entry[])(const struct bootargs *) = {
 int scenario_run(size_t index, const struct bootargs *args)
 {
 	trace_start(args);
-	int status = scenario_entry[index](args);
+	/* Test only: the injected ABBA replaces whatever scenario was named. */
+	int status = fault_active(FAULT_lock_inversion) ? inversion_run(args)
+							: scenario_entry[index](args);
 	trace_finish(status);
 	return status;
 }

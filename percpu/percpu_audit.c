@@ -473,9 +473,19 @@ static void ranked_acquire(struct spinlock *lock, unsigned hart, const char *fil
 	const struct spinlock **held = ranked_held[hart];
 	for (unsigned i = 0; i < RANKED_HELD_MAX; i++) {
 		if (held[i] && held[i]->name == lock->name && held[i]->rank >= lock->rank) {
-			violation(PERCPU_LOCK_ORDER, lock->rank - 1, lock->name, file, line,
-				  "locks of one class taken in ascending order; holds the one of hart",
-				  NULL, held[i]->rank - 1);
+			/* Name the other side of an ABBA too: the hart that holds
+			 * the lock this one is about to spin on, if any. */
+			char what[96];
+			struct line_buf b = { what, sizeof what, 0 };
+			put_str(&b, "locks of one class taken in ascending order; holds the one of hart ");
+			put_uint(&b, held[i]->rank - 1);
+			unsigned holder = atomic_load_explicit(&lock->holder, memory_order_relaxed);
+			if (holder != SPINLOCK_NO_HOLDER && holder != hart) {
+				put_str(&b, ", this one held by hart ");
+				put_hart(&b, holder);
+			}
+			violation(PERCPU_LOCK_ORDER, lock->rank - 1, lock->name, file, line, what,
+				  NULL, NO_NUMBER);
 			break;
 		}
 	}

@@ -20,7 +20,8 @@
 	FAULT(digest_drop, "scheduling decisions on the highest hart are left out of the digest") \
 	FAULT(no_preempt, "a timer tick that lands in a task never hands the hart back") \
 	FAULT(no_steal_check, "the check that a steal took at most steal_k tasks is skipped") \
-	FAULT(no_mailbox_check, "the drain's report of a message not posted through ipi_post is skipped")
+	FAULT(no_mailbox_check, "the drain's report of a message not posted through ipi_post is skipped") \
+	FAULT(lock_inversion, "instead of the scenario, two harts take two runqueue locks in opposite orders at once")
 
 enum sched_fault {
 #define FAULT_ENUM(name, text) FAULT_##name,

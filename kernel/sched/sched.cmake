@@ -8,6 +8,7 @@ target_sources(neuron-kernel PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/task.c
 )
 target_sources(neuron-kernel PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/inversion.c
   ${CMAKE_CURRENT_LIST_DIR}/ktap.c
   ${CMAKE_CURRENT_LIST_DIR}/ladder.c
   ${CMAKE_CURRENT_LIST_DIR}/scenarios.c
