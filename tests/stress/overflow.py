@@ -9,7 +9,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-from neuronlib import qemu                    # noqa: E402
+from neuronlib import qemu, report           # noqa: E402
+from neuronlib.perfetto.convert import convert  # noqa: E402
 from neuronlib.tracefmt import dump, stream   # noqa: E402
 
 LINE = re.compile(r"^neuron: trace: hart (\d+) produced=(\d+) kept=(\d+) dropped=(\d+)", re.M)
@@ -50,6 +51,17 @@ def main() -> int:
                                 f"dropped {ring.dropped}, produced {ring.produced}")
             print(f"hart {ring.hart}: produced {ring.produced} = kept {ring.kept} + dropped {ring.dropped} "
                   f"({n} records read)")
+        # The converter's drops counter, read back from the trace it wrote.
+        trace = Path(tmp) / "t.pftrace"
+        with open(trace, "wb") as out:
+            convert(d, out, progress=False)
+        reported = report.report(trace)["drops"]
+        for hart, (_, _, dropped) in sorted(kernel.items()):
+            got = reported.get(str(hart))
+            if got != dropped:
+                problems.append(f"converter hart {hart}: reports {got} dropped, kernel {dropped}")
+            else:
+                print(f"hart {hart}: the trace's drops counter ends at {got}, as the kernel counted")
     for problem in problems:
         print("FAIL:", problem)
     print(f"overflow ({mode}):", "FAIL" if problems else "kept + dropped == produced on every hart")
