@@ -169,7 +169,8 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 		"NEURON_MAX_HARTS %d; %s build\n",
 		hartid, fdt.hart_count, fdt.timebase_hz, (version >> 24) & 0x7f,
 		version & 0xffffff, NEURON_MAX_HARTS, NEURON_AUDIT ? "audit" : "release");
-	kprintf("neuron: bootargs: scenario=%s seed=%lu watchdog_ms=%u\n",
+	/* Not "neuron: bootargs:": that prefix is kept for errors, one line each. */
+	kprintf("neuron: args: scenario=%s seed=%lu watchdog_ms=%u\n",
 		scenario_names[args.scenario], args.seed, args.watchdog_ms);
 
 	if (args.violation != BOOTARGS_NONE && !NEURON_AUDIT) {
@@ -180,9 +181,9 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	fault_select((enum sched_fault)args.fault);
 	percpu_audit_set_mode(args.audit_continue ? PERCPU_AUDIT_CONTINUE : PERCPU_AUDIT_PANIC);
 	if (args.audit_continue && !NEURON_AUDIT)
-		kprintf("neuron: bootargs: audit=continue has no effect in a release build\n");
+		kprintf("neuron: args: audit=continue has no effect in a release build\n");
 	if (args.fault)
-		kprintf("neuron: bootargs: fault=%s (test only: a mechanism is broken on purpose)\n",
+		kprintf("neuron: args: fault=%s (test only: a mechanism is broken on purpose)\n",
 			sched_fault_names[args.fault]);
 	timer_init(fdt.timebase_hz);
 	enable_hart_interrupts();
