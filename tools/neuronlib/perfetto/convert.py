@@ -26,6 +26,7 @@ import sys
 import time as wallclock
 from collections import deque
 
+from . import fastpath
 from . import records as R
 from . import schema as S
 from .tables import Names
@@ -351,6 +352,12 @@ class Converter:
         self.counts["packets"] += 1
 
     def _start_sequence(self, hart: int, time: int) -> None:
+        self._emit(self._start_packet(hart, time))
+        self.counts["packets"] += 1
+        self.sequences[hart].last = time
+        self.started.add(hart)
+
+    def _start_packet(self, hart: int, time: int) -> bytes:
         """The first packet of a hart's sequence: clock, defaults, cleared state."""
         seq = self.sequences[hart]
         clocks = (message(1, uint(1, S.CLOCK_BOOTTIME) + uint(2, time * self.multiplier_ns))
@@ -360,10 +367,7 @@ class Converter:
                 + uint(10, seq.sequence_id) + uint(13, S.SEQ_INCREMENTAL_STATE_CLEARED)
                 + message(59, uint(58, INCREMENTAL_CLOCK) + message(11, uint(11, seq.default_track)))
                 + message(6, clocks))
-        self._emit(b"\x0a" + varint(len(body)) + body)
-        self.counts["packets"] += 1
-        seq.last = time
-        self.started.add(hart)
+        return b"\x0a" + varint(len(body)) + body
 
     def _descriptors(self) -> None:
         def track(uuid, name, parent=None, rank=None, counter=None, explicit=False):
@@ -401,10 +405,14 @@ class Converter:
         return f"{self.scenario}/{task}" if self.scenario else f"task {task}"
 
     def _mark(self, hart, time, mark, scenario_index):
+        self._packet(self.sequences[hart], time, self._mark_payload(hart, mark, scenario_index))
+
+    def _mark_payload(self, hart, mark, scenario_index) -> bytes:
+        """Names the scenario at its begin mark; the mark's TrackEvent field."""
         if mark == R.MARK_SCENARIO_BEGIN:
             lookup = getattr(self.dump.tables, "scenario", None)
             self.scenario = (lookup(scenario_index) if lookup else None) or f"scenario {scenario_index}"
-        self._cached_event(("mark", hart, mark, self.scenario), hart, time, lambda s: _event(
+        return self._cached_payload(("mark", hart, mark, self.scenario), hart, lambda s: _event(
             s, S.INSTANT, hart_track(hart), R.MARK_NAMES.get(mark, f"mark {mark}"), "mark",
             [("scenario", self.scenario)] if self.scenario else ()))
 
@@ -442,64 +450,75 @@ class Converter:
     # --- the hart tracks ------------------------------------------------
 
     def _cached_event(self, key, hart, time, build) -> None:
+        self._packet(self.sequences[hart], time, self._cached_payload(key, hart, build))
+
+    def _cached_payload(self, key, hart, build) -> bytes:
         payload = self.cache.get(key)
-        seq = self.sequences[hart]
         if payload is None:
             if len(self.cache) > 65536:
                 self.cache.clear()
-            payload = message(11, build(seq))
+            payload = message(11, build(self.sequences[hart]))
             self.cache[key] = payload
-        self._packet(seq, time, payload)
+        return payload
 
     def _remote(self, hart, time, owner, var_index, site_index, category):
-        def build(seq):
-            var = self.names.var(var_index)
-            site = self.names.site(site_index)
-            name = remote_name(var.name, site.kind, owner, var.lock, site.reason)
-            file, _, line = site.where.rpartition(":")
-            if file and line.isdigit():
-                source = seq.source(file, site.function, int(line))
-            else:
-                source = seq.source(site.where, site.function, 0)
-            return _event(seq, S.INSTANT, hart_track(hart), name, category, source=source)
-        self._cached_event((category, hart, owner, var_index, site_index), hart, time, build)
+        self._cached_event((category, hart, owner, var_index, site_index), hart, time,
+                           lambda seq: self._remote_event(seq, hart, owner, var_index,
+                                                          site_index, category))
+
+    def _remote_event(self, seq, hart, owner, var_index, site_index, category) -> bytes:
+        var = self.names.var(var_index)
+        site = self.names.site(site_index)
+        name = remote_name(var.name, site.kind, owner, var.lock, site.reason)
+        file, _, line = site.where.rpartition(":")
+        if file and line.isdigit():
+            source = seq.source(file, site.function, int(line))
+        else:
+            source = seq.source(site.where, site.function, 0)
+        return _event(seq, S.INSTANT, hart_track(hart), name, category, source=source)
 
     def _violation(self, hart, time, owner, var_index, packed):
+        self._cached_event(("violation", hart, owner, var_index, packed), hart, time,
+                           lambda seq: self._violation_event(seq, hart, owner, var_index, packed))
+
+    def _violation_event(self, seq, hart, owner, var_index, packed) -> bytes:
         site_index = packed & ((1 << R.VIOLATION_SITE_BITS) - 1)
         what = packed >> R.VIOLATION_SITE_BITS
-
-        def build(seq):
-            var = self.names.var(var_index)
-            site = self.names.site(site_index)
-            args = [("missing", R.violation_name(what)), ("hart", hart), ("owner hart", owner),
-                    ("variable", var.name), ("lock", var.lock), ("site", site.where),
-                    ("function", site.function), ("kind", site.kind)]
-            return _event(seq, S.INSTANT, VIOLATIONS_TRACK, R.violation_name(what), "violation", args)
-        self._cached_event(("violation", hart, owner, var_index, packed), hart, time, build)
+        var = self.names.var(var_index)
+        site = self.names.site(site_index)
+        args = [("missing", R.violation_name(what)), ("hart", hart), ("owner hart", owner),
+                ("variable", var.name), ("lock", var.lock), ("site", site.where),
+                ("function", site.function), ("kind", site.kind)]
+        return _event(seq, S.INSTANT, VIOLATIONS_TRACK, R.violation_name(what), "violation", args)
 
     def _steal_begin(self, hart, time, seq64, victim, steal_id):
         if hart in self.open_steal:
             self._steal_close(hart, time)
         seq = self.sequences[hart]
-
-        def build():
-            args = [("thief hart", hart), ("victim hart", victim)]
-            return (_event(seq, S.INSTANT, hart_track(victim), "stolen from", "steal", args),
-                    _event(seq, S.SLICE_BEGIN, hart_track(hart), "steal", "steal", args),
-                    _arg_head(seq, "steal id"))
-        victim_prefix, thief_prefix, id_head = self._template(("steal", hart, victim), build)
+        victim_prefix, thief_prefix, id_head = self._template(
+            ("steal", hart, victim), lambda: self._steal_templates(hart, victim))
         flow = steal_flow_id(hart, seq64)
         steal_arg = _uint_arg(id_head, steal_id)
         self._packet(seq, time, _track_event(victim_prefix + steal_arg + _flow(False, flow)))
         self._packet(seq, time, _track_event(thief_prefix + steal_arg + _flow(True, flow)))
         self.open_steal[hart] = (victim, steal_id)
 
-    def _steal_close(self, hart, time, taken=None):
+    def _steal_templates(self, hart, victim) -> tuple:
+        """(victim instant, thief slice begin, `steal id` argument head) of a steal."""
         seq = self.sequences[hart]
-        args = [("tasks taken", taken)] if taken is not None else [("incomplete", True)]
-        self._cached_event(("steal end", hart, taken), hart, time, lambda s: _event(
-            s, S.SLICE_END, hart_track(hart), "steal", "steal", args))
+        args = [("thief hart", hart), ("victim hart", victim)]
+        return (_event(seq, S.INSTANT, hart_track(victim), "stolen from", "steal", args),
+                _event(seq, S.SLICE_BEGIN, hart_track(hart), "steal", "steal", args),
+                _arg_head(seq, "steal id"))
+
+    def _steal_close(self, hart, time, taken=None):
+        self._packet(self.sequences[hart], time, self._steal_end_payload(hart, taken))
         del self.open_steal[hart]
+
+    def _steal_end_payload(self, hart, taken) -> bytes:
+        args = [("tasks taken", taken)] if taken is not None else [("incomplete", True)]
+        return self._cached_payload(("steal end", hart, taken), hart, lambda s: _event(
+            s, S.SLICE_END, hart_track(hart), "steal", "steal", args))
 
     def _steal_end(self, hart, time, victim, taken, steal_id):
         if self.open_steal.get(hart) == (victim, steal_id):
@@ -516,11 +535,8 @@ class Converter:
 
     def _ipi_send(self, hart, time, target, kind, ipi_id):
         seq = self.sequences[hart]
-
-        def build():
-            name = R.ipi_kind_name(kind)
-            return _event(seq, S.INSTANT, hart_track(hart), ipi_name(name, hart, target, "send"), "ipi")
-        event = self._template(("send", hart, target, kind), build)
+        event = self._template(("send", hart, target, kind),
+                               lambda: self._send_template(hart, target, kind))
         delta = time - seq.last
         seq.last = time
         interned = seq.take_interned() if seq.new_interned else b""
@@ -538,19 +554,27 @@ class Converter:
         self.counts["packets"] += 1
         self._emit(send)
 
+    def _send_template(self, hart, target, kind) -> bytes:
+        name = R.ipi_kind_name(kind)
+        return _event(self.sequences[hart], S.INSTANT, hart_track(hart),
+                      ipi_name(name, hart, target, "send"), "ipi")
+
+    def _recv_templates(self, hart, sender, kind, handled) -> tuple:
+        """(the instant, `latency ns` argument head) of an IPI received or handled."""
+        seq = self.sequences[hart]
+        name = R.ipi_kind_name(kind)
+        verb = "handled" if handled else "received"
+        return (_event(seq, S.INSTANT, hart_track(hart), ipi_name(name, sender, hart, verb), "ipi"),
+                _arg_head(seq, "latency ns"))
+
     def _ipi_recv(self, hart, time, sender, kind, ipi_id, handled):
         seq = self.sequences[hart]
         key = (sender, ipi_id)
         send = self.pending_ipis.pop(key, None) if handled else self.pending_ipis.get(key)
         if send is not None and send.flow is None:
             send.flow = True
-
-        def build():
-            name = R.ipi_kind_name(kind)
-            verb = "handled" if handled else "received"
-            return (_event(seq, S.INSTANT, hart_track(hart), ipi_name(name, sender, hart, verb), "ipi"),
-                    _arg_head(seq, "latency ns"))
-        event, latency_head = self._template(("recv", handled, hart, sender, kind), build)
+        event, latency_head = self._template(("recv", handled, hart, sender, kind),
+                                             lambda: self._recv_templates(hart, sender, kind, handled))
         if send is not None:
             event += _uint_arg(latency_head, (time - send.time) * self.multiplier_ns)
             if send.flow:
@@ -563,12 +587,15 @@ class Converter:
             self._packet(seq, time, message(11, uint(9, S.SLICE_END) + uint(11, IDLE_TRACK + hart)))
             self.idle_open.discard(hart)
         if enter:
-            self._cached_event(("idle", hart), hart, time, lambda s: _event(
-                s, S.SLICE_BEGIN, IDLE_TRACK + hart, "idle", "sched"))
+            self._packet(seq, time, self._idle_payload(hart))
             self.idle_open.add(hart)
         elif hart in self.idle_open:
             self._packet(seq, time, message(11, uint(9, S.SLICE_END) + uint(11, IDLE_TRACK + hart)))
             self.idle_open.discard(hart)
+
+    def _idle_payload(self, hart) -> bytes:
+        return self._cached_payload(("idle", hart), hart, lambda s: _event(
+            s, S.SLICE_BEGIN, IDLE_TRACK + hart, "idle", "sched"))
 
     def _drops(self, hart, time, value):
         self._packet(self.sequences[hart], time, message(11, _counter_event(DROPS_TRACK + hart, value)))
@@ -576,6 +603,10 @@ class Converter:
     # --- the main loop --------------------------------------------------
 
     def run(self) -> dict:
+        if fastpath.usable(self):
+            lib = fastpath.library()
+            if lib is not None:
+                return fastpath.run(self, lib)
         self._descriptors()
         keep_ticks = self.keep_ticks
         hz = self.hz
@@ -619,14 +650,17 @@ class Converter:
             progress.finish()
         return self.counts
 
+    def _runq_payload(self, hart, h) -> bytes:
+        return self._cached_payload(("runq", hart, h), hart,
+                                    lambda s: _counter_event(RUNQ_TRACK + hart, h))
+
     def _record(self, hart, time, seq64, kind, b, h, w):
         if kind == R.REMOTE:
             self._remote(hart, time, b, h, w, "remote")
         elif kind == R.RUNQ_LEN:
             if self.runq_value.get(hart) != h:   # counters only when the value changed
                 self.runq_value[hart] = h
-                self._cached_event(("runq", hart, h), hart, time,
-                                   lambda s: _counter_event(RUNQ_TRACK + hart, h))
+                self._packet(self.sequences[hart], time, self._runq_payload(hart, h))
         elif kind == R.SWITCH:
             self._switch(hart, time, b, h, w)
         elif kind == R.WAKEUP:
