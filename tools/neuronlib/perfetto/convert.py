@@ -312,6 +312,7 @@ class Converter:
         self.dropped_seen: dict[int, int] = {}
         self.last_time = 0
         self.counts = {"records": 0, "packets": 0}
+        self.engine = "python"   # "c" once fastpath.run converts
         self.progress = _Progress(sum(int(ring.kept) for ring in dump.harts), progress)
 
     # --- output --------------------------------------------------------

@@ -106,12 +106,11 @@ def _find_or_build() -> Path:
 
 def library():
     """The loaded accelerator, or None (Python loop). Decided once per process."""
+    if os.environ.get(FORCE_PYTHON, "") not in ("", "0"):
+        return None
     if _loaded:
         return _loaded[0]
     lib = None
-    if os.environ.get(FORCE_PYTHON, "") not in ("", "0"):
-        _loaded.append(None)
-        return None
     try:
         lib = _open(_find_or_build())
     except (OSError, subprocess.SubprocessError) as error:
@@ -155,6 +154,7 @@ def run(converter, lib) -> dict:
 
     dump = converter.dump
     tables = dump.tables
+    converter.engine = "c"
     failure: list = []
     holder = {}
 
