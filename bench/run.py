@@ -95,6 +95,18 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
         out.append(f"| {event} | {', '.join(f'`{f}`' for f in functions)} | "
                    f"{divisor.replace('entries:', 'entries of ').replace('kernel:', 'kernel count ')} | "
                    + " | ".join(cells) + " |")
+    # A round trip is one send plus the target's handling of it: the sum of
+    # the two per-event figures above (the wait in between is not work).
+    send, receive = guest.EVENTS["IPI send (post + SBI call)"], guest.EVENTS["IPI receive (handler)"]
+    cells = []
+    for h in harts_list:
+        parts = []
+        for flavour in ("release", "audit"):
+            r = runs[(flavour, h)]
+            ds, dr = r.divisor(send[1]), r.divisor(receive[1])
+            parts.append(f"{r.insns(send[0]) / ds + r.insns(receive[0]) / dr:.1f}" if ds and dr else None)
+        cells.append(f"{parts[0]} / {parts[1]}" if parts[0] and parts[1] else "no events")
+    out.append("| IPI round trip (send + receive) | the two rows above | per IPI | " + " | ".join(cells) + " |")
     out += ["", "Growth with hart count: a cell's instructions per event stay flat when the path "
             "does constant work; the event counts (in parentheses) show how many times it ran.", ""]
 
