@@ -80,7 +80,7 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
            "behind an SBI call runs in M-mode outside every kernel function and is not "
            "included.", "",
            "| event | functions counted | divided by | " +
-           " | ".join(f"{h} harts" for h in harts_list) + " |",
+           " | ".join(f"{h} hart{'s' if h > 1 else ''}" for h in harts_list) + " |",
            "|---|---|---|" + "---|" * len(harts_list)]
     for event, (functions, divisor) in guest.EVENTS.items():
         cells = []
