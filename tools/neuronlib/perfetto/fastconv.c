@@ -61,8 +61,24 @@ enum { ST_RUNNABLE = 2, ST_RUNNING = 3, ST_SLEEPING = 4, ST_DEAD = 7, ST_DESTROY
 #define MAX_HARTS 256
 #define TASK_SLOTS ((1u << 24) + TID_OFFSET)
 
+/*
+ * The C ABI (fastpath.py declares the same with ctypes). Both callbacks
+ * return 0, or non-zero to stop the run with FC_CALLBACK_FAILED.
+ * request: build template `request` for hart and arguments a, b, c and
+ * hand its pieces over with fc_reply (at most three).
+ */
 typedef int (*fc_request_fn)(int64_t request, int64_t hart, int64_t a, int64_t b, int64_t c);
 typedef int (*fc_write_fn)(const uint8_t *data, uint64_t len);
+struct fc;
+FC_API struct fc *fc_new(int nrings, uint64_t hz, uint64_t multiplier_ns, int keep_ticks,
+			 int have_tables, uint64_t nvars, uint64_t nsites, uint64_t initial_chunks,
+			 fc_request_fn request, fc_write_fn write);
+FC_API int fc_ring(struct fc *c, int i, int hart, const uint8_t *base, uint64_t kept,
+		   int64_t produced, int64_t expected);
+FC_API int fc_run(struct fc *c);
+FC_API int fc_reply(struct fc *c, const uint8_t *data, uint64_t len);
+FC_API void fc_info(const struct fc *c, int64_t out[5]);
+FC_API void fc_free(struct fc *c);
 
 struct buf {
 	uint8_t *data;
@@ -186,6 +202,18 @@ static int buf_reserve(struct buf *b, size_t more)
 	return 0;
 }
 
+/* Appends n bytes at p (p may be NULL when n is 0). */
+static int buf_append(struct buf *b, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (buf_reserve(b, n))
+		return -1;
+	memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
 /* Precondition: p has room for 10 bytes. */
 static size_t put_varint(uint8_t *p, uint64_t v)
 {
@@ -218,10 +246,8 @@ static size_t put_uint(uint8_t *p, unsigned field, uint64_t v)
 
 FC_API int fc_reply(struct fc *c, const uint8_t *data, uint64_t len)
 {
-	if (c->reply_pieces >= 3 || buf_reserve(&c->reply, len))
+	if (c->reply_pieces >= 3 || buf_append(&c->reply, data, len))
 		return -1;
-	memcpy(c->reply.data + c->reply.len, data, len);
-	c->reply.len += len;
 	c->reply_off[++c->reply_pieces] = (uint32_t)c->reply.len;
 	return 0;
 }
@@ -403,37 +429,36 @@ static int flush(struct fc *c, int final)
 		limit = held_at(c, stop)->byte_pos;
 		upto = held_at(c, stop)->abs_index - c->chunk_base;
 	}
+	/* The decided sends among the chunks to write are rendered in place. */
 	struct buf staged = { 0 };
 	size_t from = 0;
-	for (uint64_t i = c->held_head; i < stop; i++) {
+	int status = 0;
+	for (uint64_t i = c->held_head; i < stop && status == 0; i++) {
 		struct held *s = held_at(c, i);
-		if (buf_reserve(&staged, s->byte_pos - from))
-			return -1;
-		memcpy(staged.data + staged.len, c->out.data + from, s->byte_pos - from);
-		staged.len += s->byte_pos - from;
+		status = buf_append(&staged, c->out.data + from, s->byte_pos - from);
 		from = s->byte_pos;
-		if (render_held(c, &staged, s))
-			return -1;
+		if (status == 0)
+			status = render_held(c, &staged, s);
 	}
 	c->held_head = stop;
-	int status = 0;
-	if (staged.len) {
-		if (buf_reserve(&staged, limit - from)) {
-			free(staged.data);
-			return -1;
-		}
-		memcpy(staged.data + staged.len, c->out.data + from, limit - from);
-		staged.len += limit - from;
-		status = c->write(staged.data, staged.len);
-	} else if (limit) {
-		status = c->write(c->out.data, limit);
+	if (status == 0 && staged.len)
+		status = buf_append(&staged, c->out.data + from, limit - from);
+	if (status != 0) {
+		free(staged.data);
+		c->failed = FC_NO_MEMORY;
+		return -1;
 	}
+	if (staged.len)
+		status = c->write(staged.data, staged.len);
+	else if (limit)
+		status = c->write(c->out.data, limit);
 	free(staged.data);
 	if (status != 0) {
 		c->failed = FC_CALLBACK_FAILED;
 		return -1;
 	}
-	memmove(c->out.data, c->out.data + limit, c->out.len - limit);
+	if (c->out.len > limit)
+		memmove(c->out.data, c->out.data + limit, c->out.len - limit);
 	c->out.len -= limit;
 	for (uint64_t i = c->held_head; i < c->held_tail; i++)
 		held_at(c, i)->byte_pos -= limit;
@@ -1072,7 +1097,11 @@ FC_API struct fc *fc_new(int nrings, uint64_t hz, uint64_t multiplier_ns, int ke
 	c->held = calloc(c->held_cap, sizeof *c->held);
 	c->pend = calloc(MAX_PENDING_IPIS + 1, sizeof *c->pend);
 	c->buckets = malloc(PENDING_BUCKETS * sizeof *c->buckets);
-	if (!c->task_state || !c->tmpl || !c->held || !c->pend || !c->buckets) {
+	/* Never NULL, so that copies of empty replies are plain memcpys. */
+	int buffers = buf_reserve(&c->reply, 256) | buf_reserve(&c->out, 1 << 16);
+	if (buffers || !c->task_state || !c->tmpl || !c->held || !c->pend || !c->buckets) {
+		free(c->reply.data);
+		free(c->out.data);
 		free(c->task_state);
 		free(c->tmpl);
 		free(c->held);

@@ -101,6 +101,9 @@ def _find_or_build() -> Path:
     cached = CACHE_DIR / name
     if not cached.is_file():
         _compile(cached)
+        for stale in CACHE_DIR.glob("libfastconv-*.so"):   # builds of older sources
+            if stale != cached:
+                stale.unlink(missing_ok=True)
     return cached
 
 
