@@ -173,14 +173,19 @@ def test_bad_record_same_one_line_error(tmp_path, monkeypatch, bad):
 
 
 def test_real_dump_identical(monkeypatch):
-    found = [p for p in REAL_DUMPS if p.is_file()]
-    if not found or not AUDIT_ELF.is_file():
-        pytest.skip("no real dump in the build tree (tools/neuron trace writes one)")
-    try:
-        dumpfmt.load(found[0], AUDIT_ELF)
-    except dumpfmt.DumpError as error:
-        pytest.skip(f"the build tree's dump is of another kernel build: {error}")
-    data, counts = _assert_same(found[0], monkeypatch, elf=AUDIT_ELF)
+    """The dumps `tools/neuron trace` and the benchmark leave in the build tree,
+    when one matches the audit kernel built there now."""
+    matching = []
+    for path in REAL_DUMPS:
+        try:
+            if path.is_file() and AUDIT_ELF.is_file():
+                dumpfmt.load(path, AUDIT_ELF)
+                matching.append(path)
+        except dumpfmt.DumpError:
+            continue   # a dump of an earlier build of the kernel
+    if not matching:
+        pytest.skip("no dump of the current audit kernel in the build tree (tools/neuron trace)")
+    data, counts = _assert_same(matching[0], monkeypatch, elf=AUDIT_ELF)
     assert counts["records"] > 0
 
 

@@ -16,10 +16,13 @@
  * with FC_BAD_RECORD and Python re-reads that ring to raise the same
  * one-line DumpError.
  */
+#define _DEFAULT_SOURCE	/* madvise */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define FC_API __attribute__((visibility("default")))
 
@@ -79,6 +82,7 @@ FC_API int fc_run(struct fc *c);
 FC_API int fc_reply(struct fc *c, const uint8_t *data, uint64_t len);
 FC_API void fc_info(const struct fc *c, int64_t out[5]);
 FC_API void fc_free(struct fc *c);
+FC_API void fc_drop_read_pages(struct fc *c, int drop);
 
 struct buf {
 	uint8_t *data;
@@ -91,6 +95,7 @@ struct ring {
 	int64_t produced, expected;
 	int hart;
 	int have_prev;
+	uint64_t dropped_upto;	/* bytes from base already given back */
 	int64_t prev_seq;
 	uint64_t prev_time40, time_high;
 	/* The record read last. */
@@ -142,6 +147,8 @@ struct fc {
 	int heap[MAX_HARTS], heap_len;
 	uint64_t hz, multiplier_ns;
 	int keep_ticks, have_tables;
+	int drop_read_pages;
+	uintptr_t page_size;
 	uint64_t nvars, nsites;
 
 	/* Reply of the current request. */
@@ -528,6 +535,27 @@ static int track_event_packet(struct fc *c, unsigned hart, uint64_t time, uint8_
 
 /* --- records ----------------------------------------------------------- */
 
+/*
+ * Peak memory stays flat on big dumps: the pages of records already read
+ * are given back (MADV_DONTNEED; the mapping is private and unmodified,
+ * so a page touched again would be read from the file again).
+ */
+#define DROP_EVERY (1u << 20)
+
+static void drop_read_pages(struct fc *c, struct ring *r)
+{
+	uint64_t done = r->next * 16;
+	if (!c->drop_read_pages || done - r->dropped_upto < DROP_EVERY)
+		return;
+	uintptr_t start = (uintptr_t)r->base + r->dropped_upto;
+	uintptr_t end = (uintptr_t)r->base + done;
+	start = (start + c->page_size - 1) & ~(c->page_size - 1);
+	end &= ~(c->page_size - 1);
+	if (end > start)
+		madvise((void *)start, end - start, MADV_DONTNEED);
+	r->dropped_upto = done;
+}
+
 static int valid_type(unsigned t)
 {
 	return (t >= 1 && t <= 3) || (t >= 16 && t <= 27);
@@ -584,6 +612,7 @@ static int ring_next(struct fc *c, struct ring *r)
 	r->prev_seq = seq;
 	r->have_prev = 1;
 	r->next++;
+	drop_read_pages(c, r);
 	r->seq = seq;
 	r->type = type;
 	r->b = b;
@@ -1170,6 +1199,17 @@ FC_API int fc_run(struct fc *c)
 	if (finish(c))
 		return c->failed ? c->failed : FC_NO_MEMORY;
 	return FC_OK;
+}
+
+/*
+ * drop != 0: the ring bytes are a private file mapping the caller lets
+ * this loop give back page by page once read (flat peak memory).
+ */
+FC_API void fc_drop_read_pages(struct fc *c, int drop)
+{
+	c->drop_read_pages = drop;
+	long page = sysconf(_SC_PAGESIZE);
+	c->page_size = page > 0 ? (uintptr_t)page : 4096;
 }
 
 /* records, packets, error hart, error record index (in its ring), error value. */

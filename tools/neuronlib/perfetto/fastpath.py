@@ -85,6 +85,8 @@ def _open(path: Path):
     lib.fc_reply.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint64]
     lib.fc_info.restype = None
     lib.fc_info.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int64)]
+    lib.fc_drop_read_pages.restype = None
+    lib.fc_drop_read_pages.argtypes = [ctypes.c_void_p, ctypes.c_int]
     lib.fc_free.restype = None
     lib.fc_free.argtypes = [ctypes.c_void_p]
     return lib
@@ -195,6 +197,8 @@ def run(converter, lib) -> dict:
         raise MemoryError("fastconv: cannot allocate a conversion")
     holder["ctx"] = ctx
     keep, base = _record_bytes(dump) if dump.harts else (None, 0)
+    # Our own copy-on-write mapping: the C loop may give its pages back.
+    lib.fc_drop_read_pages(ctx, isinstance(dump._buffer, mmap.mmap))
     try:
         for index, ring in enumerate(dump.harts):
             expected = (max(ring.produced - ring.dropped - ring.kept, 0) if dump.mode == "stop"
