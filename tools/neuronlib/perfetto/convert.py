@@ -17,6 +17,10 @@ state, declares an incremental clock in timer ticks and sets it as the
 default; names are interned on first use. Memory stays flat: the only
 buffer is a bounded window that decides whether an IPI send gets a flow
 (it does when its receive or handled record shows up within the window).
+
+The per-record loop runs in C when it can (fastpath.py, fastconv.c: same
+bytes); the loop here is the reference, and runs for salvage, for dumps
+not read from a file, and when the C library cannot be built or loaded.
 """
 
 from __future__ import annotations
