@@ -1,5 +1,6 @@
 """The dump -> Perfetto converter: structure, counts, determinism, bad input."""
 
+import dataclasses
 import io
 import re
 import shutil
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from neuronlib.perfetto import check, convert, fakedump, readback
+from neuronlib.perfetto import check, convert, fakedump, readback, wire
 from neuronlib.perfetto import records as R
 from neuronlib.perfetto import schema as S
 from neuronlib.perfetto.convert import ConvertError
@@ -115,9 +116,17 @@ def test_protoc_decodes_it_with_the_subset_schema(tmp_path):
         pytest.skip("protoc not installed")
     dump, _ = fakedump.scenario(seed=2, harts=2, steps=300)
     path = write(dump, tmp_path / "t.pftrace")
+    # As written (runs of packets deflated into compressed_packets) ...
     with open(path, "rb") as stream:
-        result = subprocess.run(["protoc", f"-I{PROTO.parent}", "--decode=perfetto.protos.Trace",
-                                 str(PROTO)], stdin=stream, capture_output=True, text=True)
+        outer = subprocess.run(["protoc", f"-I{PROTO.parent}", "--decode=perfetto.protos.Trace",
+                                str(PROTO)], stdin=stream, capture_output=True, text=True)
+    assert outer.returncode == 0, outer.stderr
+    assert "compressed_packets:" in outer.stdout
+    # ... and inflated, where every packet shows.
+    result = subprocess.run(["protoc", f"-I{PROTO.parent}", "--decode=perfetto.protos.Trace",
+                             str(PROTO)], input=wire.inflate_trace(path.read_bytes()),
+                            capture_output=True)
+    result.stdout, result.stderr = result.stdout.decode(), result.stderr.decode()
     assert result.returncode == 0, result.stderr
     assert "generic_kernel_task_state_event" in result.stdout
     assert "unit_multiplier_ns: 100" in result.stdout
@@ -178,3 +187,26 @@ def test_the_converter_reads_a_real_dump_file(tmp_path):
     result = check.check(path)
     assert result.ok, result.errors
     assert result.task_states > 1000 and result.flows > 100
+
+
+def test_compressed_output_carries_exactly_the_plain_packets(tmp_path):
+    dump, _ = fakedump.scenario(seed=4, harts=4, steps=3000, drop_every=17)
+    plain = write(dump, tmp_path / "plain.pftrace", compress=False).read_bytes()
+    dump, _ = fakedump.scenario(seed=4, harts=4, steps=3000, drop_every=17)
+    packed = write(dump, tmp_path / "packed.pftrace").read_bytes()
+    assert len(packed) * 3 < len(plain)
+    assert wire.inflate_trace(packed) == plain
+    # Offsets name the outer packet in a compressed trace; all else is equal.
+    def without_offsets(path):
+        return [dataclasses.replace(i, offset=0) if hasattr(i, "offset") else i for i in items(path)]
+    assert without_offsets(tmp_path / "packed.pftrace") == without_offsets(tmp_path / "plain.pftrace")
+
+
+def test_a_corrupt_compressed_packet_is_one_line_naming_its_offset(tmp_path):
+    dump, _ = fakedump.scenario(seed=5, harts=2, steps=300)
+    data = bytearray(write(dump, tmp_path / "t.pftrace").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (tmp_path / "t.pftrace").write_bytes(bytes(data))
+    with pytest.raises(readback.ReadError) as error:
+        items(tmp_path / "t.pftrace")
+    assert "\n" not in str(error.value) and "byte " in str(error.value)

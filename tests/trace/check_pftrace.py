@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from check_counts import compare, kernel_counts                # noqa: E402
 from neuronlib.perfetto import check as checklib                # noqa: E402
-from neuronlib.perfetto import readback                        # noqa: E402
+from neuronlib.perfetto import readback, wire                  # noqa: E402
 from neuronlib.perfetto.convert import HART_TRACK, convert     # noqa: E402
 from neuronlib.tracefmt import dump, extract                   # noqa: E402
 from neuronlib.tracefmt.records import TYPE_BY_NAME            # noqa: E402
@@ -89,11 +89,15 @@ def one_run(elf: Path, scenario: str, harts: int, directory: Path) -> tuple[byte
     out = directory / "trace.pftrace"
     with open(out, "wb") as stream:
         convert(d, stream, progress=False)
-    decoded = subprocess.run(["protoc", f"--proto_path={SCHEMA.parent}",
-                              "--decode=perfetto.protos.Trace", SCHEMA.name],
-                             stdin=open(out, "rb"), capture_output=True)
-    if decoded.returncode != 0 or not decoded.stdout:
-        problems.append(f"{out}: protoc --decode failed: {decoded.stderr.decode().strip()[:200]}")
+    # The file as written (packets deflated into compressed_packets), then
+    # inflated: both must decode against the project's schema.
+    for what, data in (("as written", out.read_bytes()), ("inflated", wire.inflate_trace(out.read_bytes()))):
+        decoded = subprocess.run(["protoc", f"--proto_path={SCHEMA.parent}",
+                                  "--decode=perfetto.protos.Trace", SCHEMA.name],
+                                 input=data, capture_output=True)
+        if decoded.returncode != 0 or not decoded.stdout:
+            problems.append(f"{out} ({what}): protoc --decode failed: "
+                            f"{decoded.stderr.decode().strip()[:200]}")
     result = checklib.check(out)
     if not result.ok:
         problems += [f"{out}: check: {error}" for error in result.errors]

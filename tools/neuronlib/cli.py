@@ -225,7 +225,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from .report import load_dump
     dump = load_dump(Path(args.dump), Path(args.elf) if args.elf else None, args.salvage)
     out = Path(args.out) if args.out else Path(args.dump).with_suffix(".pftrace")
-    counts = pipeline.write_trace(dump, out, args.salvage)
+    counts = pipeline.write_trace(dump, out, args.salvage, compress=not args.uncompressed)
     print(f"neuron: convert: wrote {out}: {counts['records']} records, {counts['packets']} packets, "
           f"{out.stat().st_size} bytes")
     if args.salvage:
@@ -460,6 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--out", metavar="FILE", help="default: DUMP with suffix .pftrace")
     convert.add_argument("--salvage", action="store_true",
                          help="skip bad records, keep the valid ones, say how many were skipped")
+    convert.add_argument("--uncompressed", action="store_true",
+                         help="write every packet plainly, not deflated into compressed_packets "
+                              "(about 5x larger; for reading with protoc --decode)")
     convert.set_defaults(handler=cmd_convert)
 
     report = subparsers.add_parser(

@@ -33,6 +33,7 @@ from collections import deque
 from . import fastpath
 from . import records as R
 from . import schema as S
+from . import wire
 from .tables import Names
 from .wire import boolean, message, string, uint, varint
 
@@ -712,11 +713,19 @@ class Converter:
         self._flush(final=True)
 
 
-def convert(dump, out, task_names=None, progress: bool | None = None, salvage=False) -> dict:
+def convert(dump, out, task_names=None, progress: bool | None = None, salvage=False,
+            compress: bool = True) -> dict:
     """Write the Perfetto trace of `dump` to the binary stream `out`.
 
     Returns counts ({"records": ..., "packets": ...}). Raises ConvertError
     on input it cannot convert (unless salvage, which keeps going where it
-    can). The output is a function of the input only.
+    can). The output is a function of the input only. With compress (the
+    default) runs of packets are deflated into TracePacket.compressed_packets,
+    as Perfetto's own service does; compress=False writes them plainly.
     """
-    return Converter(dump, out, task_names, progress, salvage).run()
+    if not compress:
+        return Converter(dump, out, task_names, progress, salvage).run()
+    writer = wire.CompressingWriter(out)
+    counts = Converter(dump, writer, task_names, progress, salvage).run()
+    writer.close()
+    return counts

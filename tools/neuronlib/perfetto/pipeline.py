@@ -18,12 +18,12 @@ from .readback import ReadError
 DEFAULT_OUT = Path("neuron.pftrace")
 
 
-def write_trace(dump, out: Path, salvage: bool = False) -> dict:
+def write_trace(dump, out: Path, salvage: bool = False, compress: bool = True) -> dict:
     """Convert into out (through a temporary name, so a failure leaves no half file)."""
     partial = out.with_name(out.name + ".partial")
     try:
         with open(partial, "wb") as stream:
-            counts = convert(dump, stream, salvage=salvage)
+            counts = convert(dump, stream, salvage=salvage, compress=compress)
         os.replace(partial, out)
     except ConvertError as error:
         partial.unlink(missing_ok=True)
