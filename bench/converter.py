@@ -25,12 +25,14 @@ BYTES_PER_EVENT_GOAL = 12
 PROBE = r"""
 import resource, sys, time
 sys.path.insert(0, sys.argv[1])
-from neuronlib.perfetto import convert, fakedump
+from neuronlib.perfetto import convert, fakedump, wire
 class Counter:
-    n = 0
+    # Counts bytes on their way to `inner` (or to nowhere).
+    def __init__(self, inner=None):
+        self.inner, self.n = inner, 0
     def write(self, b):
         self.n += len(b)
-        return len(b)
+        return self.inner.write(b) if self.inner else len(b)
 kind, n = sys.argv[2], sys.argv[3]
 from neuronlib.tracefmt import dump as dumpfmt
 if kind == "demo":  # n: the dump `tools/neuron trace` wrote, then the ELF
@@ -41,20 +43,30 @@ else:
     n = int(n)
     dump = fakedump.stream(records=n) if kind == "stream" else fakedump.scenario(seed=1, steps=n)[0]
 events = sum(r.kept for r in dump.harts)
+# As convert.convert() writes a file: packets deflated into compressed_packets.
 out = Counter()
+writer = wire.CompressingWriter(out)
+plain = Counter(writer)
 from neuronlib.perfetto import fastpath
 fastpath.library()   # built or loaded once, outside the timed conversion
-converter = convert.Converter(dump, out, progress=False)
+converter = convert.Converter(dump, plain, progress=False)
 start = time.perf_counter()
 converter.run()
+writer.close()
 seconds = time.perf_counter() - start
-print("events", events, "seconds", seconds, "bytes", out.n,
+print("events", events, "seconds", seconds, "bytes", out.n, "plain", plain.n,
       "rss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "engine", converter.engine)
 """
 
 
 class BenchError(Exception):
     pass
+
+
+def compression_level() -> int:
+    sys.path.insert(0, str(ROOT / "tools"))
+    from neuronlib.perfetto import wire
+    return wire.COMPRESSION_LEVEL
 
 
 def available() -> bool:
@@ -72,12 +84,14 @@ def probe(kind: str, n, timeout: float = 400, *extra: str, python_loop: bool = F
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         raise BenchError(f"converter on {kind} {n} timed out after {timeout:g} s")
-    m = re.search(r"events (\d+) seconds (\S+) bytes (\d+) rss_kib (\d+) engine (\w+)", done.stdout)
+    m = re.search(r"events (\d+) seconds (\S+) bytes (\d+) plain (\d+) rss_kib (\d+) engine (\w+)",
+                  done.stdout)
     if done.returncode != 0 or not m:
         last = done.stderr.strip().splitlines()[-1:]
         raise BenchError(f"converter on {kind} {n} failed (status {done.returncode}): {last}")
     return {"events": int(m.group(1)), "seconds": float(m.group(2)),
-            "bytes": int(m.group(3)), "rss_mib": int(m.group(4)) / 1024, "engine": m.group(5)}
+            "bytes": int(m.group(3)), "plain": int(m.group(4)), "rss_mib": int(m.group(5)) / 1024,
+            "engine": m.group(6)}
 
 
 def synthetic(work: Path, events: int) -> Path:
@@ -132,15 +146,18 @@ def section(work: Path, quick: bool) -> list[str]:
         demo = probe("scenario", 200 if quick else 2000)
     out += [f"Input: `tracefmt/synth.py` dump files of N events (4 harts, seed 1), converted to a "
             f"byte counter; one fresh `{Path(sys.executable).name}` per row; the Python loop row "
-            f"with `NEURON_CONVERT_PYTHON=1`. Ring record size: "
+            f"with `NEURON_CONVERT_PYTHON=1`. Timed as `convert()` writes a file: packets "
+            f"deflated into `compressed_packets` (zlib level {compression_level()}); "
+            f"the plain-packet size is shown beside it. Ring record size: "
             f"{size} bytes (`sizeof(struct trace_record)`).", "",
-            "| events | loop | events/s | peak RSS | output bytes per event |", "|---|---|---|---|---|"]
+            "| events | loop | events/s | peak RSS | bytes per event (plain packets) |",
+            "|---|---|---|---|---|"]
     for n, loop, r in rows:
         rate = r["events"] / r["seconds"]
         if r["engine"] != ("python" if loop == "Python loop" else "c"):
             raise BenchError(f"converter on {n} events ran the {r['engine']} loop, not the {loop}")
         out.append(f"| {r['events']:,} | {loop} | {rate:,.0f} | {r['rss_mib']:.1f} MiB | "
-                   f"{r['bytes'] / r['events']:.2f} |")
+                   f"{r['bytes'] / r['events']:.2f} ({r['plain'] / r['events']:.2f}) |")
     fast = [r for _, loop, r in rows if loop != "Python loop"]
     worst = min(r["events"] / r["seconds"] for r in fast)
     python_rate = rows[1][2]["events"] / rows[1][2]["seconds"]
@@ -155,7 +172,7 @@ def section(work: Path, quick: bool) -> list[str]:
             f"Memory flat from {sizes[0]:,} to {sizes[-1]:,} events: "
             f"{'met' if flat else '**MISSED**'} ({fast[0]['rss_mib']:.1f} → {fast[-1]['rss_mib']:.1f} MiB).",
             f"Demo trace ({demo_source}, {demo['events']:,} events): "
-            f"{demo_bpe:.2f} .pftrace bytes per event; "
+            f"{demo_bpe:.2f} .pftrace bytes per event ({demo['plain'] / demo['events']:.2f} as plain packets); "
             f"goal <= {BYTES_PER_EVENT_GOAL}: {'met' if demo_bpe <= BYTES_PER_EVENT_GOAL else '**MISSED**'}."
             + ("" if demo_bpe <= BYTES_PER_EVENT_GOAL else
                " What would close it: every packet pays about 8 bytes of framing (packet and "
