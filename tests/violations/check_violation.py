@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 from neuronlib import qemu                                  # noqa: E402
+from neuronlib import report                               # noqa: E402
+from neuronlib.perfetto.convert import convert              # noqa: E402
 from neuronlib.tracefmt import dump, stream                 # noqa: E402
 from neuronlib.tracefmt.records import (SITE_NONE, VAR_NONE,  # noqa: E402
                                         site_of, violation_of)
@@ -153,6 +155,25 @@ def main() -> int:
                     problems.append(f"trace violation record site: {got}, expected .../{site_file}:{site_line}")
             print(f"trace: violation record on hart {hart}: owner {b}, var {rec_var}, "
                   f"site {site.file + ':' + str(site.line) if site else 'none'}, what {violation_of(w)}")
+
+            # The same violation on the Perfetto trace's violations track.
+            pftrace = Path(tmp) / "trace.pftrace"
+            with open(pftrace, "wb") as out:
+                convert(trace, out, progress=False)
+            on_track = report.report(pftrace)["violations"]
+            if on_track["total"] != 1:
+                problems.append(f"{on_track['total']} events on the trace's violations track, expected 1")
+            else:
+                event = on_track["by"][0]
+                if event["missing"].replace(" ", "_") != trace_what:
+                    problems.append(f"violations track: missing '{event['missing']}', expected '{trace_what}'")
+                if want_var is not None:
+                    if event["variable"] != want_var:
+                        problems.append(f"violations track: variable {event['variable']}, expected {want_var}")
+                    if not event["site"].endswith(f"{site_file}:{site_line}"):
+                        problems.append(f"violations track: site {event['site']}, "
+                                        f"expected .../{site_file}:{site_line}")
+                print(f"trace: violations track: {event['missing']} {event['variable']} at {event['site']}")
 
     for problem in problems:
         print("FAIL:", problem)

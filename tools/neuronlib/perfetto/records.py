@@ -4,6 +4,8 @@ The C header is the contract; tests/tools/test_perfetto_records.py parses
 it and fails if a number here drifts from it.
 """
 
+from ..tracefmt.records import VIOLATIONS as _VIOLATIONS
+
 REMOTE = 1
 VIOLATION = 2
 UNCHECKED = 3
@@ -40,11 +42,9 @@ TASK_IDLE = 3
 IDLE_TASK = (1 << 24) - 1
 
 # enum trace_violation (TRACE_VIOLATION, w bits 20..23).
-VIOLATION_NAMES = {
-    0: "missing guard", 1: "stale guard", 2: "wrong owner", 3: "bad stamp",
-    4: "bad base", 5: "no lock", 6: "wrong lock", 7: "lock held by another hart",
-    8: "init phase over", 9: "bad hart", 10: "irqs on", 11: "self deadlock", 15: "other",
-}
+# One table for the dump reader and the trace: tracefmt.records.VIOLATIONS
+# (enum trace_violation), spelled with spaces on the trace.
+VIOLATION_NAMES = {code: name.replace("_", " ") for code, name in _VIOLATIONS.items()}
 VIOLATION_SITE_BITS = 20
 
 MARK_SCENARIO_BEGIN = 1
