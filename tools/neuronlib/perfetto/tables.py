@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..tracefmt.records import SITE_NONE, VAR_NONE
+
 
 @dataclass(frozen=True)
 class Var:
@@ -58,7 +60,10 @@ class Names:
         found = self._var_cache.get(index)
         if found is None:
             item = _lookup(self._vars, index)
-            found = Var(str(_field(item, "name", "") or f"var#{index}"), str(_field(item, "lock", "")))
+            # VAR_NONE: the record is about something that is not a
+            # per-CPU variable (a lock-order violation names locks).
+            fallback = "(not a per-CPU variable)" if index == VAR_NONE else f"var#{index}"
+            found = Var(str(_field(item, "name", "") or fallback), str(_field(item, "lock", "")))
             self._var_cache[index] = found
         return found
 
@@ -67,7 +72,8 @@ class Names:
         if found is None:
             item = _lookup(self._sites, index)
             file, line = _field(item, "file", ""), _field(item, "line", 0)
-            where = f"{file}:{line}" if file else f"site#{index}"
+            where = f"{file}:{line}" if file else \
+                ("(no PerCpu call site)" if index == SITE_NONE else f"site#{index}")
             found = Site(where, str(_field(item, "function", "")), str(_field(item, "kind", "")),
                          str(_field(item, "reason", "")), str(_field(item, "note", "")))
             self._site_cache[index] = found
