@@ -63,7 +63,7 @@ def test_cli_json_and_text(tmp_path):
     data = json.loads(result.stdout)
     assert data["violations"]["total"] == truth.violations
     text = neuron("report", str(path))
-    assert text.returncode == 0 and "steals (rows: thief hart" in text.stdout
+    assert text.returncode == 0 and "steal attempts (rows: thief hart" in text.stdout
     assert "IPI latency" in text.stdout
 
 

@@ -159,7 +159,8 @@ def to_json(stats: Stats) -> dict:
 
 def render(report: dict) -> str:
     harts = report["harts"]
-    lines = ["steals (rows: thief hart, columns: victim hart; tasks moved in brackets)"]
+    lines = ["steal attempts (rows: thief hart, columns: victim hart; tasks moved in brackets; "
+             "an attempt that found nothing to take moves 0)"]
     lines.append("        " + "".join(f"{'v' + str(h):>12}" for h in harts))
     for row, thief in enumerate(harts):
         cells = "".join(f"{report['steals']['matrix'][row][col]:>6} [{report['steals']['tasks_taken'][row][col]:>3}]"
