@@ -8,6 +8,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/entry.h"
 #include "arch/riscv/sbi.h"
+#include "audit_probe.h"
 #include "boot.h"
 #include "console.h"
 #include "hart.h"
@@ -188,7 +189,7 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	timer_init(fdt.timebase_hz);
 	enable_hart_interrupts();
 	sched_init();
-	selftest_percpu_audit_init();
+	audit_probe_init();
 	violations_init();
 	percpu_smp_begin();
 	smp_start_secondaries();

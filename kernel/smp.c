@@ -123,6 +123,14 @@ bool smp_is_online(unsigned hart)
 	       __atomic_load_n(&records[hart].online_count, __ATOMIC_ACQUIRE) > 0;
 }
 
+unsigned smp_other_online_hart(unsigned me)
+{
+	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++)
+		if (h != me && smp_is_online(h))
+			return h;
+	return NEURON_MAX_HARTS;
+}
+
 struct hart_record smp_hart_record(unsigned hart)
 {
 	struct hart_record r = { 0 };

@@ -41,6 +41,8 @@ unsigned smp_dtb_hart_count(void);
 unsigned smp_dtb_hart(unsigned index);
 unsigned smp_online_count(void);
 bool smp_is_online(unsigned hart);
+/* The lowest online hart other than `me`; NEURON_MAX_HARTS if none. */
+unsigned smp_other_online_hart(unsigned me);
 struct hart_record smp_hart_record(unsigned hart);
 
 /* Raises a software interrupt on hart. Returns the SBI error (0 = sent). */

@@ -35,12 +35,6 @@ void selftest_diag(struct selftest *t, const char *fmt, ...) __attribute__((form
 /* Marks the whole test skipped ("ok N name # SKIP reason"); reason is a literal. */
 #define SELFTEST_SKIP(t, reason) ((t)->skip_reason = (reason))
 
-/*
- * Sets up the probe variable percpu_audit_fires breaks the rules on.
- * Precondition: init phase (boot hart, before percpu_smp_begin).
- */
-void selftest_percpu_audit_init(void);
-
 /* Fails the test with a diagnostic saying what was expected and seen. */
 #define SELFTEST_FAIL(t, ...)                  \
 	do {                                   \

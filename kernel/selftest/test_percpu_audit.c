@@ -17,35 +17,13 @@
 #include "hart.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "audit_probe.h"
 #include "percpu_areas.h"
 #include "percpu_glue.h"
 #include "selftest/selftest.h"
 #include "smp.h"
 
 #define CROSS_CALL_TIMEOUT_MS 1000
-
-/* The variable every case breaks a rule on; nothing else uses it. */
-struct audit_probe {
-	struct spinlock lock;
-	uint64_t value;
-};
-PERCPU_DECLARE_LOCKED(struct audit_probe, audit_probe, lock);
-PERCPU_DEFINE_LOCKED(struct audit_probe, audit_probe, lock);
-
-/* Each hart's probe lock, known from the init phase: a lock-form remote
- * access names the lock before it can reach the instance. */
-static struct spinlock *probe_locks[NEURON_MAX_HARTS];
-
-void selftest_percpu_audit_init(void)
-{
-	PERCPU_INIT_TOKEN(t);
-	percpu_for_each_hart(t, h) {
-		struct audit_probe *p = percpu_init(t, audit_probe, h);
-		spin_init(&p->lock, "audit_probe.lock");
-		p->value = 0;
-		probe_locks[h] = &p->lock;
-	}
-}
 
 #if NEURON_AUDIT
 
@@ -101,21 +79,11 @@ static void expect_violation(struct selftest *t, unsigned before, const struct e
 }
 
 /* Another hart with an area, or NEURON_MAX_HARTS when this one is alone. */
-static unsigned other_online_hart(unsigned me)
-{
-	for (unsigned i = 0; i < smp_dtb_hart_count(); i++) {
-		unsigned h = smp_dtb_hart(i);
-		if (h != me && smp_is_online(h))
-			return h;
-	}
-	return NEURON_MAX_HARTS;
-}
-
 static void remote_without_lock(struct selftest *t, unsigned me, unsigned owner)
 {
 	unsigned before = percpu_audit_violation_count();
 	unsigned line = __LINE__ + 1;
-	(void)percpu_remote_read(audit_probe, owner, value, probe_locks[owner], stats);
+	(void)percpu_remote_read(audit_probe, owner, value, audit_probe_lock(owner), stats);
 	expect_violation(t, before, &(struct expected_report){ "remote access without its lock", me, owner,
 			 "audit_probe", line, "lock held by this hart: audit_probe.lock" });
 }
@@ -143,14 +111,14 @@ static void lock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_lock(probe_locks[percpu_current_hart(&g)]);
+	spin_lock(audit_probe_lock(percpu_current_hart(&g)));
 }
 
 static void unlock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_unlock(probe_locks[percpu_current_hart(&g)]);
+	spin_unlock(audit_probe_lock(percpu_current_hart(&g)));
 }
 
 static void lock_held_by_other_hart(struct selftest *t, unsigned me, unsigned other)
@@ -162,7 +130,7 @@ static void lock_held_by_other_hart(struct selftest *t, unsigned me, unsigned ot
 	}
 	unsigned before = percpu_audit_violation_count();
 	unsigned line = __LINE__ + 1;
-	(void)percpu_remote_read(audit_probe, other, value, probe_locks[other], stats);
+	(void)percpu_remote_read(audit_probe, other, value, audit_probe_lock(other), stats);
 	expect_violation(t, before, &(struct expected_report){ "the lock held by another hart", me, other,
 			 "audit_probe", line, "lock held by this hart: audit_probe.lock" });
 	if (!smp_call_on(other, unlock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS))
@@ -319,7 +287,7 @@ static void corrupted_stamp(struct selftest *t, unsigned me)
 void selftest_percpu_audit_fires(struct selftest *t)
 {
 	unsigned me = hart_id();
-	unsigned other = other_online_hart(me);
+	unsigned other = smp_other_online_hart(me);
 	bool alone = other == NEURON_MAX_HARTS;
 	/* Single-hart cases target another hart's instance when there is one. */
 	unsigned owner = alone ? me : other;
@@ -331,7 +299,7 @@ void selftest_percpu_audit_fires(struct selftest *t)
 	if (alone)
 		wrong_lock(t, me, owner, &unrelated_lock, "holding an unrelated lock");
 	else
-		wrong_lock(t, me, owner, probe_locks[me], "holding another hart's instance lock");
+		wrong_lock(t, me, owner, audit_probe_lock(me), "holding another hart's instance lock");
 	if (alone) {
 		selftest_diag(t, "SKIP the lock held by another hart: needs 2 harts, booted 1");
 		selftest_diag(t, "SKIP a guard taken on another hart: needs 2 harts, booted 1");

@@ -17,6 +17,7 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/sbi.h"
+#include "audit_probe.h"
 #include "hart.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
@@ -40,41 +41,18 @@ const char *const violation_names[] = {
 };
 const size_t violation_count = sizeof(violation_names) / sizeof(violation_names[0]);
 
-/* The variable the PerCpu cases break rules on; nothing else uses it. */
-struct violation_probe {
-	struct spinlock lock;
-	uint64_t value;
-};
-PERCPU_DECLARE_LOCKED(struct violation_probe, violation_probe, lock);
-PERCPU_DEFINE_LOCKED(struct violation_probe, violation_probe, lock);
-
-/* Locks known from the init phase: a lock-form remote access names the
- * lock before it may reach the instance. */
-static struct spinlock *probe_locks[NEURON_MAX_HARTS];
+/* Mailbox locks known from the init phase: a lock-form remote access
+ * names the lock before it may reach the instance. */
 static struct spinlock *mailbox_locks[NEURON_MAX_HARTS];
 
 void violations_init(void)
 {
 	PERCPU_INIT_TOKEN(t);
-	percpu_for_each_hart(t, h) {
-		struct violation_probe *p = percpu_init(t, violation_probe, h);
-		spin_init(&p->lock, "violation_probe.lock");
-		p->value = 0;
-		probe_locks[h] = &p->lock;
+	percpu_for_each_hart(t, h)
 		mailbox_locks[h] = &percpu_init(t, ipi_mailboxes, h)->lock;
-	}
 }
 
 #if NEURON_AUDIT
-
-/* The lowest online hart other than `me`; NEURON_MAX_HARTS if none. */
-static unsigned other_hart(unsigned me)
-{
-	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++)
-		if (h != me && smp_is_online(h))
-			return h;
-	return NEURON_MAX_HARTS;
-}
 
 struct violation_context {
 	unsigned me, other;
@@ -85,23 +63,23 @@ struct violation_context {
 static void remote_write_unlocked(const struct violation_context *c)
 {
 	/* violation-site: remote_write_unlocked */
-	percpu_remote_write(violation_probe, c->other, value, 1u, probe_locks[c->other], stats);
+	percpu_remote_write(audit_probe, c->other, value, 1u, audit_probe_lock(c->other), stats);
 }
 
 static void remote_read_unlocked(const struct violation_context *c)
 {
 	/* violation-site: remote_read_unlocked */
-	(void)percpu_remote_read(violation_probe, c->other, value, probe_locks[c->other], stats);
+	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->other), stats);
 }
 
 /* Holds this hart's probe lock and passes it for the other's instance. */
 static void wrong_lock(const struct violation_context *c)
 {
 	PERCPU_GUARD(g);
-	spin_lock(probe_locks[c->me]);
+	spin_lock(audit_probe_lock(c->me));
 	/* violation-site: wrong_lock */
-	(void)percpu_remote_read(violation_probe, c->other, value, probe_locks[c->me], stats);
-	spin_unlock(probe_locks[c->me]);
+	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->me), stats);
+	spin_unlock(audit_probe_lock(c->me));
 }
 
 /* Cross-called: the running hart takes, or drops, its own probe lock.
@@ -111,14 +89,14 @@ static void lock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_lock(probe_locks[percpu_current_hart(&g)]);
+	spin_lock(audit_probe_lock(percpu_current_hart(&g)));
 }
 
 static void unlock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_unlock(probe_locks[percpu_current_hart(&g)]);
+	spin_unlock(audit_probe_lock(percpu_current_hart(&g)));
 }
 
 static void lock_other_hart(const struct violation_context *c)
@@ -128,7 +106,7 @@ static void lock_other_hart(const struct violation_context *c)
 		return;
 	}
 	/* violation-site: lock_other_hart */
-	(void)percpu_remote_read(violation_probe, c->other, value, probe_locks[c->other], stats);
+	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->other), stats);
 	if (!smp_call_on(c->other, unlock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS))
 		kprintf("# violation: hart %u did not drop its probe lock\n", c->other);
 }
@@ -145,7 +123,7 @@ static void no_guard(const struct violation_context *c)
 	struct percpu_guard forged;
 	memset(&forged, 0, sizeof(forged));
 	/* violation-site: no_guard */
-	(void)percpu_read(forged, violation_probe, value);
+	(void)percpu_read(forged, audit_probe, value);
 }
 
 static void export_guard(void *arg)
@@ -164,7 +142,7 @@ static void guard_other_hart(const struct violation_context *c)
 	PERCPU_GUARD(live);
 	(void)live;
 	/* violation-site: guard_other_hart */
-	(void)percpu_read(foreign, violation_probe, value);
+	(void)percpu_read(foreign, audit_probe, value);
 }
 
 static void guard_after_release(const struct violation_context *c)
@@ -178,7 +156,7 @@ static void guard_after_release(const struct violation_context *c)
 	PERCPU_GUARD(live);
 	(void)live;
 	/* violation-site: guard_after_release */
-	(void)percpu_read(copy, violation_probe, value);
+	(void)percpu_read(copy, audit_probe, value);
 }
 
 /* ---- the base register ---- */
@@ -206,7 +184,7 @@ static void poisoned_base(const struct violation_context *c)
 	memcpy(fake_area, (const void *)real, size);
 	set_tp((uintptr_t)fake_area);
 	/* violation-site: poisoned_base */
-	(void)percpu_read(g, violation_probe, value);
+	(void)percpu_read(g, audit_probe, value);
 	set_tp(real);
 }
 
@@ -217,7 +195,7 @@ static void base_other_hart(const struct violation_context *c)
 	uintptr_t real = read_tp();
 	set_tp((uintptr_t)percpu_area_base(c->other));
 	/* violation-site: base_other_hart */
-	(void)percpu_read(g, violation_probe, value);
+	(void)percpu_read(g, audit_probe, value);
 	set_tp(real);
 }
 
@@ -228,15 +206,15 @@ static void base_other_hart(const struct violation_context *c)
 static void unstamped(const struct violation_context *c)
 {
 	struct percpu_stamp *stamp = (struct percpu_stamp *)
-		(percpu_area_base(c->other) + violation_probe.desc.area_offset());
+		(percpu_area_base(c->other) + audit_probe.desc.area_offset());
 	struct percpu_stamp saved = *stamp;
 	unsigned long was = intr_save_off();
-	spin_lock(probe_locks[c->other]);
+	spin_lock(audit_probe_lock(c->other));
 	__atomic_store_n(&stamp->magic, 0, __ATOMIC_RELAXED);
 	/* violation-site: unstamped */
-	(void)percpu_remote_read(violation_probe, c->other, value, probe_locks[c->other], stats);
+	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->other), stats);
 	__atomic_store_n(&stamp->magic, saved.magic, __ATOMIC_RELAXED);
-	spin_unlock(probe_locks[c->other]);
+	spin_unlock(audit_probe_lock(c->other));
 	intr_restore(was);
 }
 
@@ -246,7 +224,7 @@ static void escape_hatch(const struct violation_context *c)
 {
 	percpu_audit_set_unchecked_strict(true);
 	/* violation-site: escape_hatch */
-	(void)percpu_unchecked(violation_probe, c->other, "violation suite: strict mode reports it")->value;
+	(void)percpu_unchecked(audit_probe, c->other, "violation suite: strict mode reports it")->value;
 	percpu_audit_set_unchecked_strict(false);
 }
 
@@ -326,7 +304,7 @@ static void (*const cases[])(const struct violation_context *) = {
 static int run_case(size_t index)
 {
 	struct violation_context c = { .me = hart_id() };
-	c.other = other_hart(c.me);
+	c.other = smp_other_online_hart(c.me);
 	kprintf("KTAP version 1\n1..1\n");
 	kprintf("# violation: case %s on boot hart %u, other hart %u\n", violation_names[index], c.me,
 		c.other);

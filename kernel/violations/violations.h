@@ -10,8 +10,8 @@
 extern const char *const violation_names[];
 extern const size_t violation_count;
 
-/* Init phase (before percpu_smp_begin): the probe variable and the locks
- * the cases need. */
+/* Init phase (before percpu_smp_begin): the mailbox locks the cases need
+ * (the probe variable is audit_probe.h's). */
 void violations_init(void);
 
 /*
