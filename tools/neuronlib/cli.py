@@ -272,6 +272,17 @@ def cmd_gdb(args: argparse.Namespace) -> int:
     return gdbsession.run(session)
 
 
+def _add_boot_options(parser) -> None:
+    """Which kernel to boot and how: shared by `run` and `gdb`."""
+    flavour = parser.add_mutually_exclusive_group()
+    flavour.add_argument("--audit", action="store_true", help="the audit kernel (default)")
+    flavour.add_argument("--release", action="store_true", help="the release kernel")
+    parser.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
+                        help=f"number of harts (default {DEFAULT_HARTS})")
+    parser.add_argument("--scenario", help="scenario=NAME boot argument (default: the kernel's)")
+    parser.add_argument("--seed", type=int, help="seed=N boot argument (default: the kernel's)")
+
+
 def _add_gdb_parser(subparsers) -> None:
     gdb = subparsers.add_parser(
         "gdb", help="build, boot under QEMU's gdbstub and attach gdb with the neuron commands",
@@ -280,13 +291,7 @@ def _add_gdb_parser(subparsers) -> None:
                     "and attach gdb-multiarch with tools/gdb loaded (neuron harts, percpu, "
                     "runq, ipi, ring, dump-trace, check; docs/gdb.md). QEMU is killed "
                     "when gdb exits.")
-    flavour = gdb.add_mutually_exclusive_group()
-    flavour.add_argument("--audit", action="store_true", help="the audit kernel (default)")
-    flavour.add_argument("--release", action="store_true", help="the release kernel")
-    gdb.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
-                     help=f"number of harts (default {DEFAULT_HARTS})")
-    gdb.add_argument("--scenario", help="scenario=NAME boot argument")
-    gdb.add_argument("--seed", type=int, help="seed=N boot argument")
+    _add_boot_options(gdb)
     gdb.add_argument("--break", dest="break_at", metavar="FN",
                      help="set a breakpoint on FN and continue to it before handing over")
     gdb.add_argument("--batch", metavar="FILE",
@@ -398,13 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Build a kernel preset (audit unless --release) and boot it on "
                     "QEMU virt. The exit status is the kernel's result "
                     "(docs/architecture.md); 124 on timeout.")
-    flavour = run.add_mutually_exclusive_group()
-    flavour.add_argument("--audit", action="store_true", help="the audit kernel (default)")
-    flavour.add_argument("--release", action="store_true", help="the release kernel")
-    run.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
-                     help=f"number of harts (default {DEFAULT_HARTS})")
-    run.add_argument("--scenario", help="scenario=NAME boot argument (default: the kernel's)")
-    run.add_argument("--seed", type=int, help="seed=N boot argument (default: the kernel's)")
+    _add_boot_options(run)
     run.add_argument("--icount", action="store_true",
                      help=f"deterministic run: -icount {qemu.ICOUNT_DETERMINISTIC}")
     run.add_argument("--gdb", action="store_true",
