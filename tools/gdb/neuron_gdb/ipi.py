@@ -88,11 +88,7 @@ Usage: neuron ipi [HART]"""
 
     @target.command_errors("neuron ipi")
     def invoke(self, argument: str, from_tty: bool) -> None:
-        words = gdb.string_to_argv(argument)
-        if len(words) > 1:
-            raise Problem("usage: neuron ipi [HART]")
-        target.require_connected()
-        for hart in target.harts_selected(words[0] if words else None, "neuron ipi"):
+        for hart in target.harts_of_command(argument, "neuron ipi"):
             box = mailbox(hart, "neuron ipi")
             v = box.value
             posted = v["posted"]

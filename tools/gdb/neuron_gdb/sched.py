@@ -13,7 +13,6 @@ import gdb
 
 from . import target
 from .percpu import PerCpuVar
-from .target import Problem
 
 RUNQUEUES = "runqueues"
 SCHED_CPU = "sched_cpu"
@@ -102,11 +101,7 @@ Usage: neuron runq [HART]"""
 
     @target.command_errors("neuron runq")
     def invoke(self, argument: str, from_tty: bool) -> None:
-        words = gdb.string_to_argv(argument)
-        if len(words) > 1:
-            raise Problem("usage: neuron runq [HART]")
-        target.require_connected()
-        for hart in target.harts_selected(words[0] if words else None, "neuron runq"):
+        for hart in target.harts_of_command(argument, "neuron runq"):
             rq = runqueue(hart, "neuron runq")
             gdb.write(f"hart {hart.hart}: runqueue count={rq.count} head={rq.head} "
                       f"capacity={rq.capacity} enqueued={int(rq.value['enqueued'])} "

@@ -229,6 +229,15 @@ def harts_selected(argument: str | None, label: str) -> list[Hart]:
     return [h for h in harts() if h.area]
 
 
+def harts_of_command(argument: str, command: str) -> list[Hart]:
+    """The harts a `COMMAND [HART]` command shows, once connected."""
+    words = gdb.string_to_argv(argument)
+    if len(words) > 1:
+        raise Problem(f"usage: {command} [HART]")
+    require_connected()
+    return harts_selected(words[0] if words else None, command)
+
+
 def symbol_at(address: int) -> str:
     """`name` or `name+off` for a code or data address, or a hex number."""
     if address == 0:
