@@ -5,7 +5,7 @@
 enum key {
 	KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG,
 	KEY_AUDIT, KEY_STEAL_K, KEY_FAULT, KEY_TRACE_RECORDS, KEY_TRACE_MODE, KEY_TRACE_STREAM,
-	KEY_VIOLATION, KEY_STORM_IPIS, KEY_COUNT
+	KEY_VIOLATION, KEY_STORM_IPIS, KEY_ENTRY_RACE, KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
@@ -22,6 +22,7 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_TRACE_STREAM] = "trace_stream",
 	[KEY_VIOLATION] = "violation",
 	[KEY_STORM_IPIS] = "storm_ipis",
+	[KEY_ENTRY_RACE] = "entry_race",
 };
 
 static bool is_space(char c)
@@ -170,6 +171,14 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 		if (n == 0 || n > BOOTARGS_MAX_STORM_IPIS)
 			return BOOTARGS_OUT_OF_RANGE;
 		out->storm_ipis = (uint32_t)n;
+		break;
+	case KEY_ENTRY_RACE:
+		if (span_equals(val, val_len, "1"))
+			out->entry_race = 1;
+		else if (span_equals(val, val_len, "0"))
+			out->entry_race = 0;
+		else
+			return BOOTARGS_BAD_FLAG;
 		break;
 	case KEY_COUNT:
 		break;

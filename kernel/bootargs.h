@@ -20,6 +20,9 @@
  *   storm_ipis=N         scenario=storm: at least N call IPIs in all, spread evenly
  *                        over every (sender, target) pair, 1..BOOTARGS_MAX_STORM_IPIS
  *                        (default: the scenario's own small size)
+ *   entry_race=0|1       test only: start the highest secondary at _start with a1 = the
+ *                        DTB, as OpenSBI 1.1's hart_start race does (it must join as a
+ *                        secondary; kernel/README.md, "Second entry")
  *
  * Anything else is an error; nothing is silently ignored or truncated.
  */
@@ -87,6 +90,7 @@ struct bootargs {
 	int trace_stream;       /* trace_stream=1 */
 	size_t violation;       /* index into vocabulary violations, or BOOTARGS_NONE */
 	uint32_t storm_ipis;    /* 0: the storm scenario's default size */
+	int entry_race;         /* entry_race=1 */
 };
 
 /* Where parsing stopped: the offending key=value token. */

@@ -180,6 +180,8 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 		kernel_exit(EXIT_BAD_BOOTARGS);
 	}
 	fault_select((enum sched_fault)args.fault);
+	smp_set_entry_race_test(args.entry_race);
+	smp_set_entry_claim_ignored(fault_active(FAULT_no_entry_claim));
 	percpu_audit_set_mode(args.audit_continue ? PERCPU_AUDIT_CONTINUE : PERCPU_AUDIT_PANIC);
 	if (args.audit_continue && !NEURON_AUDIT)
 		kprintf("neuron: args: audit=continue has no effect in a release build\n");
@@ -193,7 +195,7 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	violations_init();
 	percpu_smp_begin();
 	smp_start_secondaries();
-	sched_boot_hart_join();
+	sched_join_this_hart();
 
 	hart_set_context("scenario");
 	if (args.violation != BOOTARGS_NONE)
@@ -214,11 +216,22 @@ noreturn void boot_main(unsigned long hartid, const void *dtb)
 
 noreturn void secondary_main(unsigned long hartid)
 {
+	if (!smp_secondary_arrived((unsigned)hartid))
+		for (;;)
+			wfi();
 	percpu_hart_attach((unsigned)hartid);
 	hart_init_this((unsigned)hartid);
 	trap_init_this_hart();
 	enable_hart_interrupts();
-	smp_this_hart_online();
+	if (fault_active(FAULT_join_after_online)) {
+		/* The order this fault breaks, with the window held open. */
+		smp_this_hart_online();
+		timer_sleep_ms(50);
+		sched_join_this_hart();
+	} else {
+		sched_join_this_hart();
+		smp_this_hart_online();
+	}
 	hart_set_context("idle");
 	sched_idle_loop();
 }

@@ -6,7 +6,7 @@
  */
 SCENARIO(selftest, "run the in-kernel self-tests and report them as KTAP")
 SCENARIO(imbalance, "all tasks start on one hart; idle harts steal (seeded victims, steal_k per attempt)")
-SCENARIO(pingpong, "call-function IPI ping-pong between the first two harts")
+SCENARIO(pingpong, "call-function IPI ping-pong between the boot hart and the first other hart")
 SCENARIO(storm, "every hart floods every other hart's mailbox; then broadcast and stop")
 SCENARIO(mixed, "seeded spawn, yield, sleep, block/wake and migrate, some tasks pinned")
 SCENARIO(stress, "10,000 short tasks, each completes exactly once")

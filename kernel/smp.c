@@ -1,6 +1,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/entry.h"
 #include "arch/riscv/sbi.h"
+#include "boot.h"
 #include "hart.h"
 #include "lib/kprintf.h"
 #include "panic.h"
@@ -14,6 +15,21 @@
 static unsigned boot_hart;
 static unsigned dtb_harts[NEURON_MAX_HARTS];
 static unsigned dtb_hart_count;
+
+/*
+ * start_requested[h]: the boot hart asked SBI to start h (set, release,
+ * before the call). arrived[h]: h ran its secondary entry (claimed by
+ * exchange, so a second arrival is seen). entered_at_start[h]: h came in
+ * through _start, not secondary_entry. Each written once.
+ */
+static uint32_t start_requested[NEURON_MAX_HARTS];
+static uint32_t arrived[NEURON_MAX_HARTS];
+static uint32_t entered_at_start[NEURON_MAX_HARTS];
+static bool entry_race_test;
+
+/* How long a second entrant waits for the boot hart to have started it:
+ * 2^25 ticks of `time`, 3.4 s at QEMU virt's 10 MHz. */
+#define SECOND_ENTRY_WAIT_TICKS (1ull << 25)
 
 /* records[h] is written only by hart h, read by others after it is online. */
 static struct hart_record records[NEURON_MAX_HARTS];
@@ -76,16 +92,75 @@ static bool all_started_online(const void *arg)
 	return __atomic_load_n(&online_total, __ATOMIC_ACQUIRE) >= *(const unsigned *)arg;
 }
 
+/*
+ * entry.S, for a hart that entered _start after the boot hart claimed it;
+ * tp = 0, so nothing here touches per-CPU data or prints. OpenSBI 1.1's
+ * hart_start marks the target START_PENDING before it stores the start
+ * address: a target that wakes in that window jumps to the address it
+ * was given at boot, _start, with a1 = the DTB (kernel/README.md). Such
+ * a hart was being started by the boot hart: it returns its area base
+ * and enters as a secondary. A hart nobody started gets 0 and parks.
+ */
+uintptr_t smp_second_entry_area(unsigned long hartid)
+{
+	uint64_t deadline = rdtime() + SECOND_ENTRY_WAIT_TICKS;
+
+	while (!__atomic_load_n(&start_requested[hartid], __ATOMIC_ACQUIRE))
+		if (rdtime() > deadline)
+			return 0;
+	__atomic_store_n(&entered_at_start[hartid], 1, __ATOMIC_RELAXED);
+	return (uintptr_t)percpu_area_base((unsigned)hartid);
+}
+
+bool smp_secondary_arrived(unsigned hart)
+{
+	if (__atomic_exchange_n(&arrived[hart], 1, __ATOMIC_ACQ_REL)) {
+		kprintf("neuron: smp: hart %u entered the kernel a second time; parked "
+			"(what it set up the first time is kept)\n", hart);
+		return false;
+	}
+	if (__atomic_load_n(&entered_at_start[hart], __ATOMIC_RELAXED))
+		kprintf("neuron: smp: hart %u entered at _start instead of secondary_entry "
+			"(the firmware's hart_start race); joined as a secondary\n", hart);
+	return true;
+}
+
+void smp_set_entry_race_test(bool on)
+{
+	entry_race_test = on;
+}
+
+void smp_set_entry_claim_ignored(bool on)
+{
+	boot_claim_ignored = on;
+}
+
+/* The highest DTB hart other than the boot hart; ~0u if none. */
+static unsigned highest_secondary(void)
+{
+	unsigned top = ~0u;
+	for (unsigned i = 0; i < dtb_hart_count; i++)
+		if (dtb_harts[i] != boot_hart && (top == ~0u || dtb_harts[i] > top))
+			top = dtb_harts[i];
+	return top;
+}
+
 void smp_start_secondaries(void)
 {
 	unsigned expected = 1;
+	unsigned racer = entry_race_test ? highest_secondary() : ~0u;
 
 	for (unsigned i = 0; i < dtb_hart_count; i++) {
 		unsigned h = dtb_harts[i];
 		if (h == boot_hart)
 			continue;
-		long err = sbi_hart_start(h, (unsigned long)secondary_entry,
-					  (unsigned long)percpu_area_base(h));
+		__atomic_store_n(&start_requested[h], 1, __ATOMIC_RELEASE);
+		/* entry_race=1 does on purpose what OpenSBI 1.1 does by chance. */
+		unsigned long entry = h == racer ? (unsigned long)_start : (unsigned long)secondary_entry;
+		size_t dtb_bytes;
+		unsigned long opaque = h == racer ? (unsigned long)boot_dtb(&dtb_bytes)
+						  : (unsigned long)percpu_area_base(h);
+		long err = sbi_hart_start(h, entry, opaque);
 		if (err != SBI_SUCCESS) {
 			kprintf("neuron: smp: hart %u did not start: SBI error %ld (%s)\n", h, err,
 				sbi_error_name(err));

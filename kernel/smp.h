@@ -36,6 +36,19 @@ void smp_this_hart_online(void);
  */
 void smp_start_secondaries(void);
 
+/*
+ * Secondary entry, first thing: false (after one line saying so) if this
+ * hart already entered once; the caller then parks. Says so, too, when
+ * the hart came in through _start (smp_second_entry_area).
+ */
+bool smp_secondary_arrived(unsigned hart);
+
+/* Test only, before smp_start_secondaries: entry_race=1 starts the highest
+ * secondary at _start as the firmware's race does; fault=no_entry_claim
+ * lets it run the cold path anyway. */
+void smp_set_entry_race_test(bool on);
+void smp_set_entry_claim_ignored(bool on);
+
 unsigned smp_boot_hart(void);
 unsigned smp_dtb_hart_count(void);
 unsigned smp_dtb_hart(unsigned index);

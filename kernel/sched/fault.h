@@ -10,10 +10,10 @@
 
 #define SCHED_FAULT_LIST(FAULT)                                                          \
 	FAULT(none, "no fault")                                                              \
-	FAULT(hart_not_registered, "the highest hart skips joining the scheduler")         \
+	FAULT(hart_not_registered, "the highest hart other than the boot hart skips joining the scheduler") \
 	FAULT(ipi_send_suppressed, "IPI posts are queued but the interrupt is never sent")  \
 	FAULT(call_dropped, "call-function messages are acknowledged without running fn")  \
-	FAULT(broadcast_ack_lost, "the highest hart runs broadcasts but never acknowledges") \
+	FAULT(broadcast_ack_lost, "the highest hart other than the sender runs broadcasts but never acknowledges") \
 	FAULT(no_steal, "idle harts never steal")                                          \
 	FAULT(full_queue_accepts, "a full runqueue or mailbox claims success and drops")   \
 	FAULT(pinned_migrates, "stealing ignores pinning")                                 \
@@ -21,7 +21,11 @@
 	FAULT(no_preempt, "a timer tick that lands in a task never hands the hart back") \
 	FAULT(no_steal_check, "the check that a steal took at most steal_k tasks is skipped") \
 	FAULT(no_mailbox_check, "the drain's report of a message not posted through ipi_post is skipped") \
-	FAULT(lock_inversion, "instead of the scenario, two harts take two runqueue locks in opposite orders at once")
+	FAULT(lock_inversion, "instead of the scenario, two harts take two runqueue locks in opposite orders at once") \
+	FAULT(early_completion, "an IPI call or broadcast is completed and its sender woken before the handled count") \
+	FAULT(lowest_hart_leads, "scenarios act as if the boot hart were the lowest-numbered hart") \
+	FAULT(join_after_online, "a secondary reports itself online before it joins the scheduler") \
+	FAULT(no_entry_claim, "a hart that enters _start after the boot hart runs the cold path too (with entry_race=1)")
 
 enum sched_fault {
 #define FAULT_ENUM(name, text) FAULT_##name,

@@ -13,6 +13,9 @@ PERCPU_DEFINE(struct ipi_stats, ipi_stats);
 
 static struct spinlock *mailbox_locks[NEURON_MAX_HARTS];
 
+/* fault=early_completion: handled counts held back until the next IPI. */
+static uint64_t late_counts[NEURON_MAX_HARTS][IPI_KIND_COUNT];
+
 void ipi_init_all(void)
 {
 	PERCPU_INIT_TOKEN(t);
@@ -201,6 +204,62 @@ static void wake_sender(unsigned from, unsigned me)
 			panic("reschedule post rejected: it only sets a flag");
 }
 
+/* The message's own work. Interrupts off. */
+static void run_message(const struct ipi_message *m, unsigned me)
+{
+	switch (m->kind) {
+	case IPI_CALL: {
+		struct ipi_call *c = m->object;
+		if (!fault_active(FAULT_call_dropped))
+			c->fn(c->arg);
+		break;
+	}
+	case IPI_BROADCAST: {
+		struct ipi_broadcast *b = m->object;
+		b->fn(b->arg, me);
+		break;
+	}
+	case IPI_STOP:
+		break;
+	default:
+		panic("hart %u: mailbox message of unknown kind %u", me, m->kind);
+	}
+}
+
+/* fault=broadcast_ack_lost: the highest joined hart other than the sender. */
+static bool loses_broadcast_acks(unsigned me, unsigned from)
+{
+	return fault_active(FAULT_broadcast_ack_lost) &&
+	       me == sched_peer_of(from, sched_hart_count() - 2);
+}
+
+/* What the sender waits for: published after the handled count. */
+static void complete_message(const struct ipi_message *m, unsigned me)
+{
+	switch (m->kind) {
+	case IPI_CALL:
+		__atomic_store_n(&((struct ipi_call *)m->object)->done, 1, __ATOMIC_RELEASE);
+		wake_sender(m->from, me);
+		break;
+	case IPI_BROADCAST: {
+		struct ipi_broadcast *b = m->object;
+		if (!loses_broadcast_acks(me, m->from)) {
+			__atomic_fetch_or(&b->ack_mask, 1ull << me, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&b->acks, 1, __ATOMIC_RELEASE);
+		}
+		wake_sender(m->from, me);
+		break;
+	}
+	case IPI_STOP: {
+		PERCPU_GUARD_IRQS_OFF(g);
+		percpu_local_store(g, ipi_stats, stopped, 1, release);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
 static void handle_message(const struct ipi_message *m, unsigned me)
 {
 	PERCPU_GUARD_IRQS_OFF(g);
@@ -223,40 +282,26 @@ static void handle_message(const struct ipi_message *m, unsigned me)
 		percpu_write(g, ipi_stats, last_seq, m->seq);
 	/* Per sender: counted, not reported, since the mailbox check above
 	 * already reports a message that did not come through ipi_post. */
-	if (m->from < NEURON_MAX_HARTS) {
-		uint32_t from_last = percpu_local_load(g, ipi_stats, handled_from[m->from], relaxed);
-		if (m->sender_seq != from_last + 1)
-			percpu_local_fetch_add(g, ipi_stats, sender_seq_errors, 1, relaxed);
-		if (m->sender_seq > from_last)
-			percpu_local_store(g, ipi_stats, handled_from[m->from], m->sender_seq, release);
-	}
+	bool from_valid = m->from < NEURON_MAX_HARTS;
+	uint32_t from_last = from_valid ? percpu_local_load(g, ipi_stats, handled_from[m->from], relaxed) : 0;
+	if (from_valid && m->sender_seq != from_last + 1)
+		percpu_local_fetch_add(g, ipi_stats, sender_seq_errors, 1, relaxed);
 
-	switch (m->kind) {
-	case IPI_CALL: {
-		struct ipi_call *c = m->object;
-		if (!fault_active(FAULT_call_dropped))
-			c->fn(c->arg);
-		__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
-		wake_sender(m->from, me);
-		break;
+	/* Run it, count it, then complete it: whoever reads a count or sees
+	 * the completion finds the work done (docs/scheduler.md, "Waits"). */
+	run_message(m, me);
+	if (from_valid && m->sender_seq > from_last)
+		percpu_local_store(g, ipi_stats, handled_from[m->from], m->sender_seq, release);
+	if (fault_active(FAULT_early_completion)) {
+		/* The broken order: completed now, counted only when the next
+		 * interrupt arrives, so a waiter that reads the count at once
+		 * misses it every time, not only when it races. */
+		complete_message(m, me);
+		late_counts[me][m->kind]++;
+	} else {
+		percpu_local_fetch_add(g, ipi_stats, handled[m->kind], 1, release);
+		complete_message(m, me);
 	}
-	case IPI_BROADCAST: {
-		struct ipi_broadcast *b = m->object;
-		b->fn(b->arg, me);
-		if (!(fault_active(FAULT_broadcast_ack_lost) && me == sched_hart_at(sched_hart_count() - 1))) {
-			__atomic_fetch_or(&b->ack_mask, 1ull << me, __ATOMIC_RELAXED);
-			__atomic_fetch_add(&b->acks, 1, __ATOMIC_RELEASE);
-		}
-		wake_sender(m->from, me);
-		break;
-	}
-	case IPI_STOP:
-		percpu_local_store(g, ipi_stats, stopped, 1, release);
-		break;
-	default:
-		panic("hart %u: mailbox message of unknown kind %u", me, m->kind);
-	}
-	percpu_local_fetch_add(g, ipi_stats, handled[m->kind], 1, release);
 	trace_ipi_handled(m->from, m->kind, m->trace_id);
 }
 
@@ -270,6 +315,11 @@ void ipi_handle(void)
 		PERCPU_GUARD_IRQS_OFF(g);
 		me = percpu_current_hart(&g);
 		percpu_local_fetch_add(g, ipi_stats, ssi_traps, 1, relaxed);
+		for (unsigned kind = 0; fault_active(FAULT_early_completion) && kind < IPI_KIND_COUNT; kind++) {
+			if (late_counts[me][kind])
+				percpu_local_fetch_add(g, ipi_stats, handled[kind], late_counts[me][kind], release);
+			late_counts[me][kind] = 0;
+		}
 		struct ipi_mailbox *mb = percpu_local(g, ipi_mailboxes);
 		spin_lock(&mb->lock);
 		if (!mb->paused) {
@@ -283,8 +333,6 @@ void ipi_handle(void)
 			}
 		}
 		spin_unlock(&mb->lock);
-		if (resched)
-			percpu_local_fetch_add(g, ipi_stats, handled[IPI_RESCHED], 1, release);
 	}
 	/* The lock is dropped before any fn runs: fn may post itself. */
 	for (uint32_t i = 0; i < n; i++)
@@ -293,6 +341,11 @@ void ipi_handle(void)
 		/* The post that raised the flag; coalesced posts sent nothing. */
 		trace_ipi_recv(resched_from, IPI_RESCHED, resched_id);
 		sched_note_resched();
+		{
+			/* Counted once noted: the count stands for a reschedule seen. */
+			PERCPU_GUARD_IRQS_OFF(g);
+			percpu_local_fetch_add(g, ipi_stats, handled[IPI_RESCHED], 1, release);
+		}
 		trace_ipi_handled(resched_from, IPI_RESCHED, resched_id);
 	}
 }

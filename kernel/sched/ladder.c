@@ -212,7 +212,7 @@ static bool handled_reached(const void *arg)
 static bool rung_full_mailbox(void)
 {
 	static struct ipi_call calls[MAILBOX_CAPACITY + 2];
-	unsigned target = sched_hart_at(sched_hart_count() - 1);
+	unsigned target = sched_peer_of(sched_lead_hart(), sched_hart_count() - 2);
 	uint64_t before = ipi_stat_handled(target, IPI_CALL);
 	unsigned accepted = 0;
 

@@ -274,7 +274,8 @@ int scenario_pingpong(const struct bootargs *args)
 				  true, "needs 2 harts");
 		return ktap_end(&k, "pingpong", digest);
 	}
-	unsigned a = sched_hart_at(0), b = sched_hart_at(1);
+	/* a is this hart, whichever the boot hart is; b the first other one. */
+	unsigned a = sched_lead_hart(), b = sched_peer_of(a, 0);
 	static struct ipi_call ping_call;
 	pingpong_a = a;
 	pings = pongs = 0;
@@ -357,6 +358,11 @@ struct quiet_wait {
 	unsigned n;
 };
 
+/*
+ * Quiet when every pair's calls are handled (the per-pair count is
+ * published after the call ran) and every reschedule is. An empty mailbox
+ * is not enough: a handler empties it before it runs what it took.
+ */
 static bool storm_quiet(const void *arg)
 {
 	(void)arg;
@@ -364,6 +370,11 @@ static bool storm_quiet(const void *arg)
 		unsigned h = sched_hart_at(i);
 		if (ipi_queued(h) || ipi_stat_posted(h, IPI_RESCHED) != ipi_stat_handled(h, IPI_RESCHED))
 			return false;
+		for (unsigned j = 0; j < sched_hart_count(); j++) {
+			unsigned from = sched_hart_at(j);
+			if (from != h && ipi_pair_handled(from, h) != ipi_pair_posted(from, h))
+				return false;
+		}
 	}
 	return true;
 }
@@ -482,7 +493,7 @@ int scenario_storm(const struct bootargs *args)
 		  posted == n - 1 && b.acks == n - 1, needs_two());
 
 	bool stopped = true;
-	unsigned me = sched_hart_at(0);
+	unsigned me = sched_lead_hart();
 	for (unsigned i = 0; i < n; i++) {
 		unsigned h = sched_hart_at(i);
 		if (h != me && ipi_post(h, IPI_STOP, NULL, true) != IPI_OK)

@@ -26,6 +26,7 @@ static uint32_t joined[NEURON_MAX_HARTS];
 
 /* The run every hart takes part in; its generation announces a new one. */
 static struct sched_run *active_run;
+static unsigned run_driver;	/* the hart in sched_run; written before run_generation */
 static uint64_t run_generation;
 static unsigned participants[NEURON_MAX_HARTS];
 static unsigned participant_count;
@@ -51,18 +52,23 @@ void sched_init(void)
 	task_pool_reset();
 }
 
-static unsigned highest_dtb_hart(void)
+/* The highest DTB hart that is not the boot hart: the boot hart must join,
+ * since it drives every run. */
+static unsigned highest_secondary(void)
 {
-	unsigned top = 0;
-	for (unsigned i = 0; i < smp_dtb_hart_count(); i++)
-		if (smp_dtb_hart(i) > top)
-			top = smp_dtb_hart(i);
+	unsigned top = ~0u;
+	for (unsigned i = 0; i < smp_dtb_hart_count(); i++) {
+		unsigned h = smp_dtb_hart(i);
+		if (h != smp_boot_hart() && (top == ~0u || h > top))
+			top = h;
+	}
 	return top;
 }
 
-static void join(unsigned hart)
+void sched_join_this_hart(void)
 {
-	if (fault_active(FAULT_hart_not_registered) && hart == highest_dtb_hart())
+	unsigned hart = this_hart();
+	if (fault_active(FAULT_hart_not_registered) && hart == highest_secondary())
 		return;
 	__atomic_store_n(&joined[hart], 1, __ATOMIC_RELEASE);
 }
@@ -72,9 +78,19 @@ bool sched_hart_joined(unsigned hart)
 	return hart < NEURON_MAX_HARTS && __atomic_load_n(&joined[hart], __ATOMIC_ACQUIRE);
 }
 
-void sched_boot_hart_join(void)
+unsigned sched_lead_hart(void)
 {
-	join(this_hart());
+	if (fault_active(FAULT_lowest_hart_leads))
+		return sched_hart_at(0);
+	return this_hart();
+}
+
+unsigned sched_peer_of(unsigned me, unsigned k)
+{
+	for (unsigned i = 0; i < sched_hart_count(); i++)
+		if (participants[i] != me && k-- == 0)
+			return participants[i];
+	return ~0u;
 }
 
 /* Recomputed by the boot hart before each run: joined harts, ascending. */
@@ -514,6 +530,7 @@ bool sched_run(struct sched_run *run)
 	run->over = 0;
 	run->left = 0;
 	run->round = 0;
+	run_driver = me;
 	__atomic_store_n(&active_run, run, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&run_generation, 1, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < participant_count; i++)
@@ -538,7 +555,6 @@ noreturn void sched_idle_loop(void)
 	unsigned me = this_hart();
 	uint64_t seen = 0;
 
-	join(me);
 	for (;;) {
 		trace_idle_enter();
 		WAIT_UNTIL(__atomic_load_n(&run_generation, __ATOMIC_ACQUIRE) != seen ||
@@ -551,8 +567,9 @@ noreturn void sched_idle_loop(void)
 		if (position_of(me) == ~0u)
 			continue;
 		participate(run, me);
+		/* run_driver was written before the generation this hart saw. */
 		__atomic_add_fetch(&run->left, 1, __ATOMIC_ACQ_REL);
-		wake(smp_boot_hart());
+		wake(run_driver);
 	}
 	/* Stopped: out of the scheduler for good, still taking interrupts. */
 	for (;;)

@@ -88,12 +88,26 @@ unsigned sched_hart_count(void);
 unsigned sched_hart_at(unsigned index);
 bool sched_hart_joined(unsigned hart);
 
-/* Secondary harts after bring-up: join, then idle in wfi between runs. */
+/*
+ * Joins the calling hart to every later run. Each hart joins before it
+ * reports itself online (smp_this_hart_online), so a boot hart that has
+ * seen every hart online sees every one joined: the participant set is
+ * complete before the first scenario counts it.
+ */
+void sched_join_this_hart(void);
+/* Secondary harts after bring-up: idle in wfi between runs. */
 noreturn void sched_idle_loop(void);
-/* The boot hart joins (no loop: it drives runs from the scenario). */
-void sched_boot_hart_join(void);
 
-/* Runs `run` to the end on every joined hart. Boot hart, interrupts on.
+/*
+ * The hart a scenario acts from: the hart that calls it (the boot hart,
+ * whichever OpenSBI picked), never "the lowest". sched_peer_of(me, k):
+ * the k-th joined hart other than me, ascending; ~0u if there is none.
+ */
+unsigned sched_lead_hart(void);
+unsigned sched_peer_of(unsigned me, unsigned k);
+
+/* Runs `run` to the end on every joined hart. Any one hart drives it (the
+ * boot hart in every scenario), interrupts on.
  * Returns true if every expected task completed within max_rounds. */
 bool sched_run(struct sched_run *run);
 

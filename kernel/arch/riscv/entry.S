@@ -3,7 +3,10 @@
  *
  * _start: OpenSBI fw_dynamic jumps here on one hart (any hart) in S-mode
  *   with a0 = hart id, a1 = physical address of the DTB, MMU off,
- *   supervisor interrupts off.
+ *   supervisor interrupts off. Exactly one hart runs the cold path: the
+ *   first to swap boot_claim. OpenSBI 1.1 can send a second hart here
+ *   (kernel/README.md, "Second entry"): it loses the claim and joins as
+ *   a secondary, and nothing it could clear is touched.
  * secondary_entry: SBI HSM hart_start brings the other harts here with
  *   a0 = hart id, a1 = the opaque value the boot hart passed, which is
  *   that hart's per-hart area base.
@@ -24,6 +27,20 @@
 #error "set_hart_stack assumes 16 KiB stacks"
 #endif
 
+	/*
+	 * In .data, not .bss: the winner clears .bss, and a claim that could
+	 * be cleared would let a later hart win again and wipe the kernel.
+	 */
+	.section .data
+	.balign	4
+	.globl	boot_claim
+boot_claim:
+	.word	0
+	/* fault=no_entry_claim: a hart that lost the claim runs the cold path anyway. */
+	.globl	boot_claim_ignored
+boot_claim_ignored:
+	.word	0
+
 	.section .text.boot, "ax"
 	.globl	_start
 _start:
@@ -33,6 +50,16 @@ _start:
 	mv	tp, zero
 	mv	s0, a0
 	mv	s1, a1
+
+	la	t0, boot_claim
+	li	t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	beqz	t1, cold_boot
+	la	t0, boot_claim_ignored
+	lw	t1, 0(t0)
+	beqz	t1, second_entry
+
+cold_boot:
 
 	/*
 	 * A boot hart id beyond the stack array borrows slot 0 just long
@@ -59,6 +86,22 @@ _start:
 	j	park
 4:	call	boot_hart_id_unsupported
 	j	park
+
+/*
+ * A hart that lost boot_claim: on its own stack (never used before, since
+ * it was not started), tp = 0, it asks smp.c for its area. 0 means nobody
+ * started it: park. Otherwise enter as the secondary it was meant to be.
+ */
+second_entry:
+	li	t0, NEURON_MAX_HARTS
+	bgeu	s0, t0, park
+	set_hart_stack s0, t1
+	mv	a0, s0
+	call	smp_second_entry_area
+	beqz	a0, park
+	mv	a1, a0
+	mv	a0, s0
+	j	secondary_entry
 
 	.text
 	.globl	secondary_entry

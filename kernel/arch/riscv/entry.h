@@ -2,6 +2,7 @@
 #ifndef NEURON_ARCH_RISCV_ENTRY_H
 #define NEURON_ARCH_RISCV_ENTRY_H
 
+#include <stdint.h>
 #include <stdnoreturn.h>
 
 #include "arch/riscv/trap.h"
@@ -15,7 +16,13 @@ noreturn void secondary_main(unsigned long hartid);
 /* Any trap; the frame lives on the trapped hart's stack. */
 void trap_dispatch(struct trap_frame *frame);
 
+/* A hart that entered _start after the boot hart claimed it: its area
+ * base, or 0 (park) if nobody started it. */
+uintptr_t smp_second_entry_area(unsigned long hartid);
+
+extern char _start[];
 extern char secondary_entry[];
+extern uint32_t boot_claim, boot_claim_ignored;
 extern char trap_entry[];
 
 #endif
