@@ -3,6 +3,7 @@
 #include <neuron/percpu.h>
 
 #include "hart.h"
+#include "hart_watch.h"
 
 /*
  * This hart's own state. Fields that other harts read (ids, counters,
@@ -44,6 +45,7 @@ void hart_set_context(const char *what)
 {
 	PERCPU_GUARD(g);
 	percpu_write(g, hart_local, context, what);
+	hart_watch_context(what);
 }
 
 uint64_t hart_timer_ticks(void)

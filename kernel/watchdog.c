@@ -1,6 +1,7 @@
 #include <stdbool.h>
 
 #include "hart.h"
+#include "hart_watch.h"
 #include "lib/kprintf.h"
 #include "shutdown.h"
 #include "timer.h"
@@ -46,5 +47,6 @@ void watchdog_check(uint64_t now)
 	kprintf("neuron: watchdog: '%s' did not finish within %u ms of guest time "
 		"(noticed by hart %u)\n",
 		armed_name, armed_limit_ms, hart_id());
+	hart_watch_report();
 	kernel_exit(EXIT_WATCHDOG);
 }

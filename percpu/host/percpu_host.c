@@ -3,6 +3,8 @@
  */
 #include "percpu_host.h"
 
+#include <neuron/spinlock.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,12 @@ void percpu_platform_report(const struct percpu_violation *violation, const char
 		hook(violation, line);
 	else
 		fprintf(stderr, "%s\n", line);
+}
+
+void percpu_platform_lock_wait(const struct spinlock *lock, const char *file, unsigned line)
+{
+	/* The host has no watchdog to tell. */
+	(void)lock; (void)file; (void)line;
 }
 
 void percpu_platform_panic(const char *line)

@@ -19,7 +19,10 @@ LIMIT_S = 60
 PLAN = re.compile(r"^# lock_inversion: hart (\d+) takes runqueues\.lock of hart \d+ then \d+; "
                   r"hart (\d+) takes them in the opposite order", re.M)
 VIOLATION = re.compile(r"^percpu: violation: .*$", re.M)
-WATCHDOG = re.compile(r"^neuron: watchdog: .*$", re.M)
+WATCHDOG = re.compile(r"^neuron: watchdog: (?!hart \d+:).*$", re.M)
+# The watchdog's diagnosis: one line per hart; the two deadlocked ones spin.
+SPINNING = re.compile(r"^neuron: watchdog: hart (\d+): .*; spinning \d+ ms on .*taken at "
+                      r"\S*kernel/sched/inversion\.c:\d+\r?$", re.M)
 
 
 def qemu_alive(tag: str) -> bool:
@@ -76,6 +79,10 @@ def main() -> int:
             problems.append(f"a release build reported a violation: {violations}")
         if len(watchdogs) != 1 or "'lock_inversion' did not finish" not in watchdogs[0]:
             problems.append(f"watchdog lines {watchdogs}, want one naming 'lock_inversion'")
+        spinning = sorted(SPINNING.findall(out))
+        if plan and spinning != sorted([low, high]):
+            problems.append(f"watchdog diagnosis shows harts {spinning} spinning on a lock in "
+                            f"inversion.c, want harts {low} and {high}")
         if "# lock_inversion: both sides hold their first lock" not in out:
             problems.append("no 'both sides hold their first lock' line: not shown to be an ABBA")
         if "not ok 1 lock_inversion # watchdog" not in out:

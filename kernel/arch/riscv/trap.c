@@ -3,6 +3,7 @@
 #include "arch/riscv/entry.h"
 #include "arch/riscv/trap.h"
 #include "hart.h"
+#include "hart_watch.h"
 #include "panic.h"
 #include "sched/ipi.h"
 #include "sched/sched.h"
@@ -35,6 +36,7 @@ void trap_dispatch(struct trap_frame *frame)
 	if (frame->scause & SCAUSE_INTERRUPT) {
 		switch (code) {
 		case IRQ_S_TIMER:
+			hart_watch_tick(frame->sepc);
 			timer_handle_tick();
 			sched_tick();
 			sched_preempt_from_trap();

@@ -16,6 +16,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifndef NEURON_AUDIT
@@ -79,18 +80,28 @@ static inline bool spin__try(struct spinlock *lock)
 						       memory_order_acquire, memory_order_relaxed);
 }
 
+/*
+ * Platform: this hart found `lock` taken at file:line and starts spinning
+ * (lock != NULL), or got it after spinning (lock == NULL). Only on
+ * contention, so an uncontended lock costs nothing more; the kernel keeps
+ * it for the watchdog's "which hart waits for what" lines.
+ */
+void percpu_platform_lock_wait(const struct spinlock *lock, const char *file, unsigned line);
+
 /* Precondition: interrupts off on this hart, lock not held by this hart. */
 #define spin_lock(lock) spin__lock((lock), __FILE__, __LINE__)
 static inline void spin__lock(struct spinlock *lock, const char *file, unsigned line)
 {
 #if NEURON_AUDIT
 	spinlock__audit_acquire(lock, file, line);
-#else
-	(void)file; (void)line;
 #endif
-	while (!spin__try(lock)) {
-		while (atomic_load_explicit(&lock->locked, memory_order_relaxed))
-			;
+	if (!spin__try(lock)) {
+		percpu_platform_lock_wait(lock, file, line);
+		do {
+			while (atomic_load_explicit(&lock->locked, memory_order_relaxed))
+				;
+		} while (!spin__try(lock));
+		percpu_platform_lock_wait(NULL, file, line);
 	}
 #if NEURON_AUDIT
 	atomic_store_explicit(&lock->holder, percpu_current_hart_checked(), memory_order_relaxed);
