@@ -61,7 +61,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-STRESS_PRESETS = {"host-stress": "host", "audit-stress": "audit"}   # test preset: its build
+STRESS_PRESETS = {"host-stress": "host", "release-stress": "release", "audit-stress": "audit"}   # test preset: its build
 
 
 def cmd_test(args: argparse.Namespace) -> int:
@@ -423,7 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "exit non-zero if any preset failed.")
     test.add_argument("--stress", action="store_true",
                       help="instead, the long stress runs only: fuzzing for minutes, "
-                           ">= 100,000 mutated dumps, the 1,000-boot false-alarm sweep "
+                           ">= 100,000 mutated dumps, the 1,000-boot false-alarm sweep, 2,000 boots "
+                           "without icount "
                            f"(ctest --preset {' and '.join(STRESS_PRESETS)})")
     test.set_defaults(handler=cmd_test)
 
