@@ -136,7 +136,8 @@ def main() -> int:
     for o in outcomes:
         verdict = "FAIL" if o.problems else "ok"
         print(f"  {verdict:4} harts={o.harts} scenario={o.scenario} seed={o.seed} "
-              f"boot_hart={o.boot_hart} status={o.status} {o.seconds:.1f}s")
+              f"boot_hart={o.boot_hart} status={o.status} {o.seconds:.1f}s"
+              + (f" second_entries={o.second_entries}" if o.second_entries else ""))
     for o in failed:
         print(f"FAIL: harts={o.harts} scenario={o.scenario} seed={o.seed} boot hart {o.boot_hart}: "
               + "; ".join(o.problems))
