@@ -24,6 +24,24 @@ static uint32_t console_lock;
 /* tp of the hart holding console_lock, or 0. Written only under the lock. */
 static uintptr_t console_owner;
 
+/*
+ * Everything the console printed, for a debugger (`neuron dmesg`): a ring
+ * of CONSOLE_LOG_SIZE bytes; console_log_written counts every byte ever
+ * appended, so the log holds the last min(written, size) of them. Written
+ * only under console_lock (or by the one early/panic writer), read by gdb
+ * on a halted machine, so plain stores suffice.
+ */
+#define CONSOLE_LOG_SIZE (16u << 10)
+char console_log[CONSOLE_LOG_SIZE];
+uint64_t console_log_written;
+
+static void log_append(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		console_log[(console_log_written + i) % CONSOLE_LOG_SIZE] = s[i];
+	console_log_written += n;
+}
+
 static bool console_try_lock(void)
 {
 	return __atomic_exchange_n(&console_lock, 1, __ATOMIC_ACQUIRE) == 0;
@@ -31,6 +49,7 @@ static bool console_try_lock(void)
 
 static void emit(const char *s, size_t n)
 {
+	log_append(s, n);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			uart_putc('\r');

@@ -28,6 +28,13 @@
 /* Larger than any DTB QEMU virt builds; a bigger totalsize is corruption. */
 #define DTB_MAX_SIZE (1u << 20)
 
+enum boot_stage boot_stage;
+
+static void reach(enum boot_stage stage)
+{
+	__atomic_store_n(&boot_stage, stage, __ATOMIC_RELEASE);
+}
+
 static const void *dtb_blob;
 static size_t dtb_size;
 static struct fdt_info fdt;
@@ -154,6 +161,7 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 								const void *dtb)
 {
 	percpu_glue_attach_boot_hart(hartid);
+	reach(BOOT_STAGE_AREAS);
 	hart_init_this(hartid);
 	trap_init_this_hart();
 	smp_this_hart_online();
@@ -191,13 +199,16 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	timer_init(fdt.timebase_hz);
 	enable_hart_interrupts();
 	sched_init();
+	reach(BOOT_STAGE_SCHED);
 	audit_probe_init();
 	violations_init();
 	percpu_smp_begin();
 	smp_start_secondaries();
 	sched_join_this_hart();
+	reach(BOOT_STAGE_SECONDARIES);
 
 	hart_set_context("scenario");
+	reach(BOOT_STAGE_RUNNING);
 	if (args.violation != BOOTARGS_NONE)
 		kernel_exit(violations_run(args.violation, &args));
 	kernel_exit(scenario_run(args.scenario, &args));

@@ -265,10 +265,15 @@ def cmd_gdb(args: argparse.Namespace) -> int:
     if not args.batch:
         print(f"neuron: gdb: {preset} kernel, {args.harts} harts; console in {log}; "
               "QEMU is killed when gdb exits", file=sys.stderr, flush=True)
+    if args.break_at and not gdbsession.is_breakable(elf, args.break_at):
+        raise NeuronError(f"--break {args.break_at}: no function or symbol of that name in {elf}",
+                          status=2)
     session = gdbsession.GdbSession(
-        elf=elf, harts=args.harts, bootargs=qemu.make_bootargs(args.scenario, args.seed),
+        elf=elf, harts=args.harts,
+        bootargs=qemu.make_bootargs(args.scenario, args.seed, args.append or ""),
         console_log=log, breakpoint=args.break_at,
-        batch_file=Path(args.batch) if args.batch else None, batch_timeout=args.timeout)
+        batch_file=Path(args.batch) if args.batch else None, batch_timeout=args.timeout,
+        icount=args.icount)
     return gdbsession.run(session)
 
 
@@ -294,6 +299,11 @@ def _add_gdb_parser(subparsers) -> None:
     _add_boot_options(gdb)
     gdb.add_argument("--break", dest="break_at", metavar="FN",
                      help="set a breakpoint on FN and continue to it before handing over")
+    gdb.add_argument("--append", metavar="ARGS",
+                     help="more boot arguments (fault=NAME, steal_k=K, trace_mode=stop, ...)")
+    gdb.add_argument("--icount", action="store_true",
+                     help=f"run QEMU under -icount {qemu.ICOUNT_FOR_GDB} (repeatable stops; "
+                          "a fixed shift deadlocks QEMU 7.2 on resume)")
     gdb.add_argument("--batch", metavar="FILE",
                      help="run the gdb commands in FILE, then exit with gdb's status")
     gdb.add_argument("--timeout", type=_positive_float, default=gdbsession.DEFAULT_BATCH_TIMEOUT,

@@ -1,8 +1,8 @@
 """`tools/neuron gdb`: QEMU with its gdbstub on a unix socket, and gdb attached.
 
 QEMU listens on a socket in a private temporary directory (never on a
-network port), runs without icount (QEMU 7.2 deadlocks when a session
-resumes under a fixed icount shift), and is killed with its whole process
+network port), runs without icount unless asked (then with shift=auto:
+QEMU 7.2 deadlocks when a session resumes under a fixed shift), and is killed with its whole process
 group when gdb exits, fails, or the front door is interrupted.
 """
 
@@ -35,6 +35,22 @@ class GdbSession:
     breakpoint: str | None = None
     batch_file: Path | None = None
     batch_timeout: float = DEFAULT_BATCH_TIMEOUT
+    icount: bool = False
+
+
+def is_breakable(elf: Path, spec: str) -> bool:
+    """False when `spec` is a plain name that no symbol of the ELF has
+    (gdb would only say "not defined" and run the kernel to its end);
+    other forms (FILE:LINE, *ADDRESS) are left to gdb."""
+    if not spec.replace("_", "a").isalnum():
+        return True
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+    with open(elf, "rb") as stream:
+        for section in ELFFile(stream).iter_sections():
+            if isinstance(section, SymbolTableSection) and section.get_symbol_by_name(spec):
+                return True
+    return False
 
 
 def gdb_command(session: GdbSession, socket: Path) -> list[str]:
@@ -57,7 +73,8 @@ def gdb_command(session: GdbSession, socket: Path) -> list[str]:
 
 
 def _start_qemu(session: GdbSession, socket: Path) -> subprocess.Popen:
-    boot = qemu.Boot(session.elf, session.harts, session.bootargs, icount=False, gdb_socket=socket)
+    boot = qemu.Boot(session.elf, session.harts, session.bootargs, icount=session.icount,
+                     gdb_socket=socket)
     log = open(session.console_log, "wb")
     try:
         return subprocess.Popen(qemu.command_line(boot), stdin=subprocess.DEVNULL,

@@ -145,6 +145,10 @@ trap_entry:
 	csrr	t0, stval
 	sd	t0, TRAP_FRAME_STVAL*8(sp)
 
+	/* Labels for debuggers (tools/gdb/neuron_gdb/unwind.py): from here to
+	 * trap_entry_sret every interrupted register is in the frame. */
+	.globl	trap_entry_saved
+trap_entry_saved:
 	mv	a0, sp
 	call	trap_dispatch
 
@@ -157,4 +161,8 @@ trap_entry:
 	ld	x\n, \n*8(sp)
 	.endr
 	addi	sp, sp, TRAP_FRAME_SIZE
+	.globl	trap_entry_sret
+trap_entry_sret:
 	sret
+	.globl	trap_entry_end
+trap_entry_end:

@@ -17,6 +17,26 @@
            off (locks are taken with interrupts off), and a free lock
            records no holder; in both builds some hart has interrupts off
   audit    the wrapper recorded no violation
+
+Each invariant holds only outside the windows in which the kernel itself
+breaks it for a moment. `neuron check` finds those windows by looking at
+where each hart is (its whole stack, inlined functions and interrupted
+code included, through unwind.py), never by guessing:
+
+  boot     nothing of a part is checked before boot_stage says it was
+           initialised (areas: AREAS; stamps, runqueues, mailboxes, locks,
+           task pool: SCHED); a hart's own self block only once it is online
+  lock     a lock locked with no holder, or free with one, while some hart
+           is inside spin__lock or spin__unlock (the holder is written
+           just after the lock word, and cleared just before)
+  queue    a runqueue or mailbox whose lock is held is mid-update: its
+           contents are not checked
+  task     a RUNNABLE task in no runqueue is in flight while some hart is
+           in one of IN_FLIGHT (popped and being dispatched, being
+           spawned, woken, stolen or requeued): one per such hart
+  unknown  a hart in firmware (its kernel frames are behind OpenSBI's trap
+           frame) or whose stack cannot be read to its end counts as being
+           in every window (said in a note line, not as a problem)
 """
 
 from __future__ import annotations
@@ -29,7 +49,12 @@ from .target import Problem
 SELF_MAGIC_NAME = "PERCPU_SELF_MAGIC"
 SELF_MAGIC_DEFAULT = 0x50435055  # "PCPU", pinned in percpu.h
 NO_HOLDER = 0xFFFFFFFF
-FRAMES_SEARCHED = 24
+FRAMES_SEARCHED = 48
+# Functions inside which a RUNNABLE task may be in no runqueue.
+IN_FLIGHT = frozenset({"run_phase", "dispatch", "sched_spawn", "reap_and_wake", "try_steal",
+                       "enqueue_on", "sched_yield", "sched_block", "sched_migrate",
+                       "sched_preempt_from_trap", "switch_out", "task_alloc"})
+LOCK_WINDOWS = frozenset({"spin__lock", "spin__unlock"})
 
 
 def self_magic() -> int:
@@ -39,27 +64,48 @@ def self_magic() -> int:
         return SELF_MAGIC_DEFAULT
 
 
-def in_function(hart: target.Hart, name: str) -> bool:
-    """True if `name` is on hart's call stack (newest FRAMES_SEARCHED frames)."""
+def stack_names(hart: target.Hart) -> set[str] | None:
+    """Every function on hart's stack, inlined ones included; None when
+    the stack cannot be read to its outermost frame."""
+    names: set[str] = set()
+    if hart.priv == target.PRIV_MACHINE:
+        # In firmware: the kernel's frames are behind OpenSBI's own trap
+        # frame, whose layout is OpenSBI's to change. Unknown, not guessed.
+        return None
     with target.selected_thread(hart.thread):
-        frame = gdb.newest_frame()
-        for _ in range(FRAMES_SEARCHED):
-            if frame is None:
-                return False
-            if frame.name() == name:
-                return True
-            try:
+        try:
+            frame = gdb.newest_frame()
+            for _ in range(FRAMES_SEARCHED):
+                if frame is None:
+                    return names
+                if frame.name():
+                    names.add(frame.name())
                 frame = frame.older()
-            except gdb.error:
-                return False
-    return False
+        except gdb.error:
+            return None
+    return None if frame is not None else names
 
 
 class Checker:
     def __init__(self):
+        target.lookup_type("struct percpu_hart_self")  # one line if there is no debug info
         self.problems: list[str] = []
+        self.notes: list[str] = []
+        self.queues_mid_update = 0
         self.harts = [h for h in target.harts() if h.area]
         self.sie = {h.hart: bool(h.register("sstatus") & target.SSTATUS_SIE) for h in self.harts}
+        self.stacks = {h.hart: stack_names(h) for h in self.harts}
+        for hart, names in self.stacks.items():
+            if names is None:
+                self.notes.append(f"hart {hart}: kernel stack unknown (in firmware, or unreadable "
+                                  "to its end); taken to be inside every window")
+
+    def inside(self, hart: int, functions: frozenset) -> bool:
+        names = self.stacks.get(hart)
+        return names is None or not names.isdisjoint(functions)
+
+    def harts_inside(self, functions: frozenset) -> int:
+        return sum(self.inside(h.hart, functions) for h in self.harts)
 
     def report(self, text: str) -> None:
         self.problems.append(text)
@@ -71,9 +117,11 @@ class Checker:
         offset = target.tls_offset("percpu__self")
         audited = target.has_field(self_type, "magic")
         for hart in self.harts:
-            if hart.tp and hart.tp != hart.area:
+            if not hart.in_kernel:
+                continue  # firmware's tp, or not attached yet
+            if hart.tp != hart.area:
                 self.report(f"area: hart {hart.hart}: tp={hart.tp:#x} but hart_area[{hart.hart}]={hart.area:#x}")
-            if offset is None or hart.tp == 0:
+            if offset is None:
                 continue
             block = target.value_at(hart.area + offset, self_type)
             if int(block["hart"]) != hart.hart:
@@ -110,15 +158,18 @@ class Checker:
         for hart in self.harts:
             rq = sched.runqueue(hart, "neuron check")
             label = f"runq: hart {hart.hart}"
-            if rq.head >= rq.capacity:
-                self.report(f"{label}: head {rq.head} >= capacity {rq.capacity}")
+            broken = rq.problem()
+            if broken:
+                self.report(f"{label}: {broken}")
                 continue
-            if rq.count > rq.capacity:
-                self.report(f"{label}: count {rq.count} > capacity {rq.capacity}")
-                continue
+            mid_update = bool(int(rq.value["lock"]["locked"]))
+            self.queues_mid_update += mid_update
             for position, pointer in enumerate(rq.queued()):
                 address = target.u64(pointer)
                 at = f"{label} [{position}]"
+                if mid_update:
+                    where.setdefault(address, at)  # for the counts; not checked
+                    continue
                 if pool and not (pool_start <= address < pool_start + task_size * pool_count
                                  and (address - pool_start) % task_size == 0):
                     self.report(f"{at}: {address:#x} is not a task of the pool")
@@ -145,12 +196,14 @@ class Checker:
         states = [sched.task_state_name(pool[i]) for i in range(low, high + 1)]
         in_use = sum(state != "FREE" for state in states)
         free_count = target.lookup_global("free_count") if target.has_symbol("free_count") else None
-        if free_count is not None and in_use != len(states) - int(free_count):
+        pool_busy = self.harts_inside(frozenset({"task_alloc", "task_free", "task_pool_reset"}))
+        if free_count is not None and not pool_busy and in_use != len(states) - int(free_count):
             self.report(f"counts: {in_use} pool tasks in use but free_count={int(free_count)} "
                         f"(pool size {len(states)})")
         runnable = [i for i, state in enumerate(states) if state == "RUNNABLE"]
         unqueued = [i for i in runnable if int(pool[i].address) not in queued]
-        in_flight = sum(in_function(h, "run_phase") for h in self.harts)
+        # A queue under its lock may hold one task more or less than it shows.
+        in_flight = self.harts_inside(IN_FLIGHT) + self.queues_mid_update
         if len(unqueued) > in_flight:
             ids = ", ".join(str(int(pool[i]["id"])) for i in unqueued[:8])
             self.report(f"counts: {len(runnable)} RUNNABLE tasks but {len(queued)} queued "
@@ -161,9 +214,12 @@ class Checker:
         for hart in self.harts:
             box = ipi.mailbox(hart, "neuron check")
             label = f"mailbox: hart {hart.hart}"
-            if box.head >= box.capacity or box.count > box.capacity:
+            broken = box.problem()
+            if broken:
                 self.report(f"{label}: head {box.head} count {box.count} outside capacity {box.capacity}")
                 continue
+            if int(box.value["lock"]["locked"]):
+                continue  # a post or a drain is under way
             previous = None
             for position, message in enumerate(box.queued()):
                 kind, seq = int(message["kind"]), int(message["seq"])
@@ -182,16 +238,19 @@ class Checker:
         locked = int(lock["locked"])
         audited = target.has_field(lock.type, "holder")
         holder = int(lock["holder"]) if audited else None
+        in_window = self.harts_inside(LOCK_WINDOWS) > 0
         if locked:
             if not any(not on for on in self.sie.values()):
                 self.report(f"lock: {name} is held but every hart has interrupts on")
+            elif audited and holder == NO_HOLDER and in_window:
+                pass  # taken, holder about to be written (or just cleared)
             elif audited:
                 if holder not in self.sie:
                     self.report(f"lock: {name} is held by {'no hart' if holder == NO_HOLDER else f'hart {holder}'}"
                                 " (not a present hart)")
                 elif self.sie[holder]:
                     self.report(f"lock: {name} is held by hart {holder}, which has interrupts on")
-        elif audited and holder != NO_HOLDER:
+        elif audited and holder != NO_HOLDER and not in_window:
             self.report(f"lock: {name} is free but records holder hart {holder}")
 
     def check_locks(self) -> None:
@@ -212,8 +271,15 @@ class Checker:
 
     def run(self) -> list[str]:
         if not self.harts:
-            raise Problem("no hart has a per-hart area yet (stopped before percpu_areas_init?)")
+            self.notes.append(f"the per-hart areas do not exist yet (boot stage "
+                              f"{target.boot_stage()}): nothing to check")
+            return self.problems
         self.check_areas()
+        if not target.boot_reached("SCHED"):
+            self.notes.append(f"boot stage {target.boot_stage()}: stamps, runqueues, mailboxes, "
+                              "locks and the task pool are not set up yet; not checked")
+            self.check_audit_counters()
+            return self.problems
         self.check_stamps()
         if sched.has_scheduler():
             self.check_runqueues()
@@ -237,7 +303,10 @@ Usage: neuron check"""
     def invoke(self, argument: str, from_tty: bool) -> None:
         if argument.strip():
             raise Problem("usage: neuron check (no arguments)")
-        problems = Checker().run()
+        checker = Checker()
+        problems = checker.run()
+        for note in checker.notes:
+            gdb.write(f"neuron check: note: {note}\n")
         for problem in problems:
             gdb.write(f"neuron check: {problem}\n")
         if problems:

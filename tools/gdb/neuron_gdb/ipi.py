@@ -6,11 +6,9 @@ ring of messages under its lock); its counters are `ipi_stats`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gdb
 
-from . import target
+from . import fifo, target
 from .percpu import PerCpuVar
 from .target import Problem
 
@@ -39,24 +37,8 @@ def kind_count() -> int | None:
     return None
 
 
-@dataclass
-class MailboxView:
-    hart: int
-    value: gdb.Value
-    capacity: int
-    head: int
-    count: int
-
-    def queued(self) -> list[gdb.Value]:
-        ring = self.value["ring"]
-        n = min(self.count, self.capacity)
-        return [ring[(self.head + i) % self.capacity] for i in range(n)]
-
-
-def mailbox(hart: target.Hart, label: str) -> MailboxView:
-    value = PerCpuVar(MAILBOXES, label).value(hart)
-    low, high = value["ring"].type.range()
-    return MailboxView(hart.hart, value, high - low + 1, int(value["head"]), int(value["count"]))
+def mailbox(hart: target.Hart, label: str) -> fifo.FifoView:
+    return fifo.view(hart.hart, PerCpuVar(MAILBOXES, label).value(hart), "ring")
 
 
 def describe_message(message: gdb.Value) -> str:
@@ -88,7 +70,7 @@ Usage: neuron ipi [HART]"""
 
     @target.command_errors("neuron ipi")
     def invoke(self, argument: str, from_tty: bool) -> None:
-        for hart in target.harts_of_command(argument, "neuron ipi"):
+        for hart in target.harts_of_command(argument, "neuron ipi", "mailboxes are"):
             box = mailbox(hart, "neuron ipi")
             v = box.value
             posted = v["posted"]
@@ -96,7 +78,11 @@ Usage: neuron ipi [HART]"""
             posted_text = " ".join(f"{kind_name(k)}={int(posted[k])}" for k in range(low, high + 1))
             gdb.write(f"hart {hart.hart}: mailbox count={box.count} head={box.head} "
                       f"capacity={box.capacity} resched_pending={int(v['resched_pending'])} "
-                      f"paused={int(v['paused'])} next_seq={int(v['next_seq'])}\n")
+                      f"paused={int(v['paused'])} next_seq={int(v['next_seq'])}"
+                      + ("" if hart.in_kernel else f"  [hart {hart.describe_state()}]") + "\n")
+            broken = box.problem()
+            if broken:
+                gdb.write(f"  IMPOSSIBLE: {broken}; showing at most {box.capacity} messages\n")
             gdb.write(f"  posted: {posted_text} coalesced={int(v['coalesced'])} "
                       f"rejected_full={int(v['rejected_full'])}\n")
             if target.tls_offset(target.STORAGE_PREFIX + STATS) is not None:
@@ -107,7 +93,10 @@ Usage: neuron ipi [HART]"""
                 gdb.write(f"  handled: {handled_text} ssi_traps={int(s['ssi_traps'])} "
                           f"sent={int(s['sent'])} seq_errors={int(s['seq_errors'])} "
                           f"stopped={int(s['stopped'])}\n")
-            for position, message in enumerate(box.queued()):
+            queued = box.queued()
+            if not queued:
+                gdb.write("  empty\n")
+            for position, message in enumerate(queued):
                 gdb.write(f"  [{position}] {describe_message(message)}\n")
 
 

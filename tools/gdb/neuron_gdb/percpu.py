@@ -123,8 +123,16 @@ magic or owner is wrong. Without VAR, lists the per-CPU variables."""
             gdb.write(f"  {variable.value(hart).format_string(pretty_structs=False)}\n")
 
 
+def _hart_argument(hart: gdb.Value | None, label: str) -> target.Hart:
+    """The hart a function argument names, or the selected thread's hart."""
+    if hart is None:
+        return target.current_hart(label)
+    return target.hart_by_number(int(hart), label)
+
+
 class PercpuFunction(gdb.Function):
-    """$percpu("var", hart): hart's instance of per-CPU variable var (the value, not the slot)."""
+    """$percpu("var"[, hart]): an instance of per-CPU variable var (the value,
+not the slot): the selected hart's, or hart's."""
 
     def __init__(self):
         super().__init__("percpu")
@@ -134,15 +142,14 @@ class PercpuFunction(gdb.Function):
         try:
             text = name.string()
         except gdb.error:
-            raise Problem('usage: $percpu("var", hart) with var a string')
-        if hart is None:
-            raise Problem('usage: $percpu("var", hart)')
-        return instance(text, int(hart), "$percpu")
+            raise Problem('usage: $percpu("var"[, hart]) with var a string')
+        return PerCpuVar(text, "$percpu").value(_hart_argument(hart, "$percpu"))
 
 
 class PercpuSlotFunction(gdb.Function):
-    """$percpu_slot("var", hart): hart's whole slot of per-CPU variable var
-(audit builds: .stamp and .value; release builds: .value only)."""
+    """$percpu_slot("var"[, hart]): the whole slot of per-CPU variable var on
+the selected hart or on hart (audit builds: .stamp and .value; release
+builds: .value only)."""
 
     def __init__(self):
         super().__init__("percpu_slot")
@@ -152,11 +159,9 @@ class PercpuSlotFunction(gdb.Function):
         try:
             text = name.string()
         except gdb.error:
-            raise Problem('usage: $percpu_slot("var", hart) with var a string')
-        if hart is None:
-            raise Problem('usage: $percpu_slot("var", hart)')
+            raise Problem('usage: $percpu_slot("var"[, hart]) with var a string')
         variable = PerCpuVar(text, "$percpu_slot")
-        return variable.slot(target.hart_by_number(int(hart), "$percpu_slot"))
+        return variable.slot(_hart_argument(hart, "$percpu_slot"))
 
 
 def register() -> None:

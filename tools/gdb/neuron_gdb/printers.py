@@ -9,7 +9,7 @@ from __future__ import annotations
 import gdb
 import gdb.printing
 
-from . import sched, target
+from . import fifo, sched, target
 
 PRINTER_NAME = "neuron"
 
@@ -52,12 +52,7 @@ class RunqueuePrinter:
                 f"stolen_from={int(v['stolen_from'])}")
 
     def children(self):
-        slots = self.value["slots"]
-        low, high = slots.type.range()
-        capacity = high - low + 1
-        head, count = int(self.value["head"]), int(self.value["count"])
-        for i in range(min(count, capacity)):
-            pointer = slots[(head + i) % capacity]
+        for i, pointer in enumerate(fifo.view(-1, self.value, "slots").queued()):
             yield f"[{i}]", pointer.dereference() if target.u64(pointer) else pointer
 
     def display_hint(self):

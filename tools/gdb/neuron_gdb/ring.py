@@ -42,6 +42,13 @@ def reader():
     return None
 
 
+def why_not_available() -> str:
+    """Why `reader()` is None, in words: no ring in this build, or not yet."""
+    if target.has_symbol("trace_info"):
+        return "the trace has not started yet (the rings start with the scenario)"
+    return NOT_AVAILABLE
+
+
 def stats(hart: int) -> tuple[int, int] | None:
     """(fill, drops) of hart's ring, or None when there is none (no ring
     in this build, or none for this hart)."""
@@ -90,11 +97,14 @@ Usage: neuron ring [HART] [-n N]"""
         selected = target.harts_selected(hart_argument, "neuron ring")
         module = reader()
         if module is None:
-            raise Problem(NOT_AVAILABLE)
+            raise Problem(why_not_available())
         for hart in selected:
             fill, drops = module.ring_stats(hart.hart)
             gdb.write(f"hart {hart.hart}: ring fill={fill} drops={drops}\n")
-            for line in module.ring_records(hart.hart, count):
+            lines = module.ring_records(hart.hart, count)
+            if not lines:
+                gdb.write("  empty\n")
+            for line in lines:
                 gdb.write(f"  {line}\n")
 
 
@@ -114,8 +124,11 @@ Usage: neuron dump-trace FILE"""
         target.require_connected()
         module = reader()
         if module is None:
-            raise Problem(NOT_AVAILABLE)
-        gdb.write(f"{module.dump_trace(words[0])}\n")
+            raise Problem(why_not_available())
+        try:
+            gdb.write(f"{module.dump_trace(words[0])}\n")
+        except OSError as error:
+            raise Problem(f"cannot write {words[0]}: {error.strerror or error}")
 
 
 def register() -> None:

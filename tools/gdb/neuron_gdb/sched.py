@@ -7,11 +7,9 @@ Tasks live in the static pool `pool` of kernel/sched/task.c.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import gdb
 
-from . import target
+from . import fifo, target
 from .percpu import PerCpuVar
 
 RUNQUEUES = "runqueues"
@@ -57,27 +55,8 @@ def describe_task(task_pointer: gdb.Value) -> str:
             f"fn={target.symbol_at(target.u64(task['fn']))} @ {address:#x}")
 
 
-@dataclass
-class RunqueueView:
-    """One hart's runqueue, read once."""
-    hart: int
-    value: gdb.Value
-    capacity: int
-    head: int
-    count: int
-
-    def queued(self) -> list[gdb.Value]:
-        """Task pointers oldest first; stops at capacity whatever count says."""
-        slots = self.value["slots"]
-        n = min(self.count, self.capacity)
-        return [slots[(self.head + i) % self.capacity] for i in range(n)]
-
-
-def runqueue(hart: target.Hart, label: str) -> RunqueueView:
-    variable = PerCpuVar(RUNQUEUES, label)
-    value = variable.value(hart)
-    low, high = value["slots"].type.range()
-    return RunqueueView(hart.hart, value, high - low + 1, int(value["head"]), int(value["count"]))
+def runqueue(hart: target.Hart, label: str) -> fifo.FifoView:
+    return fifo.view(hart.hart, PerCpuVar(RUNQUEUES, label).value(hart), "slots")
 
 
 def has_scheduler() -> bool:
@@ -101,18 +80,94 @@ Usage: neuron runq [HART]"""
 
     @target.command_errors("neuron runq")
     def invoke(self, argument: str, from_tty: bool) -> None:
-        for hart in target.harts_of_command(argument, "neuron runq"):
+        for hart in target.harts_of_command(argument, "neuron runq", "runqueues are"):
             rq = runqueue(hart, "neuron runq")
             gdb.write(f"hart {hart.hart}: runqueue count={rq.count} head={rq.head} "
                       f"capacity={rq.capacity} enqueued={int(rq.value['enqueued'])} "
                       f"rejected={int(rq.value['rejected'])} "
-                      f"stolen_from={int(rq.value['stolen_from'])}\n")
+                      f"stolen_from={int(rq.value['stolen_from'])}"
+                      + ("" if hart.in_kernel else f"  [hart {hart.describe_state()}]") + "\n")
+            broken = rq.problem()
+            if broken:
+                gdb.write(f"  IMPOSSIBLE: {broken}; showing at most {rq.capacity} entries\n")
             current = current_task(hart)
             if current is not None:
                 gdb.write(f"  current: {describe_task(current)}\n")
-            for position, task in enumerate(rq.queued()):
+            queued = rq.queued()
+            if not queued:
+                gdb.write("  empty\n")
+            for position, task in enumerate(queued):
                 gdb.write(f"  [{position}] {describe_task(task)}\n")
+
+
+class CurrentFunction(gdb.Function):
+    """$current(): the task running on the selected hart (struct task *,
+NULL in the scheduler loop); $current(HART) for another hart."""
+
+    def __init__(self):
+        super().__init__("current")
+
+    @target.command_errors("$current")
+    def invoke(self, hart: gdb.Value = None) -> gdb.Value:
+        chosen = (target.current_hart("$current") if hart is None
+                  else target.hart_by_number(int(hart), "$current"))
+        current = current_task(chosen)
+        if current is None:
+            raise target.Problem("$current: this build has no scheduler")
+        return current
+
+
+def where_tasks_are(harts: list[target.Hart]) -> dict[int, str]:
+    """Task address -> `running on N` / `queued on N`."""
+    where: dict[int, str] = {}
+    for hart in harts:
+        current = current_task(hart)
+        if current is not None and target.u64(current):
+            where[target.u64(current)] = f"running on {hart.hart}"
+        for pointer in runqueue(hart, "neuron ps").queued():
+            where.setdefault(target.u64(pointer), f"queued on {hart.hart}")
+    return where
+
+
+class PsCommand(gdb.Command):
+    """Show every task of the pool that is in use: id, state, where it is
+(running on / queued on a hart), pinning, the hart it last ran on, steps
+run and its function.
+
+Usage: neuron ps"""
+
+    def __init__(self):
+        super().__init__("neuron ps", gdb.COMMAND_STATUS)
+
+    @target.command_errors("neuron ps")
+    def invoke(self, argument: str, from_tty: bool) -> None:
+        if argument.strip():
+            raise target.Problem("usage: neuron ps (no arguments)")
+        target.require_connected()
+        pool = task_pool()
+        if pool is None:
+            raise target.Problem("this build has no task pool")
+        target.require_stage("SCHED", "the task pool is", "neuron ps")
+        where = where_tasks_are([h for h in target.harts() if h.area])
+        low, high = pool.type.range()
+        rows = []
+        for i in range(low, high + 1):
+            task = pool[i]
+            state = task_state_name(task)
+            if state == "FREE":
+                continue
+            address = int(task.address)
+            rows.append(f"{int(task['id']):>5}  {state:<9} {where.get(address, '-'):<13} "
+                        f"{hart_text(int(task['pinned_hart'])):>6}  {hart_text(int(task['last_hart'])):>4}  "
+                        f"{int(task['steps']):>5}  {target.symbol_at(target.u64(task['fn']))}")
+        gdb.write(f"{'ID':>5}  {'STATE':<9} {'WHERE':<13} {'PINNED':>6}  {'LAST':>4}  {'STEPS':>5}  FN\n")
+        for row in rows:
+            gdb.write(row + "\n")
+        gdb.write(f"{len(rows)} task(s) in use of {high - low + 1}\n" if rows
+                  else f"no task in use (pool of {high - low + 1})\n")
 
 
 def register() -> None:
     RunqCommand()
+    PsCommand()
+    CurrentFunction()

@@ -50,10 +50,60 @@ def command_errors(label: str):
 
 
 def require_connected() -> gdb.Inferior:
+    """The connected inferior, once its image is known to be the loaded ELF."""
     inferior = gdb.selected_inferior()
     if inferior.pid == 0 or not inferior.threads():
         raise Problem("not connected to a target (target remote SOCKET, or use tools/neuron gdb)")
+    verify_image(inferior)
     return inferior
+
+
+# Sections the kernel never writes: equal bytes in the ELF and in memory
+# mean this ELF is the image QEMU booted.
+IMAGE_SECTIONS = (".text", ".rodata")
+_image_verdicts: dict[tuple, str | None] = {}
+
+
+def _image_mismatch(inferior: gdb.Inferior) -> str | None:
+    """None if the loaded ELF's read-only sections equal target memory,
+    else one line saying where they differ."""
+    path = gdb.current_progspace().filename
+    if not path:
+        return "no ELF loaded (file PATH/neuron.elf)"
+    try:
+        from elftools.elf.elffile import ELFFile
+    except ImportError:
+        return None  # cannot check without pyelftools; say nothing rather than guess
+    try:
+        with open(path, "rb") as stream:
+            elf = ELFFile(stream)
+            for name in IMAGE_SECTIONS:
+                section = elf.get_section_by_name(name)
+                if section is None or section["sh_type"] == "SHT_NOBITS":
+                    continue
+                want = section.data()
+                address = section["sh_addr"]
+                try:
+                    have = bytes(inferior.read_memory(address, len(want)))
+                except gdb.MemoryError:
+                    return f"cannot read the running kernel's {name} at {address:#x}"
+                if have != want:
+                    at = next(i for i in range(len(want)) if have[i] != want[i])
+                    return (f"the running kernel is not {path}: its {name} differs at "
+                            f"{address + at:#x}; load the ELF it was booted from (file PATH) "
+                            "and every neuron command works again")
+    except OSError as error:
+        return f"cannot read {path}: {error.strerror}"
+    return None
+
+
+def verify_image(inferior: gdb.Inferior) -> None:
+    key = (gdb.current_progspace().filename, inferior.num, inferior.pid,
+           getattr(inferior, "connection_num", None))
+    if key not in _image_verdicts:
+        _image_verdicts[key] = _image_mismatch(inferior)
+    if _image_verdicts[key]:
+        raise Problem(_image_verdicts[key])
 
 
 def lookup_type(name: str) -> gdb.Type:
@@ -113,15 +163,28 @@ def tls_offset(symbol: str) -> int | None:
 
 def clear_caches(event=None) -> None:
     _tls_offset_cached.cache_clear()
+    _image_verdicts.clear()
+
+
+PRIV_MACHINE = 3
+PRIV_SUPERVISOR = 1
 
 
 @dataclass
 class Hart:
-    """One hart: its id, the gdb thread that is it, and its area base."""
+    """One hart: its id (QEMU's CPU index), the gdb thread that is it, its
+    privilege mode, what it is doing, and its area base (0: no areas yet)."""
     hart: int
     thread: gdb.InferiorThread
     tp: int
-    area: int            # 0 when the hart has no area yet
+    area: int
+    priv: int
+    state: str           # see hart_state()
+
+    @property
+    def in_kernel(self) -> bool:
+        """Running kernel code in S-mode (not in firmware, not starting)."""
+        return self.state in ("running", "stopped")
 
     def register(self, name: str) -> int:
         with selected_thread(self.thread):
@@ -133,9 +196,23 @@ class Hart:
             pc = frame.pc()
             name = frame.name()
             if name is None:
-                block_name = gdb.execute(f"info symbol {pc:#x}", to_string=True).strip()
-                name = "??" if block_name.startswith("No symbol") else block_name.split()[0]
+                name = symbol_at(pc) if pc else "??"
+                if name.startswith("0x"):
+                    name = "(firmware)" if self.priv == PRIV_MACHINE else "??"
             return pc, name
+
+    def describe_state(self) -> str:
+        """One phrase: `in firmware (M-mode)`, `not started`, ..."""
+        return STATE_TEXT.get(self.state, self.state)
+
+
+STATE_TEXT = {
+    "running": "running kernel code",
+    "stopped": "stopped (left the scheduler on IPI_STOP)",
+    "in firmware": "in firmware (M-mode, an SBI call or trap)",
+    "not started": "not started (waiting in firmware)",
+    "starting": "starting (kernel entry, not online yet)",
+}
 
 
 class selected_thread:
@@ -156,48 +233,104 @@ class selected_thread:
         return False
 
 
+def cpu_index(thread: gdb.InferiorThread) -> int:
+    """QEMU's CPU index of a gdb thread: its gdbstub thread id minus one
+    (QEMU numbers CPU n as thread n+1), which on virt is the hart id.
+    Never taken from tp: in firmware tp points into OpenSBI's scratch."""
+    _pid, lwp, _tid = thread.ptid
+    return (lwp or thread.num) - 1
+
+
 def _hart_area_table() -> gdb.Value | None:
     symbol = gdb.lookup_global_symbol("hart_area")
     return symbol.value() if symbol is not None else None
 
 
-def _self_hart(tp: int) -> int | None:
-    """The hart number the wrapper's self block at `tp` records, or None."""
-    offset = tls_offset("percpu__self")
-    if offset is None or tp == 0:
+def boot_stage() -> str | None:
+    """The kernel's boot_stage (`AREAS`, `SCHED`, ...), None in an ELF without it."""
+    symbol = gdb.lookup_global_symbol("boot_stage")
+    if symbol is None:
         return None
+    text = str(symbol.value())
+    return text[len("BOOT_STAGE_"):] if text.startswith("BOOT_STAGE_") else text
+
+
+BOOT_STAGES = ["ENTRY", "AREAS", "SCHED", "SECONDARIES", "RUNNING"]
+
+
+def boot_reached(stage: str) -> bool:
+    """True once boot got to `stage`; True for an ELF that does not say."""
+    now = boot_stage()
+    if now is None or now not in BOOT_STAGES:
+        return True
+    return BOOT_STAGES.index(now) >= BOOT_STAGES.index(stage)
+
+
+def _online(hart: int) -> bool | None:
+    """smp.c's records[hart].online_count > 0; None if the ELF has no table."""
+    for symbol in gdb.lookup_static_symbols("records"):
+        if symbol.symtab and symbol.symtab.filename.endswith("smp.c"):
+            table = symbol.value()
+            if 0 <= hart <= table.type.range()[1]:
+                return int(table[hart]["online_count"]) > 0
+    return None
+
+
+def _stopped(hart: int, area: int) -> bool:
+    offset = tls_offset(STORAGE_PREFIX + "ipi_stats")
+    if offset is None or not area:
+        return False
     try:
-        return int(value_at(tp + offset, lookup_type("struct percpu_hart_self"))["hart"])
+        slot = value_at(area + offset, lookup_type(SLOT_PREFIX + "ipi_stats"))
+        return int(slot["value"]["stopped"]) != 0
     except (gdb.error, gdb.MemoryError, Problem):
-        return None
+        return False
+
+
+def hart_state(priv: int, online: bool | None, stopped: bool) -> str:
+    if priv == PRIV_MACHINE:
+        return "in firmware" if online else "not started"
+    if online is False:
+        return "starting"
+    return "stopped" if stopped else "running"
 
 
 def harts() -> list[Hart]:
-    """Every hart QEMU shows as a gdb thread, ascending hart id.
+    """Every hart QEMU shows as a gdb thread, ascending hart id (= CPU index).
 
-    A thread's hart id is the one its own area records (percpu__self.hart)
-    when its tp points at an area; before that, QEMU's CPU index (thread
-    N is CPU N-1, which on virt is the hart id). The area base is the
-    kernel's hart_area[hart]; tp must agree with it once set.
+    The area base is the kernel's hart_area[hart] once the areas exist;
+    tp is read for the checks that compare it, never to name the hart.
     """
     inferior = require_connected()
     table = _hart_area_table()
     result = []
     for thread in inferior.threads():
         with selected_thread(thread):
-            tp = u64(gdb.selected_frame().read_register("tp"))
-        cpu_index = thread.num - 1
-        hart = _self_hart(tp)
-        if hart is None:
-            hart = cpu_index
+            frame = gdb.selected_frame()
+            tp = u64(frame.read_register("tp"))
+            try:
+                priv = int(frame.read_register("priv"))
+            except (gdb.error, ValueError):
+                priv = PRIV_SUPERVISOR
+        hart = cpu_index(thread)
         area = 0
-        if table is not None and 0 <= hart < table.type.range()[1] + 1:
+        if table is not None and 0 <= hart <= table.type.range()[1]:
             area = u64(table[hart])
-        elif tp:
-            area = tp
-        result.append(Hart(hart, thread, tp, area))
+        online = _online(hart)
+        result.append(Hart(hart, thread, tp, area, priv,
+                           hart_state(priv, online, _stopped(hart, area))))
     result.sort(key=lambda h: h.hart)
     return result
+
+
+def no_areas_message(label: str) -> str:
+    if _hart_area_table() is None:
+        return (f"{label}: this build has no symbol 'hart_area' (kernel ELF without debug "
+                "info, or not a neuron kernel)")
+    stage = boot_stage()
+    where = f" (boot stage {stage})" if stage else ""
+    return (f"{label}: the per-hart areas do not exist yet{where}: "
+            "stopped before percpu_areas_init; try again after it")
 
 
 def hart_by_number(number: int, label: str) -> Hart:
@@ -205,11 +338,23 @@ def hart_by_number(number: int, label: str) -> Hart:
     for hart in every:
         if hart.hart == number:
             if hart.area == 0:
-                raise Problem(f"{label}: hart {number} has no per-hart area yet "
-                              "(stopped before percpu_areas_init?)")
+                raise Problem(no_areas_message(label))
             return hart
     known = ", ".join(str(h.hart) for h in every)
     raise Problem(f"{label}: hart {number} out of range (harts present: {known})")
+
+
+def require_stage(stage: str, what: str, label: str) -> None:
+    """One line instead of reading `what` before boot has set it up."""
+    if not boot_reached(stage):
+        raise Problem(f"{label}: {what} not set up yet (boot stage {boot_stage()}; "
+                      f"they are from stage {stage} on)")
+
+
+def current_hart(label: str) -> Hart:
+    """The hart of gdb's selected thread."""
+    require_connected()
+    return hart_by_number(cpu_index(gdb.selected_thread()), label)
 
 
 def parse_hart(text: str, label: str) -> int:
@@ -223,18 +368,24 @@ def parse_hart(text: str, label: str) -> int:
 
 
 def harts_selected(argument: str | None, label: str) -> list[Hart]:
-    """One hart if `argument` names one, else every hart with an area."""
+    """One hart if `argument` names one, else every hart; a one-line
+    error when the areas do not exist yet (never an empty listing)."""
     if argument:
         return [hart_by_number(parse_hart(argument, label), label)]
-    return [h for h in harts() if h.area]
+    every = [h for h in harts() if h.area]
+    if not every:
+        raise Problem(no_areas_message(label))
+    return every
 
 
-def harts_of_command(argument: str, command: str) -> list[Hart]:
-    """The harts a `COMMAND [HART]` command shows, once connected."""
+def harts_of_command(argument: str, command: str, what: str) -> list[Hart]:
+    """The harts a `COMMAND [HART]` command shows, once connected and once
+    boot has set up `what` (stage SCHED)."""
     words = gdb.string_to_argv(argument)
     if len(words) > 1:
         raise Problem(f"usage: {command} [HART]")
     require_connected()
+    require_stage("SCHED", what, command)
     return harts_selected(words[0] if words else None, command)
 
 

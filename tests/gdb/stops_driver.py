@@ -1,0 +1,111 @@
+"""Runs inside gdb (tests/gdb/stops.py writes the settings first): stops a
+booting kernel at many points and checks `neuron harts` and `neuron check`
+at each.
+
+Stops: a one-shot breakpoint on every function of the scheduler and IPI
+layers (kernel/sched/*.c), and on instruction addresses drawn with a fixed
+seed from the whole kernel image (trap entry, lock loops, boot code
+included). At each stop:
+  - `neuron check` must report no problem (notes are fine);
+  - `neuron harts` must name every hart by QEMU's own numbering: the line
+    for hart N carries the pc QEMU reports for the CPU whose mhartid is N
+    (`monitor info registers -a`);
+  - no command may fail or print a Python traceback.
+Writes one JSON line per stop to the result file.
+"""
+
+import json
+import random
+import re
+
+import gdb
+
+with open(gdb.convenience_variable("stops_settings").string()) as _file:
+    settings = json.load(_file)
+rng = random.Random(settings["seed"])
+results = open(settings["results"], "w")
+
+HART_LINE = re.compile(r"^hart (\d+)\s+thread \d+\s+(\S+(?: \S+)?)\s+pc=(0x[0-9a-f]+)", re.M)
+QEMU_CPU = re.compile(r"^CPU#(\d+)\n(?: V\s+=\s+\d+\n)? pc\s+([0-9a-f]+)\n mhartid\s+([0-9a-f]+)", re.M)
+
+
+def sched_functions() -> list[str]:
+    text = gdb.execute("info functions -q -n ^", to_string=True)
+    names, wanted = [], False
+    for line in text.splitlines():
+        if line.startswith("File "):
+            wanted = "/kernel/sched/" in line or line.startswith("File kernel/sched/")
+        elif wanted and line.strip():
+            match = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\(", line)
+            if match:
+                names.append(match.group(1))
+    return sorted(set(names))
+
+
+def set_breakpoints() -> int:
+    count = 0
+    for name in sched_functions():
+        gdb.Breakpoint(name, temporary=True, internal=False)
+        count += 1
+    addresses = settings["addresses"]
+    for address in rng.sample(addresses, min(settings["random_stops"], len(addresses))):
+        gdb.Breakpoint(f"*{address:#x}", temporary=True)
+        count += 1
+    return count
+
+
+def qemu_view() -> dict[int, int]:
+    text = gdb.execute("monitor info registers -a", to_string=True).replace("\r\n", "\n")
+    return {int(hart, 16): int(pc, 16) for _cpu, pc, hart in QEMU_CPU.findall(text)}
+
+
+def one_stop(number: int) -> dict:
+    record = {"stop": number, "problems": []}
+    frame = gdb.selected_frame()
+    record["where"] = f"{frame.pc():#x} {frame.name() or '?'}"
+    try:
+        harts_text = gdb.execute("neuron harts", to_string=True)
+        check_text = gdb.execute("neuron check", to_string=True)
+    except gdb.error as error:
+        record["problems"].append(f"command failed: {error}")
+        return record
+    for text in (harts_text, check_text):
+        if "Traceback" in text or "internal error" in text:
+            record["problems"].append("traceback or internal error: " + text[-300:])
+    record["check"] = check_text.strip().splitlines()[-1] if check_text.strip() else ""
+    if not check_text.strip().endswith("neuron check: ok"):
+        record["problems"] += [line for line in check_text.splitlines()
+                               if not line.startswith("neuron check: note:")]
+    stage = re.search(r"^boot stage (\w+)", harts_text, re.M)
+    record["stage"] = stage.group(1) if stage else None
+    ours = {int(h): (state, int(pc, 16)) for h, state, pc in HART_LINE.findall(harts_text)}
+    theirs = qemu_view()
+    record["states"] = sorted({state for state, _pc in ours.values()})
+    if set(ours) != set(theirs):
+        record["problems"].append(f"harts {sorted(ours)} but QEMU has {sorted(theirs)}")
+    for hart, pc in theirs.items():
+        if hart in ours and ours[hart][1] != pc:
+            record["problems"].append(f"hart {hart}: neuron harts says pc {ours[hart][1]:#x}, "
+                                      f"QEMU's CPU with mhartid {hart} is at {pc:#x}")
+    return record
+
+
+def main() -> None:
+    total = set_breakpoints()
+    stops = 0
+    while stops < settings["max_stops"]:
+        try:
+            gdb.execute("continue", to_string=True)
+        except gdb.error:
+            break  # the kernel finished and QEMU closed the connection
+        inferior = gdb.selected_inferior()
+        if inferior.pid == 0 or not inferior.threads():
+            break
+        stops += 1
+        results.write(json.dumps(one_stop(stops)) + "\n")
+        results.flush()
+    results.write(json.dumps({"breakpoints": total, "stops": stops}) + "\n")
+    results.close()
+
+
+main()
