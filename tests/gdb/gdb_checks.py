@@ -13,6 +13,12 @@ contents are known by construction:
   offline   gdb without a target: one-line errors; the loader's listing
   nodebug   a kernel without debug info: one-line errors, no traceback
   autoload  neuron.elf-gdb.py loads with the safe-path step, not without
+  commands  neuron, ps, bootargs, version, dmesg, $current(), $percpu("var")
+            on the selected hart, empty and impossible queues, and an ELF
+            that is not the running image (one line, every command refuses)
+  early     the first instruction and sched_init: harts not started, in
+            firmware, numbered by QEMU; every command says something;
+            --break on an unknown symbol exits 2 before booting
 
 Usage: gdb_checks.py CHECK --elf ELF --flavour audit|release --work DIR
 """
@@ -74,13 +80,15 @@ def error_for(output: str, command: str) -> str | None:
 
 
 def run_front_door(elf: Path, work: Path, script: str, name: str, scenario: str,
-                   breakpoint: str, flavour: str) -> str:
+                   breakpoint: str | None, flavour: str) -> str:
     batch = work / f"{name}.gdb"
     batch.write_text(script)
     command = [sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
                "--harts", str(HARTS), "--scenario", scenario, "--seed", "1",
-               "--break", breakpoint, "--batch", str(batch), "--timeout", str(TIMEOUT),
+               "--batch", str(batch), "--timeout", str(TIMEOUT),
                "--log", str(work / f"{name}.console.log")]
+    if breakpoint:
+        command += ["--break", breakpoint]
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, timeout=TIMEOUT + 10)
     output = result.stdout.decode(errors="replace")
@@ -386,8 +394,132 @@ def check_autoload(elf: Path, flavour: str, work: Path) -> None:
     expect("Inspect a neuron kernel" not in declined, "autoload: declined without the safe-path step")
 
 
+
+
+# ---- commands -------------------------------------------------------------
+
+def check_commands(elf: Path, flavour: str, work: Path) -> None:
+    """The commands a kernel developer reaches for first, on the imbalance
+    state at sched_run (every task queued on the lowest hart)."""
+    tasks = HARTS * TASKS_PER_HART
+    other = work / "other.elf"
+    data = bytearray(elf.read_bytes())
+    text = subprocess.run(["riscv64-unknown-elf-objdump", "-h", str(elf)], stdout=subprocess.PIPE,
+                          text=True, check=True).stdout
+    offset = int(re.search(r"^\s*\d+ \.text\s+\S+\s+\S+\s+\S+\s+(\S+)", text, re.M).group(1), 16)
+    data[offset + 64] ^= 0xFF          # the same ELF but for one byte of .text
+    other.write_bytes(bytes(data))
+    script = f"""echo ==help\\n
+neuron
+echo ==ps\\n
+neuron ps
+echo ==bootargs\\n
+neuron bootargs
+echo ==version\\n
+neuron version
+echo ==dmesg\\n
+neuron dmesg
+echo ==current\\n
+thread 1
+print $current()
+print $percpu("hart_local").id
+thread 2
+print $percpu("hart_local").id
+print $current(1)
+echo ==empty\\n
+neuron runq 1
+neuron ipi 1
+echo ==impossible\\n
+set var $percpu("runqueues", 2).count = 70
+neuron runq 2
+set var $percpu("runqueues", 2).count = 0
+echo ==mismatch\\n
+file {other}
+""" + attempts(["neuron harts", "neuron check", "neuron version"]) + f"""file {elf}
+echo ==back\\n
+neuron check
+echo ==end\\n
+"""
+    output = run_front_door(elf, work, script, "commands", "imbalance", "sched_run", flavour)
+    one_line_errors(output, "commands")
+    if "==end" not in output:
+        expect(False, "commands: the batch ran to the end")
+        return
+    expect("Commands: neuron harts, neuron ps" in section(output, "==help\n", "==ps"),
+           "neuron alone: lists the commands")
+    ps = section(output, "==ps\n", "==bootargs")
+    rows = re.findall(r"^\s+(\d+)  RUNNABLE  queued on 0\s+any\s+any\s+0  steps_task$", ps, re.M)
+    expect([int(r) for r in rows] == list(range(tasks)) and f"{tasks} task(s) in use of 128" in ps,
+           f"ps: tasks 0..{tasks - 1} RUNNABLE queued on hart 0, steps_task", ps)
+    boot = section(output, "==bootargs\n", "==version")
+    expect('bootargs: "scenario=imbalance seed=1"' in boot and "parsed: scenario=imbalance seed=1" in boot,
+           "bootargs: the command line and how it was parsed", boot)
+    version = section(output, "==version\n", "==dmesg")
+    expect(f"neuron {flavour} build, NEURON_MAX_HARTS 32" in version
+           and "equal this ELF's" in version, "version: flavour, NEURON_MAX_HARTS, image checked", version)
+    dmesg = section(output, "==dmesg\n", "==current")
+    expect("neuron: boot hart 0;" in dmesg and "neuron: smp: 4 of 4 harts online" in dmesg,
+           "dmesg: the console lines the kernel printed", dmesg)
+    current = section(output, "==current\n", "==empty")
+    values = re.findall(r"^\$\d+ = (.*)$", current, re.M)
+    expect(len(values) == 4 and values[0].endswith("0x0") and values[1] == "0" and values[2] == "1"
+           and values[3].endswith("0x0"),
+           "$current() and $percpu(\"var\") follow the selected thread's hart", current)
+    empty = section(output, "==empty\n", "==impossible")
+    expect(empty.count("  empty") == 2, "runq and ipi of an idle hart say empty", empty)
+    impossible = section(output, "==impossible\n", "==mismatch")
+    expect("IMPOSSIBLE: count 70 > capacity 64" in impossible, "runq: a count over capacity is flagged",
+           impossible)
+    for command in ("neuron harts", "neuron check", "neuron version"):
+        message = error_for(output, command) or ""
+        expect(f"the running kernel is not {other}: its .text differs at" in message,
+               f"mismatch: `{command}` refuses in one line: {message}")
+    expect(section(output, "==back\n", "==end").strip().endswith("neuron check: ok"),
+           "mismatch: the right ELF again and every command works")
+
+
+# ---- early --------------------------------------------------------------
+
+def check_early(elf: Path, flavour: str, work: Path) -> None:
+    """At the first instruction (every hart in firmware, no areas) and at
+    sched_init (secondaries not started): every command says something."""
+    first = run_front_door(elf, work, attempts(["neuron runq", "neuron ipi", "neuron percpu runqueues",
+                                                "neuron ps", "neuron ring"])
+                           + "neuron harts\nneuron check\necho ==end\\n\n", "early.first", "imbalance",
+                           None, flavour)
+    one_line_errors(first, "early.first")
+    for command in ("neuron runq", "neuron ipi", "neuron percpu runqueues"):
+        message = error_for(first, command) or ""
+        expect("the per-hart areas do not exist yet" in message
+               or "not set up yet (boot stage ENTRY" in message,
+               f"first instruction: `{command}` -> {message}")
+    expect(len(re.findall(r"^hart \d+  thread \d+  not started  pc=0x1000 \(firmware\)", first, re.M)) == HARTS,
+           "first instruction: every hart not started, in firmware", first)
+    expect("nothing to check" in first and "neuron check: ok" in first,
+           "first instruction: check says there is nothing to check yet")
+    init = run_front_door(elf, work, "neuron harts\nneuron check\n" + attempts(["neuron runq 1", "neuron ring"])
+                          + "echo ==end\\n\n", "early.init", "imbalance", "sched_init", flavour)
+    one_line_errors(init, "early.init")
+    states = re.findall(r"^hart (\d+)  thread \d+  (running|not started)  ", init, re.M)
+    expect(states == [("0", "running")] + [(str(h), "not started") for h in range(1, HARTS)],
+           f"sched_init: hart 0 running, harts 1..{HARTS - 1} not started (numbered by QEMU)", init)
+    expect("neuron check: ok" in init and "problem" not in init, "sched_init: check ok, no problem")
+    message = error_for(init, "neuron runq 1") or ""
+    expect("runqueues are not set up yet (boot stage AREAS" in message, f"sched_init: `neuron runq 1` -> {message}")
+    if flavour == "audit":
+        message = error_for(init, "neuron ring") or ""
+        expect("the trace has not started yet" in message, f"sched_init: `neuron ring` -> {message}")
+    unknown = subprocess.run([sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
+                              "--break", "no_such_function", "--batch", str(work / "early.init.gdb")],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+    text = unknown.stdout.decode(errors="replace")
+    expect(unknown.returncode == 2 and "--break no_such_function: no function" in text
+           and not qemu_left(elf), f"--break on an unknown symbol: exit 2 before booting ({text.strip()})")
+
+
 CHECKS = {"inspect": check_inspect, "mailbox": check_mailbox, "offline": check_offline,
-          "nodebug": check_nodebug, "autoload": check_autoload}
+          "nodebug": check_nodebug, "autoload": check_autoload, "commands": check_commands,
+          "early": check_early}
 
 
 def main() -> int:
