@@ -5,7 +5,7 @@
 enum key {
 	KEY_SCENARIO, KEY_SEED, KEY_WATCHDOG_MS, KEY_SELFTEST_FAIL, KEY_SELFTEST_HANG,
 	KEY_AUDIT, KEY_STEAL_K, KEY_FAULT, KEY_TRACE_RECORDS, KEY_TRACE_MODE, KEY_TRACE_STREAM,
-	KEY_VIOLATION, KEY_STORM_IPIS, KEY_ENTRY_RACE, KEY_COUNT
+	KEY_VIOLATION, KEY_STORM_IPIS, KEY_ENTRY_RACE, KEY_TRACE_DRAIN, KEY_STRESS_ROUNDS, KEY_COUNT
 };
 
 static const char *const key_names[KEY_COUNT] = {
@@ -23,6 +23,8 @@ static const char *const key_names[KEY_COUNT] = {
 	[KEY_VIOLATION] = "violation",
 	[KEY_STORM_IPIS] = "storm_ipis",
 	[KEY_ENTRY_RACE] = "entry_race",
+	[KEY_TRACE_DRAIN] = "trace_drain",
+	[KEY_STRESS_ROUNDS] = "stress_rounds",
 };
 
 static bool is_space(char c)
@@ -171,6 +173,21 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 		if (n == 0 || n > BOOTARGS_MAX_STORM_IPIS)
 			return BOOTARGS_OUT_OF_RANGE;
 		out->storm_ipis = (uint32_t)n;
+		break;
+	case KEY_STRESS_ROUNDS:
+		if (!parse_u64(val, val_len, &n))
+			return BOOTARGS_BAD_NUMBER;
+		if (n == 0 || n > BOOTARGS_MAX_STRESS_ROUNDS)
+			return BOOTARGS_OUT_OF_RANGE;
+		out->stress_rounds = (uint32_t)n;
+		break;
+	case KEY_TRACE_DRAIN:
+		if (span_equals(val, val_len, "1"))
+			out->trace_drain = 1;
+		else if (span_equals(val, val_len, "0"))
+			out->trace_drain = 0;
+		else
+			return BOOTARGS_BAD_FLAG;
 		break;
 	case KEY_ENTRY_RACE:
 		if (span_equals(val, val_len, "1"))

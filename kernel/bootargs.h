@@ -15,6 +15,11 @@
  *                        from 16 to NEURON_TRACE_RING_RECORDS (default: that maximum)
  *   trace_mode=overwrite|stop  a full ring overwrites its oldest record (default) or stops
  *   trace_stream=0|1     at scenario end, write the rings over the console (default 0)
+ *   stress_rounds=N      scenario=stress: N rounds of its 10,000 tasks, 1..BOOTARGS_MAX_STRESS_ROUNDS
+ *                        (default 1; a long run for the trace drain)
+ *   trace_drain=0|1      audit builds: drain every ring to the host through semihosting
+ *                        while the scenario runs, so nothing is lost (default 0: the
+ *                        rings are a flight recorder of the last records)
  *   violation=NAME       audit builds: run one case of the violation suite instead of
  *                        the scenario (kernel/violations/list.h); release: exit 2
  *   storm_ipis=N         scenario=storm: at least N call IPIs in all, spread evenly
@@ -44,6 +49,7 @@
 #endif
 #define BOOTARGS_MIN_TRACE_RECORDS 16
 #define BOOTARGS_MAX_STORM_IPIS 10000000u
+#define BOOTARGS_MAX_STRESS_ROUNDS 100000u
 
 enum bootargs_status {
 	BOOTARGS_OK = 0,
@@ -91,6 +97,8 @@ struct bootargs {
 	size_t violation;       /* index into vocabulary violations, or BOOTARGS_NONE */
 	uint32_t storm_ipis;    /* 0: the storm scenario's default size */
 	int entry_race;         /* entry_race=1 */
+	int trace_drain;        /* trace_drain=1 */
+	uint32_t stress_rounds; /* 0: one round */
 };
 
 /* Where parsing stopped: the offending key=value token. */

@@ -12,6 +12,7 @@
 #include "smp.h"
 #include "timer.h"
 #include "trace/trace.h"
+#include "trace/trace_drain.h"
 #include "trace/trace_state.h"
 
 /* Called by gdb's breakpoint; must exist in release builds too. */
@@ -81,6 +82,7 @@ void trace_put(unsigned hart, enum trace_type type, unsigned b, unsigned h, uint
 		trace_ring_write(&trace_rings[hart], type, (uint8_t)b, (uint16_t)h, w & TRACE_W_MAX,
 				 rdtime());
 		counts->by_type[type % TRACE_TYPE_SLOTS]++;
+		trace_drain_if_due(hart);
 	}
 	__atomic_store_n(&counts->writing, 0, __ATOMIC_RELEASE);
 }
@@ -175,9 +177,11 @@ void trace_start(const struct bootargs *args)
 		if (h < NEURON_MAX_HARTS && smp_is_online(h))
 			trace_ring_init(&trace_rings[h], trace_slots[h], capacity, mode, h);
 	}
+	bool drain = args->trace_drain && trace_drain_start();
 	__atomic_store_n(&trace_info.started, 1, __ATOMIC_RELEASE);
-	kprintf("neuron: trace: recording: %u records per hart, mode=%s, identity=0x%016lx\n",
-		capacity, mode == TRACE_MODE_STOP ? "stop" : "overwrite", trace_info.identity);
+	kprintf("neuron: trace: recording: %u records per hart, mode=%s, identity=0x%016lx%s\n",
+		capacity, mode == TRACE_MODE_STOP ? "stop" : "overwrite", trace_info.identity,
+		drain ? ", drained to the host as it runs" : "");
 	trace_mark(TRACE_MARK_SCENARIO_BEGIN, (unsigned)args->scenario);
 	scenario_index = (unsigned)args->scenario;
 }
@@ -198,6 +202,11 @@ static void print_counts(void)
 		if (trace_rings[h].magic != TRACE_RING_MAGIC)
 			continue;
 		struct trace_counts c = trace_ring_counts(&trace_rings[h]);
+		if (trace_drain_active()) {
+			/* Kept: what reached the host; dropped: everything else. */
+			c.kept = trace_drain_drained(h) - trace_drain_lost(h);
+			c.dropped = c.produced - c.kept;
+		}
 		const uint64_t *t = trace_hart_counts[h].by_type;
 		kprintf("neuron: trace: hart %u produced=%lu kept=%lu dropped=%lu remote=%lu "
 			"violations=%lu unchecked=%lu switches=%lu wakeups=%lu steals=%lu "
@@ -223,6 +232,7 @@ void trace_finish(int status)
 	}
 	trace_mark(TRACE_MARK_SCENARIO_END, scenario_index);
 	freeze();
+	trace_drain_finish();
 	print_counts();
 	if (stream_requested)
 		trace_stream_all();

@@ -5,6 +5,7 @@ target_sources(neuron-kernel PRIVATE
   ${NEURON_TRACE_SOURCES}
   ${CMAKE_CURRENT_LIST_DIR}/trace.c
   ${CMAKE_CURRENT_LIST_DIR}/trace_stream.c
+  ${CMAKE_CURRENT_LIST_DIR}/trace_drain.c
   ${CMAKE_CURRENT_LIST_DIR}/test_trace_drain.c
 )
 target_include_directories(neuron-kernel PRIVATE ${NEURON_TRACE_INCLUDE})

@@ -194,9 +194,36 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from .report import load_dump
     from .tracefmt import dump as dumpfmt
     status = 0
-    if args.stream:
+    mode = "console" if args.stream else args.mode
+    extra = args.append or ""
+    if mode == "drain":
+        from .tracefmt import drain
+        bootargs = qemu.make_bootargs(args.scenario, args.seed, f"trace_drain=1 {extra}")
+        drain_path = out.with_suffix(".drain")
+        result = qemu.run_to_file(
+            qemu.command_line(qemu.Boot(elf, args.harts, bootargs, icount=True,
+                                        drain_console=console_log)),
+            args.timeout, drain_path)
+        console = console_log.read_text(errors="replace") if console_log.exists() else ""
+        sys.stdout.write(console)
+        if result.timed_out:
+            raise NeuronError(f"the kernel did not finish within {args.timeout:g} s "
+                              f"(console in {console_log})", status=124)
+        _console_summary(console, args.harts, bootargs,
+                         "the drain (every record, streamed out while the kernel ran)")
+        print(f"neuron: trace: kernel exit status {result.status} "
+              f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
+        status = result.status
+        try:
+            summary = drain.to_dump(drain_path, dump_path)
+        except dumpfmt.DumpError as error:
+            raise NeuronError(str(error)) from None
+        drain_path.unlink()
+        print(f"neuron: trace: drained {summary.records} records from {summary.harts} harts "
+              f"in {summary.chunks} chunks")
+    elif mode == "console":
         from .tracefmt import stream
-        bootargs = qemu.make_bootargs(args.scenario, args.seed, "trace_stream=1")
+        bootargs = qemu.make_bootargs(args.scenario, args.seed, f"trace_stream=1 {extra}")
         result = _boot_and_stream(qemu.Boot(elf, args.harts, bootargs, icount=True),
                                   args.timeout, console_log)
         _console_summary(result.output.decode("utf-8", "replace"), args.harts, bootargs,
@@ -210,7 +237,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
             raise NeuronError(str(error)) from None
     else:
         from .tracefmt import extract
-        bootargs = qemu.make_bootargs(args.scenario, args.seed)
+        bootargs = qemu.make_bootargs(args.scenario, args.seed, extra)
         got = extract.extract(elf, dump_path, harts=args.harts, bootargs=bootargs,
                               timeout=args.timeout)
         console_log.write_text(got.console)
@@ -441,8 +468,8 @@ def build_parser() -> argparse.ArgumentParser:
     trace = subparsers.add_parser(
         "trace", help="boot the audit kernel deterministically and write a Perfetto trace",
         description="Set up, build the audit preset, boot it under icount (the same command "
-                    "writes the same bytes), read the per-hart trace rings through gdb "
-                    "(or the console stream with --stream), convert them "
+                    "writes the same bytes), take every record the kernel produced as it "
+                    "runs (or, with --mode ring, the last ones through gdb), convert them "
                     "to a Perfetto trace, check it and print the report. Open the file at "
                     "https://ui.perfetto.dev (docs/reviewing-traces.md).")
     trace.add_argument("--harts", type=_positive_int, default=DEFAULT_HARTS,
@@ -456,9 +483,16 @@ def build_parser() -> argparse.ArgumentParser:
                             "build/trace/SCENARIO-Nh-seedS.pftrace)")
     trace.add_argument("--release-check", action="store_true",
                        help="also boot the release kernel and require the same schedule digest")
+    trace.add_argument("--mode", choices=("drain", "ring", "console"), default="drain",
+                       help="drain (default): every record leaves the kernel while it runs "
+                            "(trace_drain=1, semihosting), nothing lost however long the run; "
+                            "ring: the flight recorder, the last records of each ring read "
+                            "through gdb at the end; console: the rings over the console at "
+                            "the end (trace_stream=1)")
     trace.add_argument("--stream", action="store_true",
-                       help="take the records from the console stream (trace_stream=1) "
-                            "instead of reading the rings through gdb")
+                       help="the same as --mode console")
+    trace.add_argument("--append", metavar="ARGS",
+                       help="more boot arguments (stress_rounds=N, trace_records=N, ...)")
     trace.add_argument("--timeout", type=_positive_float, default=DEFAULT_RUN_TIMEOUT,
                        metavar="SEC", help=argparse.SUPPRESS)
     trace.add_argument("--elf", metavar="ELF",

@@ -39,6 +39,9 @@ class Boot:
     bootargs: str = ""
     icount: bool = False
     gdb_socket: Path | None = None
+    # The trace drain (trace_drain=1): semihosting on, its writes on QEMU's
+    # standard output, so the console goes to this file instead.
+    drain_console: Path | None = None
 
 
 @dataclass
@@ -68,10 +71,16 @@ def command_line(boot: Boot) -> list[str]:
     """
     if boot.harts < 1:
         raise NeuronError(f"harts must be at least 1, not {boot.harts}")
+    serial = "stdio" if boot.drain_console is None else f"file:{boot.drain_console}"
     command = [QEMU, "-machine", "virt", "-smp", str(boot.harts), "-m", MEMORY,
                "-bios", "default", "-kernel", str(boot.elf),
-               "-display", "none", "-serial", "stdio", "-monitor", "none",
+               "-display", "none", "-serial", serial, "-monitor", "none",
                "-no-reboot"]
+    if boot.drain_console is not None:
+        # target=native: QEMU answers the calls itself. The kernel opens
+        # only ":tt" (QEMU's stdout); docs/trace-format.md says why this
+        # is acceptable for the project's own kernel.
+        command += ["-semihosting-config", "enable=on,target=native"]
     if boot.bootargs:
         command += ["-append", boot.bootargs]
     if boot.icount:
@@ -111,6 +120,28 @@ def kill_process_group(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             continue
     process.wait()
+
+
+def run_to_file(command: list[str], timeout: float | None, stdout_path: Path) -> RunResult:
+    """Like run(), but QEMU's standard output goes straight to stdout_path
+    (the trace drain: any length, flat memory); `output` is its stderr."""
+    with open(stdout_path, "wb") as stdout:
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout,
+                                       stderr=subprocess.PIPE, start_new_session=True,
+                                       preexec_fn=_die_with_parent)
+        except FileNotFoundError:
+            raise NeuronError(f"{command[0]} not found; run tools/neuron setup")
+        try:
+            _, errors = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            kill_process_group(process)
+            return RunResult(124, True, process.stderr.read() if process.stderr else b"")
+        finally:
+            if process.poll() is None:
+                kill_process_group(process)
+    status = process.returncode
+    return RunResult(128 - status if status < 0 else status, False, errors)
 
 
 def run(command: list[str], timeout: float | None,

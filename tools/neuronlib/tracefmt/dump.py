@@ -31,6 +31,10 @@ HART_MAGIC = 0x54524148                          # "HART"
 HART_HEADER = struct.Struct("<IIQQQ")            # 32 bytes
 MODES = {0: "overwrite", 1: "stop"}
 MODE_NUMBERS = {name: number for number, name in MODES.items()}
+# Header flags. DRAINED: the records were drained while the kernel ran
+# (trace_drain=1): a section holds every record of its hart, so it may be
+# longer than the ring's capacity.
+DRAINED = 1
 assert HEADER.size == 64 and HART_HEADER.size == 32
 
 
@@ -73,6 +77,7 @@ class Dump:
     tables: elftables.Tables | None
     salvage: bool
     _buffer: object = field(repr=False, default=None)
+    drained: bool = False        # header flag DRAINED: every record of the run
 
     @property
     def skipped(self) -> int:
@@ -160,7 +165,7 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
     if size < HEADER.size:
         raise DumpError(path, size, None, f"truncated: {size} bytes, the header alone is {HEADER.size}")
     (magic, version, header_size, record_size, hart_count, capacity, mode, _pad, _pad2,
-     timebase, identity, max_harts, _flags) = HEADER.unpack_from(buffer, 0)
+     timebase, identity, max_harts, flags) = HEADER.unpack_from(buffer, 0)
     if magic != MAGIC:
         raise DumpError(path, 0, None, f"bad magic {magic!r}, expected {MAGIC!r} (not a trace dump)")
     if version != FORMAT_VERSION:
@@ -185,8 +190,11 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
     if hart_count > max_harts:
         raise DumpError(path, 14, None, f"{hart_count} harts, more than NEURON_MAX_HARTS {max_harts}")
 
+    if flags & ~DRAINED:
+        raise DumpError(path, 44, None, f"unknown header flags 0x{flags:x}")
+    drained = bool(flags & DRAINED)
     dump = Dump(path, version, timebase, MODES[mode], capacity, max_harts, identity, [], tables,
-                salvage, buffer)
+                salvage, buffer, drained)
     offset = HEADER.size
     seen = set()
     for _ in range(hart_count):
@@ -200,7 +208,7 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
             raise DumpError(path, offset + 4, hart, f"hart id {hart} is out of range "
                             f"(NEURON_MAX_HARTS {max_harts}) or repeated")
         seen.add(hart)
-        if kept > capacity or kept + dropped != produced:
+        if (kept > capacity and not drained) or kept + dropped != produced:
             raise DumpError(path, offset + 8, hart, f"counts disagree: produced {produced}, "
                             f"dropped {dropped}, kept {kept}, capacity {capacity}")
         first = offset + HART_HEADER.size
