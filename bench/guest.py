@@ -119,31 +119,46 @@ class GuestRun:
 
 
 def run(elf: Path, flavour: str, harts: int, plugin: Path, work: Path,
-        timeout: float = 120.0) -> GuestRun:
+        timeout: float = 120.0, bootargs: str = SCENARIO, drain: bool = False) -> GuestRun:
+    """One boot under the plugin. drain=True adds trace_drain=1 and
+    semihosting; the drain's bytes go to a file, the console to another."""
     work.mkdir(parents=True, exist_ok=True)
     symbols = work / f"{flavour}.symbols"
     write_symbols(elf, symbols)
-    log = work / f"{flavour}-h{harts}.plugin.log"
+    tag = f"{flavour}-h{harts}" + ("-drain" if drain else "")
+    log = work / f"{tag}.plugin.log"
     log.unlink(missing_ok=True)
+    console_file = work / f"{tag}.console"
+    serial = f"file:{console_file}" if drain else "stdio"
     command = ["qemu-system-riscv64", "-machine", "virt", "-smp", str(harts), "-m", "128M",
                "-bios", "default", "-kernel", str(elf), "-display", "none",
-               "-serial", "stdio", "-monitor", "none", "-no-reboot",
-               "-append", SCENARIO, "-icount", ICOUNT,
+               "-serial", serial, "-monitor", "none", "-no-reboot",
+               "-append", bootargs + (" trace_drain=1" if drain else ""), "-icount", ICOUNT,
                "-plugin", f"{plugin},symbols={symbols}", "-d", "plugin", "-D", str(log)]
+    if drain:
+        command += ["-semihosting-config", "enable=on,target=native"]
     try:
-        done = subprocess.run(command, capture_output=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        with open(work / f"{tag}.drain", "wb") if drain else open("/dev/null", "wb") as sink:
+            done = subprocess.run(command, stdout=sink if drain else subprocess.PIPE,
+                                  stderr=subprocess.PIPE, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{flavour} kernel, {harts} harts: QEMU timed out after {timeout:g} s")
-    console = done.stdout.decode("utf-8", "replace")
+    console = (console_file.read_text(errors="replace") if drain
+               else done.stdout.decode("utf-8", "replace"))
     result = GuestRun(flavour, harts, " ".join(command), done.returncode)
     if done.returncode != 0:
         raise BenchError(f"{flavour} kernel, {harts} harts: exit status {done.returncode}; "
                          f"last console line: {console.strip().splitlines()[-1:]}")
-    match = re.search(r"^# mixed: (.*)$", console, re.M)
+    scenario = re.search(r"scenario=(\w+)", bootargs).group(1)
+    match = re.search(rf"^# {scenario}: (.*rounds=.*)$", console, re.M)
     if not match:
-        raise BenchError(f"{flavour} kernel, {harts} harts: no '# mixed:' summary on the console")
+        raise BenchError(f"{flavour} kernel, {harts} harts: no '# {scenario}:' summary on the console")
     result.kernel_counts = {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
+    trace_lines = re.findall(r"^neuron: trace: hart \d+ produced=(\d+) kept=(\d+) dropped=(\d+)",
+                             console, re.M)
+    result.kernel_counts["trace_produced"] = sum(int(p) for p, _, _ in trace_lines)
+    result.kernel_counts["trace_kept"] = sum(int(k) for _, k, _ in trace_lines)
+    result.kernel_counts["trace_dropped"] = sum(int(d) for _, _, d in trace_lines)
     if not log.exists():
         raise BenchError(f"plugin wrote no log at {log}")
     for line in log.read_text().splitlines():

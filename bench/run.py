@@ -229,7 +229,7 @@ def kernel_images(args) -> dict[str, Path]:
     return elves
 
 
-PARTS = ("guest", "host", "converter")
+PARTS = ("guest", "host", "converter", "drain")
 
 
 def part_markers(part: str) -> tuple[str, str]:
@@ -256,7 +256,58 @@ def measure(args) -> dict[str, list[str]]:
     if "converter" in parts:
         out["converter"] = converter.section(work / "converter", args.quick)
         print("bench: converter figures taken", flush=True)
+    if "drain" in parts:
+        out["drain"] = measure_drain(args, work)
+        print("bench: drain figures taken", flush=True)
     return out
+
+
+# The drain's out-of-line functions (kernel/trace/trace_drain.c,
+# kernel/arch/riscv/semihost.c); inlined ones are inside these ranges.
+DRAIN_FUNCTIONS = ["trace_drain_if_due", "drain_until", "send", "send_info", "semihost_write",
+                   "call", "semihost_trap", "trace_drain_finish"]
+
+
+def measure_drain(args, work: Path) -> list[str]:
+    """The continuous drain: guest instructions per record drained, and the
+    kernel-only audit / release ratio with it on, on `mixed` seed 1, 4 harts."""
+    elves = kernel_images(args)
+    if set(elves) != {"release", "audit"}:
+        raise guest.BenchError("the drain part compares both kernels: release=... and audit=...")
+    plugin = guest.build_plugin(work)
+    harts = 2 if args.quick else 4
+    release = guest.run(elves["release"], "release", harts, plugin, work / "drain")
+    audit = guest.run(elves["audit"], "audit", harts, plugin, work / "drain")
+    drained = guest.run(elves["audit"], "audit", harts, plugin, work / "drain", drain=True)
+    kernel = {name: r.total - r.insns([guest.FIRMWARE])
+              for name, r in (("release", release), ("audit", audit), ("audit+drain", drained))}
+    records = drained.kernel_counts["trace_kept"]
+    cost = drained.insns(DRAIN_FUNCTIONS)
+    if args.quick:
+        return [f"- drain: {records} records, {cost} instructions in the drain"]
+    per = cost / records if records else float("nan")
+    lines = [
+        "### Trace drain (`trace_drain=1`), guest instructions",
+        "",
+        f"`mixed`, seed 1, {harts} harts, audit kernel with and without the drain (plugin as above; "
+        "`bench/run.py --parts drain`). The drain's own functions (`DRAIN_FUNCTIONS` in "
+        "bench/run.py: the per-record check, the copy into staging, the semihosting call) "
+        "over the records it drained. A semihosting write is one trap into QEMU, not guest "
+        "instructions.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| records drained | {records:,} (produced {drained.kernel_counts['trace_produced']:,}, "
+        f"dropped {drained.kernel_counts['trace_dropped']}) |",
+        f"| instructions in the drain | {cost:,} |",
+        f"| per record | {per:.1f} |",
+        f"| kernel code, release | {kernel['release']:,} |",
+        f"| kernel code, audit | {kernel['audit']:,} ({kernel['audit'] / kernel['release']:.3f} x release) |",
+        f"| kernel code, audit + drain | {kernel['audit+drain']:,} "
+        f"({kernel['audit+drain'] / kernel['release']:.3f} x release) |",
+        "",
+    ]
+    return lines
 
 
 def measure_guest(args, work: Path) -> list[str]:

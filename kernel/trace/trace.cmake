@@ -28,6 +28,12 @@ if(NEURON_AUDIT)
               ${CMAKE_BINARY_DIR}/kernel/neuron.elf ${scenario})
     set_tests_properties(trace.pftrace.${scenario} PROPERTIES LABELS "trace" TIMEOUT 300)
   endforeach()
+  # trace_drain=1: every record of an 8-hart stress run reaches the host, the
+  # same bytes twice, and a refused host write is counted, exactly.
+  add_test(NAME trace.drain
+    COMMAND ${NEURON_PYTHON} ${CMAKE_SOURCE_DIR}/tests/trace/check_drain.py
+            ${CMAKE_BINARY_DIR}/kernel/neuron.elf)
+  set_tests_properties(trace.drain PROPERTIES LABELS "trace" TIMEOUT 300)
   add_test(NAME trace.bad_input
     COMMAND ${NEURON_PYTHON} ${CMAKE_SOURCE_DIR}/tests/trace/check_bad_input.py
             ${CMAKE_BINARY_DIR}/kernel/neuron.elf)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dump import (DRAINED, HART_HEADER, HART_MAGIC, HEADER, MAGIC, MODES, DumpError)
-from .records import RECORD_SIZE
+from .records import FORMAT_VERSION, RECORD_SIZE
 
 CHUNK = struct.Struct("<IHHIIQQQQ")
 CHUNK_MAGIC = 0x434E5244          # "DRNC"
@@ -80,8 +80,14 @@ def _scan(path: Path, data) -> tuple[dict, dict[int, HartStream], int]:
         if kind == BEGIN:
             begin = {"timebase_hz": a, "identity": b, "version": c & 0xFFFF,
                      "max_harts": (c >> 16) & 0xFFFF, "mode": (c >> 32) & 0xFF, "capacity": d}
-            if begin["mode"] not in MODES:
-                raise DumpError(path, offset, None, f"mode {begin['mode']} is not a ring mode")
+            if begin["version"] != FORMAT_VERSION:
+                raise DumpError(path, offset + 32, None, f"format version {begin['version']}, "
+                                f"this reader knows {FORMAT_VERSION}")
+            if begin["mode"] not in MODES or c >> 40:
+                raise DumpError(path, offset + 32, None, f"mode {begin['mode']} is not a ring mode")
+            if not 1 <= begin["max_harts"] or not 0 < d < 1 << 32 or d & (d - 1) or not a:
+                raise DumpError(path, offset + 16, None, f"BEGIN: max_harts {begin['max_harts']}, "
+                                f"capacity {d}, timebase {a}: not a kernel's")
         elif kind in (RECORDS, HART_END):
             if hart >= begin["max_harts"]:
                 raise DumpError(path, offset + 6, hart, f"hart {hart} is beyond NEURON_MAX_HARTS "
