@@ -1,6 +1,6 @@
 """The record types of trace/include/neuron/trace_record.h, for the tools.
 
-The C header is the contract; tests/tools/test_perfetto_records.py parses
+The C header is the contract; tests/tools/test_perfetto_check.py parses
 it and fails if a number here drifts from it.
 """
 
