@@ -109,6 +109,9 @@ def main() -> int:
     parser.add_argument("--scenarios", default=None, help="comma list (default: every one)")
     parser.add_argument("--append", default="", help="more boot arguments for every boot")
     parser.add_argument("--expect-failure", action="store_true")
+    parser.add_argument("--expect-second-entry", action="store_true",
+                        help="every boot must show a hart joining after entering _start "
+                             "(entry_race=1: the path is taken, not skipped)")
     parser.add_argument("--limit", type=float, default=BOOT_LIMIT_S,
                         help=f"seconds per boot before it counts as a hang (default {BOOT_LIMIT_S})")
     options = parser.parse_args()
@@ -129,6 +132,10 @@ def main() -> int:
         outcomes = list(pool.map(lambda p: one_boot(options.elf, *p, options.append, options.limit), plan))
     wall = time.monotonic() - start
 
+    if options.expect_second_entry:
+        for o in outcomes:
+            if o.harts > 1 and not o.second_entries:
+                o.problems.append("no hart entered at _start and joined: entry_race=1 did nothing")
     failed = [o for o in outcomes if o.problems]
     off_zero = sum(1 for o in outcomes if o.boot_hart not in (None, 0))
     hangs = sum(1 for o in outcomes if any(p.startswith("hang") for p in o.problems))
