@@ -218,6 +218,14 @@ void percpu__audit_reset_phase_for_test(void)
 	__atomic_store_n(&smp_started, false, __ATOMIC_RELEASE);
 }
 
+/* Test hook: the next guard taken on this hart gets `serial` (tests start
+ * it near 2^32 to show serials do not wrap there). */
+void percpu__audit_set_next_guard_serial_for_test(uint64_t serial);
+void percpu__audit_set_next_guard_serial_for_test(uint64_t serial)
+{
+	percpu__self.next_serial = serial;
+}
+
 /* ---- guards ---- */
 
 void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,

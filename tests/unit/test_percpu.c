@@ -424,6 +424,50 @@ static void test_audit_guard_after_release(void)
 	check_report(0, 0, "runqueues", line_of_access, "a live guard");
 }
 
+/* The old 32-bit serial's wrap point (serial 0 meant "no guard"). */
+#define OLD_SERIAL_WRAP (UINT64_C(1) << 32)
+
+/* Guard serials do not wrap at 2^32: guards taken across that point,
+ * nested or not, are live, checked and released without a report. */
+static void test_audit_guard_serial_past_2_32(void)
+{
+	prepare_single_hart();
+	percpu_host_set_next_guard_serial_for_test(OLD_SERIAL_WRAP - 3);
+	for (unsigned long i = 0; i < 6; i++) {
+		PERCPU_GUARD(outer);
+		percpu_write_var(outer, ticks, i);
+		{
+			PERCPU_GUARD(inner);
+			CHECK_EQ(percpu_read_var(inner, ticks), i);
+			CHECK_EQ(percpu_current_hart(&inner), 0);
+		}
+		CHECK_EQ(percpu_read_var(outer, ticks), i);
+		CHECK(outer.serial >= OLD_SERIAL_WRAP - 3);
+	}
+	CHECK_EQ(reports, 0);
+	CHECK_EQ(percpu__self.guard_depth, 0);	/* every guard was released */
+	CHECK_EQ(percpu__self.next_serial, OLD_SERIAL_WRAP + 9);
+}
+
+/* A copy of a dead guard stays dead after the hart took 2^32 more
+ * guards: its serial never comes round again. */
+static void test_audit_stale_guard_after_2_32_guards(void)
+{
+	prepare_single_hart();
+	struct percpu_guard copy;
+	percpu_host_set_next_guard_serial_for_test(5);
+	{
+		PERCPU_GUARD(g);
+		copy = g;
+	}
+	percpu_host_set_next_guard_serial_for_test(OLD_SERIAL_WRAP + 5);	/* 2^32 guards later */
+	PERCPU_GUARD(g);
+	line_of_access = __LINE__ + 1;
+	percpu_write_var(copy, ticks, 1);
+	check_report(0, 0, "ticks", line_of_access, "a live guard");
+	CHECK_EQ(g.serial, OLD_SERIAL_WRAP + 5);
+}
+
 static struct percpu_guard *shared_guard;
 static pthread_barrier_t handoff;
 
@@ -612,6 +656,8 @@ TEST_MAIN(
 	TEST(test_audit_remote_lock_not_held),
 	TEST(test_audit_remote_record),
 	TEST(test_audit_guard_after_release),
+	TEST(test_audit_guard_serial_past_2_32),
+	TEST(test_audit_stale_guard_after_2_32_guards),
 	TEST(test_audit_guard_on_other_hart),
 	TEST(test_audit_irqs_off_token_with_irqs_on),
 	TEST(test_audit_irqs_reenabled_inside_guard),

@@ -170,10 +170,10 @@ void percpu_record_violation(const struct percpu_violation *violation);
 struct percpu_guard {
 	unsigned long saved_irq;	/* interrupt-enable state to restore */
 #if NEURON_AUDIT
+	uint64_t serial;		/* this hart's live-guard stack holds it; 0: none */
 	uint32_t hart;
-	uint32_t serial;		/* this hart's live-guard stack holds it */
-	const char *file;
 	uint32_t line;
+	const char *file;
 	uint32_t irqs_were_off;
 #endif
 };
@@ -197,8 +197,10 @@ struct percpu_hart_self {
 	uint32_t magic;
 	uintptr_t base;			/* the area this block lives in */
 	uint32_t guard_depth;
-	uint32_t next_serial;
-	uint32_t live_guards[PERCPU_GUARD_DEPTH];
+	/* 64 bits: at one guard per nanosecond a hart needs 584 years to
+	 * wrap, so a serial is never reused and 0 never handed out. */
+	uint64_t next_serial;
+	uint64_t live_guards[PERCPU_GUARD_DEPTH];
 #endif
 } __attribute__((aligned(64)));
 extern __thread struct percpu_hart_self percpu__self __attribute__((tls_model("local-exec")));
