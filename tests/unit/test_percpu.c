@@ -497,6 +497,51 @@ static void test_audit_guard_on_other_hart(void)
 	check_report(2, 2, "ticks", line_of_access, "a guard taken on this hart; guard belongs to hart 0");
 }
 
+/* percpu_current_hart checks its guard like every guarded accessor: a
+ * dead copy is reported, and the answer is still this hart. */
+static void test_audit_current_hart_dead_guard(void)
+{
+	prepare_single_hart();
+	struct percpu_guard copy;
+	{
+		PERCPU_GUARD(g);
+		copy = g;
+	}
+	line_of_access = __LINE__ + 1;
+	unsigned hart = percpu_current_hart(&copy);
+	CHECK_EQ(hart, 0);
+	check_report(0, 0, "percpu_current_hart", line_of_access, "a live guard");
+}
+
+static unsigned hart_seen;
+
+static void current_hart_elsewhere_body(unsigned hart)
+{
+	if (hart == 0) {
+		PERCPU_GUARD(g);
+		shared_guard = &g;
+		pthread_barrier_wait(&handoff);	/* hart 2 uses it */
+		pthread_barrier_wait(&handoff);	/* before g ends */
+	} else if (hart == 2) {
+		pthread_barrier_wait(&handoff);
+		PERCPU_GUARD(own);	/* interrupts off here too: only the hart differs */
+		line_of_access = __LINE__ + 1;
+		hart_seen = percpu_current_hart(shared_guard);
+		pthread_barrier_wait(&handoff);
+	}
+}
+
+/* Another hart's guard proves nothing about this one. */
+static void test_audit_current_hart_foreign_guard(void)
+{
+	pthread_barrier_init(&handoff, NULL, 2);
+	run_harts(init_runqueues, current_hart_elsewhere_body, NULL);
+	pthread_barrier_destroy(&handoff);
+	CHECK_EQ(hart_seen, 2);
+	check_report(2, 2, "percpu_current_hart", line_of_access,
+		     "a guard taken on this hart; guard belongs to hart 0");
+}
+
 /* The zero-cost token checks that interrupts really are off. */
 static void test_audit_irqs_off_token_with_irqs_on(void)
 {
@@ -659,6 +704,8 @@ TEST_MAIN(
 	TEST(test_audit_guard_serial_past_2_32),
 	TEST(test_audit_stale_guard_after_2_32_guards),
 	TEST(test_audit_guard_on_other_hart),
+	TEST(test_audit_current_hart_dead_guard),
+	TEST(test_audit_current_hart_foreign_guard),
 	TEST(test_audit_irqs_off_token_with_irqs_on),
 	TEST(test_audit_irqs_reenabled_inside_guard),
 	TEST(test_audit_poisoned_base_register),
