@@ -218,6 +218,14 @@ void percpu__audit_reset_phase_for_test(void)
 	__atomic_store_n(&smp_started, false, __ATOMIC_RELEASE);
 }
 
+/* Test hook: the next guard taken on this hart gets `serial` (tests start
+ * it near 2^32 to show serials do not wrap there). */
+void percpu__audit_set_next_guard_serial_for_test(uint64_t serial);
+void percpu__audit_set_next_guard_serial_for_test(uint64_t serial)
+{
+	percpu__self.next_serial = serial;
+}
+
 /* ---- guards ---- */
 
 void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
@@ -276,19 +284,36 @@ static bool guard_live(const struct percpu_guard *guard)
 
 /* ---- local access ---- */
 
-static void check_guard(const struct percpu_guard *guard, const struct percpu_var_desc *var,
-			unsigned owner, const struct percpu_callsite *site)
+static void check_guard_at(const struct percpu_guard *guard, const char *var_name,
+			   unsigned owner, const char *file, unsigned line)
 {
 	if (guard->hart != self_hart())
-		violation(PERCPU_STALE_GUARD, owner, var->name, site->file, site->line,
+		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
 			  "a guard taken on this hart; guard belongs to hart", NULL, guard->hart);
 	else if (!guard_live(guard))
-		violation(PERCPU_STALE_GUARD, owner, var->name, site->file, site->line,
+		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
 			  "a live guard (used after its block ended, or a copy); guard serial", NULL,
 			  guard->serial);
 	else if (percpu_arch_irqs_enabled())
-		violation(PERCPU_IRQS_ON, owner, var->name, site->file, site->line,
+		violation(PERCPU_IRQS_ON, owner, var_name, file, line,
 			  "interrupts off under the guard (re-enabled inside it)", NULL, NO_NUMBER);
+}
+
+static void check_guard(const struct percpu_guard *guard, const struct percpu_var_desc *var,
+			unsigned owner, const struct percpu_callsite *site)
+{
+	check_guard_at(guard, var->name, owner, site->file, site->line);
+}
+
+/* percpu_current_hart(&g): the answer is only as good as the guard. */
+unsigned percpu__audit_current_hart(const struct percpu_guard *guard, const char *file,
+				   unsigned line)
+{
+	if (!base_register_ok("percpu_current_hart", file, line))
+		return PERCPU_NO_HART;
+	unsigned hart = percpu__self.hart;
+	check_guard_at(guard, "percpu_current_hart", hart, file, line);
+	return hart;
 }
 
 void percpu__audit_local(const struct percpu_guard *guard, const struct percpu_var_desc *var,

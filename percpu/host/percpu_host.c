@@ -64,3 +64,13 @@ void percpu_host_reset_for_test(void)
 	void percpu__audit_reset_phase_for_test(void);
 	percpu__audit_reset_phase_for_test();
 }
+
+void percpu_host_set_next_guard_serial_for_test(uint64_t serial)
+{
+#if NEURON_AUDIT
+	void percpu__audit_set_next_guard_serial_for_test(uint64_t next);
+	percpu__audit_set_next_guard_serial_for_test(serial);
+#else
+	(void)serial;
+#endif
+}

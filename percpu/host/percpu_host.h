@@ -22,4 +22,8 @@ void percpu_host_poison_base_register(uintptr_t delta);
  * several boot scenarios in one process. */
 void percpu_host_reset_for_test(void);
 
+/* Audit builds: the next guard this thread takes gets serial `serial`
+ * (tests start the counter near 2^32); release builds: nothing. */
+void percpu_host_set_next_guard_serial_for_test(uint64_t serial);
+
 #endif

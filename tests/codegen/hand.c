@@ -31,10 +31,29 @@ static inline void irq_restore(unsigned long saved)
 	__asm__ volatile(insn " %0, %%tprel_lo(hand_rq+" #offset ")(tp)"	\
 			 : : "r"(value) : "memory")
 
+/* A field beyond a 12-bit immediate from tp: the full tp-relative address
+ * is built with lui + add, then accessed. */
+#define LOAD_FAR(insn, type, offset) ({						\
+	type loaded;									\
+	__asm__ volatile("lui %0, %%tprel_hi(hand_rq+" #offset ")\n\t"		\
+			 "add %0, %0, tp, %%tprel_add(hand_rq+" #offset ")\n\t"	\
+			 insn " %0, %%tprel_lo(hand_rq+" #offset ")(%0)"		\
+			 : "=r"(loaded) : : "memory");			\
+	loaded; })
+#define STORE_FAR(insn, offset, value) ({					\
+	unsigned long address;								\
+	__asm__ volatile("lui %0, %%tprel_hi(hand_rq+" #offset ")\n\t"		\
+			 "add %0, %0, tp, %%tprel_add(hand_rq+" #offset ")\n\t"	\
+			 insn " %1, %%tprel_lo(hand_rq+" #offset ")(%0)"		\
+			 : "=&r"(address) : "r"(value) : "memory");		\
+	(void)0; })
+
 _Static_assert(__builtin_offsetof(struct runqueue, nr_ready) == 8, "offset used below");
 _Static_assert(__builtin_offsetof(struct runqueue, weight) == 16, "offset used below");
 _Static_assert(__builtin_offsetof(struct runqueue, flags) == 20, "offset used below");
 _Static_assert(__builtin_offsetof(struct runqueue, current) == 24, "offset used below");
+_Static_assert(__builtin_offsetof(struct runqueue, far) == 2048, "offset used below");
+_Static_assert(__builtin_offsetof(struct runqueue, farther) == 4104, "offset used below");
 
 long read_irqs_off(void) { return LOAD("ld", long, 8); }
 void write_irqs_off(long value) { STORE("sd", 8, value); }
@@ -59,6 +78,10 @@ uint8_t read_u8_irqs_off(void) { return LOAD("lbu", uint8_t, 20); }
 void write_u8_irqs_off(uint8_t value) { STORE("sb", 20, value); }
 void *read_ptr_irqs_off(void) { return LOAD("ld", void *, 24); }
 void *local_address(void) { return &hand_rq; }
+long read_far_irqs_off(void) { return LOAD_FAR("ld", long, 2048); }
+void write_far_irqs_off(long value) { STORE_FAR("sd", 2048, value); }
+long read_farther_irqs_off(void) { return LOAD_FAR("ld", long, 4104); }
+void write_farther_irqs_off(long value) { STORE_FAR("sd", 4104, value); }
 
 void codegen_entry(void)
 {

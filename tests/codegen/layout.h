@@ -8,7 +8,11 @@ struct spinlock_words { uint32_t word[4]; };
 	long nr_ready;			\
 	uint32_t weight;		\
 	uint8_t flags;			\
-	void *current;
+	void *current;			\
+	char pad_to_2k[2048 - 32];	\
+	long far;			\
+	char pad_past_4k[2048];		\
+	long farther;
 
 long read_irqs_off(void);
 void write_irqs_off(long value);
@@ -19,4 +23,8 @@ uint8_t read_u8_irqs_off(void);
 void write_u8_irqs_off(uint8_t value);
 void *read_ptr_irqs_off(void);
 void *local_address(void);
+long read_far_irqs_off(void);
+void write_far_irqs_off(long value);
+long read_farther_irqs_off(void);
+void write_farther_irqs_off(long value);
 void codegen_entry(void);

@@ -63,6 +63,32 @@ void *local_address(void)
 	return percpu_local(g, runqueues);
 }
 
+/* Fields 2 KiB and more into the variable: past a 12-bit immediate, so
+ * lui + add + access (the linker cannot relax them to one instruction). */
+long read_far_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, runqueues, far);
+}
+
+void write_far_irqs_off(long value)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, runqueues, far, value);
+}
+
+long read_farther_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, runqueues, farther);
+}
+
+void write_farther_irqs_off(long value)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, runqueues, farther, value);
+}
+
 void codegen_entry(void)
 {
 }

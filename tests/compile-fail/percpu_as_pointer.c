@@ -1,4 +1,4 @@
-/* expect: incompatible pointer type.*percpu_handle__runqueues */
+/* expect-type-error: incompatible pointer type.*percpu_handle__runqueues */
 #include "vars.h"
 void take(struct runqueue *rq);
 void f(void);

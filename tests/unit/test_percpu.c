@@ -424,6 +424,50 @@ static void test_audit_guard_after_release(void)
 	check_report(0, 0, "runqueues", line_of_access, "a live guard");
 }
 
+/* The old 32-bit serial's wrap point (serial 0 meant "no guard"). */
+#define OLD_SERIAL_WRAP (UINT64_C(1) << 32)
+
+/* Guard serials do not wrap at 2^32: guards taken across that point,
+ * nested or not, are live, checked and released without a report. */
+static void test_audit_guard_serial_past_2_32(void)
+{
+	prepare_single_hart();
+	percpu_host_set_next_guard_serial_for_test(OLD_SERIAL_WRAP - 3);
+	for (unsigned long i = 0; i < 6; i++) {
+		PERCPU_GUARD(outer);
+		percpu_write_var(outer, ticks, i);
+		{
+			PERCPU_GUARD(inner);
+			CHECK_EQ(percpu_read_var(inner, ticks), i);
+			CHECK_EQ(percpu_current_hart(&inner), 0);
+		}
+		CHECK_EQ(percpu_read_var(outer, ticks), i);
+		CHECK(outer.serial >= OLD_SERIAL_WRAP - 3);
+	}
+	CHECK_EQ(reports, 0);
+	CHECK_EQ(percpu__self.guard_depth, 0);	/* every guard was released */
+	CHECK_EQ(percpu__self.next_serial, OLD_SERIAL_WRAP + 9);
+}
+
+/* A copy of a dead guard stays dead after the hart took 2^32 more
+ * guards: its serial never comes round again. */
+static void test_audit_stale_guard_after_2_32_guards(void)
+{
+	prepare_single_hart();
+	struct percpu_guard copy;
+	percpu_host_set_next_guard_serial_for_test(5);
+	{
+		PERCPU_GUARD(g);
+		copy = g;
+	}
+	percpu_host_set_next_guard_serial_for_test(OLD_SERIAL_WRAP + 5);	/* 2^32 guards later */
+	PERCPU_GUARD(g);
+	line_of_access = __LINE__ + 1;
+	percpu_write_var(copy, ticks, 1);
+	check_report(0, 0, "ticks", line_of_access, "a live guard");
+	CHECK_EQ(g.serial, OLD_SERIAL_WRAP + 5);
+}
+
 static struct percpu_guard *shared_guard;
 static pthread_barrier_t handoff;
 
@@ -451,6 +495,51 @@ static void test_audit_guard_on_other_hart(void)
 	run_harts(init_runqueues, guard_elsewhere_body, NULL);
 	pthread_barrier_destroy(&handoff);
 	check_report(2, 2, "ticks", line_of_access, "a guard taken on this hart; guard belongs to hart 0");
+}
+
+/* percpu_current_hart checks its guard like every guarded accessor: a
+ * dead copy is reported, and the answer is still this hart. */
+static void test_audit_current_hart_dead_guard(void)
+{
+	prepare_single_hart();
+	struct percpu_guard copy;
+	{
+		PERCPU_GUARD(g);
+		copy = g;
+	}
+	line_of_access = __LINE__ + 1;
+	unsigned hart = percpu_current_hart(&copy);
+	CHECK_EQ(hart, 0);
+	check_report(0, 0, "percpu_current_hart", line_of_access, "a live guard");
+}
+
+static unsigned hart_seen;
+
+static void current_hart_elsewhere_body(unsigned hart)
+{
+	if (hart == 0) {
+		PERCPU_GUARD(g);
+		shared_guard = &g;
+		pthread_barrier_wait(&handoff);	/* hart 2 uses it */
+		pthread_barrier_wait(&handoff);	/* before g ends */
+	} else if (hart == 2) {
+		pthread_barrier_wait(&handoff);
+		PERCPU_GUARD(own);	/* interrupts off here too: only the hart differs */
+		line_of_access = __LINE__ + 1;
+		hart_seen = percpu_current_hart(shared_guard);
+		pthread_barrier_wait(&handoff);
+	}
+}
+
+/* Another hart's guard proves nothing about this one. */
+static void test_audit_current_hart_foreign_guard(void)
+{
+	pthread_barrier_init(&handoff, NULL, 2);
+	run_harts(init_runqueues, current_hart_elsewhere_body, NULL);
+	pthread_barrier_destroy(&handoff);
+	CHECK_EQ(hart_seen, 2);
+	check_report(2, 2, "percpu_current_hart", line_of_access,
+		     "a guard taken on this hart; guard belongs to hart 0");
 }
 
 /* The zero-cost token checks that interrupts really are off. */
@@ -612,7 +701,11 @@ TEST_MAIN(
 	TEST(test_audit_remote_lock_not_held),
 	TEST(test_audit_remote_record),
 	TEST(test_audit_guard_after_release),
+	TEST(test_audit_guard_serial_past_2_32),
+	TEST(test_audit_stale_guard_after_2_32_guards),
 	TEST(test_audit_guard_on_other_hart),
+	TEST(test_audit_current_hart_dead_guard),
+	TEST(test_audit_current_hart_foreign_guard),
 	TEST(test_audit_irqs_off_token_with_irqs_on),
 	TEST(test_audit_irqs_reenabled_inside_guard),
 	TEST(test_audit_poisoned_base_register),

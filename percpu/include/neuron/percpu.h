@@ -170,10 +170,10 @@ void percpu_record_violation(const struct percpu_violation *violation);
 struct percpu_guard {
 	unsigned long saved_irq;	/* interrupt-enable state to restore */
 #if NEURON_AUDIT
+	uint64_t serial;		/* this hart's live-guard stack holds it; 0: none */
 	uint32_t hart;
-	uint32_t serial;		/* this hart's live-guard stack holds it */
-	const char *file;
 	uint32_t line;
+	const char *file;
 	uint32_t irqs_were_off;
 #endif
 };
@@ -197,8 +197,10 @@ struct percpu_hart_self {
 	uint32_t magic;
 	uintptr_t base;			/* the area this block lives in */
 	uint32_t guard_depth;
-	uint32_t next_serial;
-	uint32_t live_guards[PERCPU_GUARD_DEPTH];
+	/* 64 bits: at one guard per nanosecond a hart needs 584 years to
+	 * wrap, so a serial is never reused and 0 never handed out. */
+	uint64_t next_serial;
+	uint64_t live_guards[PERCPU_GUARD_DEPTH];
 #endif
 } __attribute__((aligned(64)));
 extern __thread struct percpu_hart_self percpu__self __attribute__((tls_model("local-exec")));
@@ -225,6 +227,8 @@ uintptr_t percpu__audit_init(const struct percpu_init_token *token,
 uintptr_t percpu__audit_unchecked(const struct percpu_var_desc *var, unsigned hart,
 				  const struct percpu_callsite *site);
 void percpu__audit_init_token(struct percpu_init_token *token, const char *file, unsigned line);
+unsigned percpu__audit_current_hart(const struct percpu_guard *guard, const char *file,
+				   unsigned line);
 unsigned percpu_audit_violation_count(void);
 unsigned percpu_audit_unchecked_count(void);
 #endif
@@ -476,15 +480,25 @@ static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 	__atomic_store_n(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
 #define PERCPU__ORDER_CHECKED(o) ({ PERCPU__CHECK_ORDER(o); PERCPU__ORDER(o); })
 
-/* The hart running this code. One load from the per-hart area in release.
- * Meaningful only under a guard: without one the task may migrate. */
-static inline unsigned percpu_current_hart(const struct percpu_guard *guard)
+/* The hart running this code, under guard (&g): percpu_current_hart(&g).
+ * One load from the per-hart area in release. Meaningful only under a
+ * guard: without one the task may migrate. Audit builds check, like every
+ * guarded accessor, that the guard is live and was taken on this hart. */
+#define percpu_current_hart(guard_ptr) ({						\
+	_Static_assert(_Generic((guard_ptr), struct percpu_guard *: 1,		\
+				const struct percpu_guard *: 1, default: 0),		\
+		"percpu: percpu_current_hart needs a guard: pass &g of PERCPU_GUARD(g) or PERCPU_GUARD_IRQS_OFF(g)"); \
+	percpu__current_hart((guard_ptr), __FILE__, __LINE__); })
+
+static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
+					    const char *file, unsigned line)
 {
 #if NEURON_AUDIT
-	(void)guard;
-	return percpu_current_hart_checked();
+	return percpu__audit_current_hart(guard, file, line);
 #else
 	(void)guard;
+	(void)file;
+	(void)line;
 	return (unsigned)PERCPU_ARCH_LOAD_RAW(percpu__self, 4, __builtin_offsetof(struct percpu_hart_self, hart));
 #endif
 }

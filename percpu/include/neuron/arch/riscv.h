@@ -11,7 +11,11 @@
  *     add  r, r, tp, %tprel_add(sym+off)
  *     OP   ..., %tprel_lo(sym+off)(r)
  * is what the linker relaxes to a single `OP ..., off(tp)` when the offset
- * fits in 12 bits, so the release build pays exactly one instruction.
+ * fits in 12 bits, so the release build pays exactly one instruction. The
+ * relocations carry the full offset (sym+off, any field offset: the
+ * operand is printed as a plain integer, not with %c, which GCC refuses
+ * for integers beyond a 12-bit immediate), so a farther field keeps the
+ * three instructions and still works.
  * The "memory" clobber orders the access against surrounding plain memory
  * operations (for instance a store made through percpu_local()); it costs
  * no instruction.
@@ -24,18 +28,18 @@
 #define PERCPU_ARCH_SSTATUS_SIE 2ul
 
 #define PERCPU__RV_SEQ(sym, insn, reg) \
-	"lui " reg ",%%tprel_hi(" #sym "+%c[pcoff])\n\t" \
-	"add " reg "," reg ",tp,%%tprel_add(" #sym "+%c[pcoff])\n\t" insn
+	"lui " reg ",%%tprel_hi(" #sym "+%[pcoff])\n\t" \
+	"add " reg "," reg ",tp,%%tprel_add(" #sym "+%[pcoff])\n\t" insn
 
 #define PERCPU__RV_LOAD(sym, insn, off) ({ \
 	unsigned long percpu__raw; \
-	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %0,%%tprel_lo(" #sym "+%c[pcoff])(%0)", "%0") \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %0,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
 			 : "=r"(percpu__raw) : [pcoff] "i"(off) : "memory"); \
 	percpu__raw; })
 
 #define PERCPU__RV_STORE(sym, insn, off, raw) ({ \
 	unsigned long percpu__tmp; \
-	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %1,%%tprel_lo(" #sym "+%c[pcoff])(%0)", "%0") \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %1,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
 			 : "=&r"(percpu__tmp) : "r"(raw), [pcoff] "i"(off) : "memory"); \
 	(void)0; })
 
@@ -55,7 +59,7 @@
 /* Address of this hart's copy of sym+off: relaxes to `addi r, tp, off`. */
 #define PERCPU_ARCH_ADDR(sym, off) ({ \
 	unsigned long percpu__addr; \
-	__asm__ volatile(PERCPU__RV_SEQ(sym, "addi %0,%0,%%tprel_lo(" #sym "+%c[pcoff])", "%0") \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, "addi %0,%0,%%tprel_lo(" #sym "+%[pcoff])", "%0") \
 			 : "=r"(percpu__addr) : [pcoff] "i"(off) : "memory"); \
 	(void *)percpu__addr; })
 

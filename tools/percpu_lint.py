@@ -1,0 +1,359 @@
+#!/usr/bin/python3
+"""percpu_lint: the PerCpu rules a compiler cannot see, checked in source.
+
+Outside percpu/ (the wrapper's own code), C and assembly files must not:
+
+  wrapper-internal   name the wrapper's internals: the storage
+                     (percpu_storage__*), other generated names
+                     (percpu_slot__*, percpu_type__*, percpu_lock_of__*, ...),
+                     internal macros and functions (PERCPU__*, percpu__*),
+                     the raw arch accessors (PERCPU_ARCH_LOAD_RAW/STORE_RAW/
+                     ADDR/AREA_OFFSET) or a handle's desc.area_offset(),
+                     also inside strings (asm text names symbols)
+  diagnostic-pragma  switch off a diagnostic that enforces PerCpu's static
+                     rules (-Wdeprecated-declarations, -Wincompatible-
+                     pointer-types, -Wint-conversion), or any diagnostic
+                     around per-CPU names
+  asm-label          give a declaration an asm label naming a per-CPU
+                     variable or a percpu symbol (an alias of the storage)
+  plain-thread       declare plain thread-local data (__thread,
+                     _Thread_local, thread_local): per-hart data is a
+                     PerCpu variable
+  justification      pass percpu_unchecked a justification that is not a
+                     narrow string literal of real words (at least three
+                     words of two or more letters, one of four or more)
+
+A finding can be waived on its line or the line above with a comment
+`percpu-lint: allow RULE: why, in real words`; the reason is checked like
+a justification.
+
+Output, like checkpatch: one `FILE:LINE: RULE: message` per finding, exit
+status 1 if there is any (0 if none, 2 on a usage error). --baseline FILE
+lists known findings (`FILE: RULE: TEXT`, no line numbers), reported as
+known and not counted.
+
+  tools/percpu_lint.py                 the tree (see DEFAULT_EXCLUDES)
+  tools/percpu_lint.py FILE...         those files, wherever they are
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SOURCE_SUFFIXES = (".c", ".h", ".S", ".inc")
+
+# Scanned by default: every tracked C/assembly file but these.
+DEFAULT_EXCLUDES = (
+    "percpu/",              # the wrapper itself
+    "tests/unit/",          # the wrapper's own tests look inside it
+    "tests/compile-fail/",  # misuse on purpose
+    "tests/codegen/",       # hand-written per-hart code to compare against
+    "tests/lint/",          # the lint's own fixtures, bad on purpose
+    "build/",
+)
+
+INTERNAL = re.compile(
+    r"\b(?:percpu_storage__|percpu_slot__|percpu_type__|percpu_lock_of__|"
+    r"percpu_lock_offset__|percpu_area_offset__|PERCPU__|percpu__)\w*"
+    r"|\bPERCPU_ARCH_(?:LOAD_RAW|STORE_RAW|ADDR|AREA_OFFSET)\b"
+    r"|\.\s*desc\s*\.\s*area_offset\s*\(")
+THREAD = re.compile(r"\b(?:__thread|_Thread_local|thread_local)\b")
+ENFORCING_WARNINGS = re.compile(
+    r"-W(?:error=)?(?:deprecated-declarations|deprecated|incompatible-pointer-types|int-conversion)\b")
+PRAGMA = re.compile(r"^\s*#\s*pragma\s+(?:GCC|clang)\s+diagnostic\b(.*)$")
+PRAGMA_OP = re.compile(r'\b_Pragma\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)')
+ASM_LABEL = re.compile(r'([\w\])])\s*\b(?:__asm__|__asm|asm)\s*\(\s*"((?:[^"\\]|\\.)*)"\s*\)')
+NOT_DECLARATOR = {"volatile", "__volatile__", "__volatile", "goto", "inline", "__inline__",
+                  "return", "else", "do"}
+DECLARE = re.compile(r"\bPERCPU_(?:DECLARE|DECLARE_LOCKED|DEFINE|DEFINE_LOCKED)\s*\(")
+WAIVER = re.compile(r"percpu-lint:\s*allow\s+([a-z-]+)\s*:\s*(.*?)\s*(?:\*/|$)")
+RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification")
+
+
+def split_source(text):
+    """(code, bare, comments): `code` is text with comments blanked, strings
+    kept; `bare` also has string contents blanked; `comments` maps line
+    number to the comment text on it. Newlines are kept, so offsets and
+    line numbers agree with the original."""
+    code, bare = [], []
+    comments = {}
+    i, n, line = 0, len(text), 1
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            comments.setdefault(line, []).append(text[i:j])
+            code.append(" " * (j - i))
+            bare.append(" " * (j - i))
+            i = j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            chunk = text[i:j]
+            for k, part in enumerate(chunk.split("\n")):
+                comments.setdefault(line + k, []).append(part)
+            blank = re.sub(r"[^\n]", " ", chunk)
+            code.append(blank)
+            bare.append(blank)
+            line += chunk.count("\n")
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            j = min(j + 1, n)
+            code.append(text[i:j])
+            bare.append(c + " " * max(0, j - i - 2) + (c if j - i >= 2 else ""))
+            i = j
+        else:
+            if c == "\n":
+                line += 1
+            code.append(c)
+            bare.append(c)
+            i += 1
+    return "".join(code), "".join(bare), {k: " ".join(v) for k, v in comments.items()}
+
+
+def line_of(text, offset):
+    return text.count("\n", 0, offset) + 1
+
+
+def real_words(text):
+    """True if text reads as a reason: three or more words of two or more
+    letters, at least one of four or more, not all the same word."""
+    words = re.findall(r"[A-Za-z]{2,}", text)
+    return (len(words) >= 3 and any(len(w) >= 4 for w in words)
+            and len({w.lower() for w in words}) >= 2)
+
+
+def call_arguments(code, open_paren):
+    """Top-level arguments of the call whose '(' is at open_paren, as
+    (start, end) offsets; None if unbalanced."""
+    depth, start, args, i = 0, open_paren + 1, [], open_paren
+    while i < len(code):
+        c = code[i]
+        if c in "\"'":
+            j = i + 1
+            while j < len(code) and code[j] != c:
+                j += 2 if code[j] == "\\" else 1
+            i = j + 1
+            continue
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                args.append((start, i))
+                return args
+        elif c == "," and depth == 1:
+            args.append((start, i))
+            start = i + 1
+        i += 1
+    return None
+
+
+def percpu_names(code):
+    """Names declared or defined as per-CPU variables in this code."""
+    names = set()
+    for m in DECLARE.finditer(code):
+        args = call_arguments(code, m.end() - 1)
+        if args and len(args) >= 2:
+            name = code[args[1][0]:args[1][1]].strip()
+            if re.fullmatch(r"[A-Za-z_]\w*", name):
+                names.add(name)
+    return names
+
+
+class Linter:
+    def __init__(self, names):
+        self.names = set(names)
+        self.findings = []      # (path, line, rule, message, text)
+
+    def add(self, path, line, rule, message, text, comments):
+        for at in (line, line - 1):
+            waiver = WAIVER.search(comments.get(at, ""))
+            if waiver and waiver.group(1) == rule and real_words(waiver.group(2)):
+                return
+        self.findings.append((path, line, rule, message, text))
+
+    def names_in(self, text):
+        return sorted(n for n in self.names if re.search(r"\b%s\b" % re.escape(n), text))
+
+    def lint(self, path, text):
+        code, bare, comments = split_source(text)
+        names_here = self.names | percpu_names(code)
+        lines = code.split("\n")
+
+        for m in INTERNAL.finditer(code):
+            token = re.sub(r"\s+", "", m.group(0))
+            self.add(path, line_of(code, m.start()), "wrapper-internal",
+                     "'%s' is internal to the PerCpu wrapper; use the percpu_* accessors" % token,
+                     token, comments)
+
+        for m in THREAD.finditer(bare):
+            self.add(path, line_of(bare, m.start()), "plain-thread",
+                     "plain %s data outside percpu/: per-hart data is a PerCpu variable "
+                     "(PERCPU_DECLARE/PERCPU_DEFINE)" % m.group(0), m.group(0), comments)
+
+        self.lint_pragmas(path, lines, comments, names_here)
+
+        for m in ASM_LABEL.finditer(code):
+            before = code[:m.start(1) + 1]
+            word = re.search(r"(\w+)$", before)
+            if word and word.group(1) in NOT_DECLARATOR:
+                continue
+            label = m.group(2)
+            named = [n for n in names_here if re.search(r"\b%s\b" % re.escape(n), label)]
+            if named or re.match(r"\s*percpu", label):
+                self.add(path, line_of(code, m.start()), "asm-label",
+                         "asm label \"%s\" aliases per-CPU data; reach it through the percpu_* "
+                         "accessors" % label, label, comments)
+
+        for m in re.finditer(r"\bpercpu_unchecked\s*\(", code):
+            line = line_of(code, m.start())
+            args = call_arguments(code, m.end() - 1)
+            if not args or len(args) != 3:
+                continue
+            arg = code[args[2][0]:args[2][1]].strip()
+            literals = re.findall(r'(\w*)"((?:[^"\\]|\\.)*)"', arg)
+            rest = re.sub(r'\w*"(?:[^"\\]|\\.)*"', "", arg).strip()
+            if not literals or rest:
+                self.add(path, line, "justification",
+                         "percpu_unchecked needs a string literal justification, not '%s'" % arg,
+                         arg, comments)
+            elif any(prefix for prefix, _ in literals):
+                self.add(path, line, "justification",
+                         "percpu_unchecked justification must be a plain (narrow) string literal",
+                         arg, comments)
+            elif not real_words("".join(s for _, s in literals)):
+                self.add(path, line, "justification",
+                         "percpu_unchecked justification %s does not say why in real words" % arg,
+                         arg, comments)
+
+    def lint_pragmas(self, path, lines, comments, names_here):
+        """Diagnostic pragmas: those that switch off an enforcing warning,
+        and any whose region (to the matching pop, or the end of the file)
+        names per-CPU data or wrapper internals."""
+        pragmas = []    # (index, kind, text)
+        for index, text in enumerate(lines):
+            m = PRAGMA.match(text)
+            if m:
+                pragmas.append((index, m.group(1)))
+            for op in PRAGMA_OP.finditer(text):
+                body = op.group(1)
+                d = re.match(r"\s*(?:GCC|clang)\s+diagnostic\b(.*)", body)
+                if d:
+                    pragmas.append((index, d.group(1).replace('\\"', '"')))
+        stack = []
+        for pos, (index, rest) in enumerate(pragmas):
+            words = rest.split()
+            kind = words[0] if words else ""
+            if kind == "push":
+                stack.append(index)
+                continue
+            if kind == "pop":
+                if stack:
+                    stack.pop()
+                continue
+            end = len(lines)
+            depth = 0
+            for later_index, later_rest in pragmas[pos + 1:]:
+                later_kind = later_rest.split()[0] if later_rest.split() else ""
+                if later_kind == "push":
+                    depth += 1
+                elif later_kind == "pop":
+                    if depth == 0:
+                        end = later_index + 1
+                        break
+                    depth -= 1
+            region = "\n".join(lines[index:end])
+            enforcing = ENFORCING_WARNINGS.search(rest)
+            named = self.names_in_region(region, names_here)
+            if enforcing:
+                message = ("diagnostic pragma switches off %s, which enforces PerCpu's static "
+                           "rules" % enforcing.group(0))
+            elif named:
+                message = "diagnostic pragma around per-CPU data (%s)" % ", ".join(named)
+            else:
+                continue
+            self.add(path, index + 1, "diagnostic-pragma", message, rest.strip(), comments)
+
+    def names_in_region(self, region, names_here):
+        found = [n for n in names_here if re.search(r"\b%s\b" % re.escape(n), region)]
+        found += sorted({m.group(0) for m in INTERNAL.finditer(region)})
+        return sorted(set(found))
+
+
+def tracked_files(root):
+    try:
+        out = subprocess.run(["git", "-C", root, "ls-files", "--cached", "--others",
+                              "--exclude-standard"],
+                             capture_output=True, text=True, check=True).stdout.split("\n")
+    except (OSError, subprocess.CalledProcessError):
+        out = []
+        for base, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            out += [os.path.relpath(os.path.join(base, f), root) for f in files]
+    return sorted(f for f in out if f.endswith(SOURCE_SUFFIXES)
+                  and not f.startswith(DEFAULT_EXCLUDES))
+
+
+def read_baseline(path):
+    known = set()
+    with open(path) as f:
+        for raw in f:
+            entry = raw.strip()
+            if entry and not entry.startswith("#"):
+                known.add(entry)
+    return known
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("files", nargs="*", help="files to lint (default: the tree)")
+    parser.add_argument("--root", default=ROOT, help="tree to lint and report paths against")
+    parser.add_argument("--baseline", help="known findings, FILE: RULE: TEXT per line")
+    args = parser.parse_args(argv)
+
+    root = os.path.abspath(args.root)
+    if args.files:
+        paths = args.files
+    else:
+        paths = [os.path.join(root, f) for f in tracked_files(root)]
+    sources = {}
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                sources[path] = f.read()
+        except OSError as e:
+            sys.stderr.write("percpu_lint: %s: %s\n" % (path, e.strerror))
+            return 2
+    names = set()
+    for text in sources.values():
+        names |= percpu_names(split_source(text)[0])
+    linter = Linter(names)
+    for path, text in sources.items():
+        # Files named on the command line are shown as given; the tree's
+        # files relative to its root.
+        linter.lint(path if args.files else os.path.relpath(path, root), text)
+
+    known = read_baseline(args.baseline) if args.baseline else set()
+    counted = 0
+    for path, line, rule, message, text in sorted(set(linter.findings)):
+        if "%s: %s: %s" % (path, rule, text) in known:
+            print("%s:%d: %s: %s (known, in the baseline)" % (path, line, rule, message))
+        else:
+            print("%s:%d: %s: %s" % (path, line, rule, message))
+            counted += 1
+    if counted:
+        print("percpu_lint: %d finding%s in %d file%s" % (
+            counted, "" if counted == 1 else "s", len(sources), "" if len(sources) == 1 else "s"))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
