@@ -30,54 +30,67 @@
 struct sched_run;
 typedef void (*sched_turn_fn)(struct sched_run *run, unsigned hart, uint64_t round);
 
+/*
+ * One run, shared by every participating hart. Who writes each field and
+ * what makes the access safe, in the manner of xv6's struct proc:
+ *   [D]  the driver (the hart in sched_run) before it publishes the run
+ *        (run_generation, release); read-only for everyone afterwards
+ *   [T]  only in the turn phase, which is serialized: one hart at a time,
+ *        handed on by turn_seq (release store, acquire load)
+ *   [A]  any participant, with an atomic read-modify-write
+ *   [P]  one participant each, its own element (by hart or position)
+ *   [E]  the engine's own handshake words: atomics, see participate()
+ *   [R]  written by the driver after every participant left (`left`
+ *        acquire), read by the scenario after sched_run returns
+ */
 struct sched_run {
-	/* configuration, set before sched_run() */
+	/* configuration [D] */
 	const char *name;
 	uint64_t seed;
 	unsigned steal_k;
 	unsigned batch;           /* tasks dispatched per hart per round */
 	uint64_t max_rounds;      /* safety bound; hitting it fails the run */
 	uint32_t expected_tasks;  /* the run is over when this many completed */
-	sched_turn_fn turn;       /* optional, serialized */
+	sched_turn_fn turn;       /* optional; called in the turn phase [T] */
 	/* A tick preemption requeues the task at the tail of its hart's queue
 	 * instead of resuming it. Where ticks land then changes the order, so
 	 * such a run's digest is not deterministic: only for the preemption
 	 * proof, never for a digest-checked run. */
 	bool preempt_rotates;
-	/* Test only (violation suite, steal_over_k): the next steal may take
-	 * this many tasks more than steal_k (then it is cleared); the steal
-	 * check must report it. */
+	/* Test only (violation suite, steal_over_k) [T]: the next steal may
+	 * take this many tasks more than steal_k (then it is cleared); the
+	 * steal check must report it. */
 	unsigned test_steal_overshoot;
-	void *scenario;
+	void *scenario;           /* the scenario's state; its turn hook owns it [T] */
 
-	/* progress (engine) */
-	uint32_t run_done;
-	uint64_t turn_seq;
-	uint32_t over;
-	uint32_t left;
-	uint64_t round;
+	/* progress [E] */
+	uint32_t run_done;        /* run phases finished, all rounds (acq_rel add) */
+	uint64_t turn_seq;        /* whose turn: round * n + position (release/acquire) */
+	uint32_t over;            /* set in the last turn of a round [T], read after turn_seq */
+	uint32_t left;            /* participants done with the run (acq_rel add) */
+	uint64_t round;           /* the last turn of a round advances it [T] */
 
 	/* results */
-	bool hit_max_rounds;
-	uint32_t next_id;           /* logical ids handed out */
-	uint64_t completed;
-	uint64_t completed_twice;
-	uint64_t spawn_rejects;
-	uint64_t enqueue_rejects;
-	uint64_t steals;            /* tasks moved by stealing */
-	uint64_t steal_attempts;
-	uint64_t max_steal_batch;   /* most tasks one attempt moved */
-	uint64_t max_attempts_in_turn;
-	uint64_t pinned_moved;      /* pinned tasks found on a foreign hart */
-	uint64_t dispatched;        /* every dispatch, counted apart from the digest */
-	uint64_t decisions;         /* decisions that went into the digest */
-	uint64_t digest;
-	uint64_t preemptions;
-	uint64_t wakes;             /* blocked tasks requeued */
-	uint64_t ran_on[NEURON_MAX_HARTS]; /* dispatches per hart */
-	uint64_t digest_part[NEURON_MAX_HARTS];    /* per participant position */
-	uint64_t decisions_part[NEURON_MAX_HARTS];
-	uint8_t done_ids[SCHED_MAX_TASK_IDS];
+	bool hit_max_rounds;        /* [T] */
+	uint32_t next_id;           /* logical ids handed out [D] and [T] (spawns) */
+	uint64_t completed;         /* [T] reaping */
+	uint64_t completed_twice;   /* [T] */
+	uint64_t spawn_rejects;     /* [D] and [T] */
+	uint64_t enqueue_rejects;   /* [T]; a requeue in the run phase adds atomically [A] */
+	uint64_t steals;            /* tasks moved by stealing [T] */
+	uint64_t steal_attempts;    /* [T] */
+	uint64_t max_steal_batch;   /* most tasks one attempt moved [T] */
+	uint64_t max_attempts_in_turn; /* [T] */
+	uint64_t pinned_moved;      /* pinned tasks found on a foreign hart [A] */
+	uint64_t dispatched;        /* every dispatch, counted apart from the digest [A] */
+	uint64_t decisions;         /* decisions that went into the digest [R] */
+	uint64_t digest;            /* [R] */
+	uint64_t preemptions;       /* [A] at the end of each participant's run */
+	uint64_t wakes;             /* blocked tasks requeued [T] */
+	uint64_t ran_on[NEURON_MAX_HARTS]; /* dispatches per hart [A] */
+	uint64_t digest_part[NEURON_MAX_HARTS];    /* per participant position [P], before `left` */
+	uint64_t decisions_part[NEURON_MAX_HARTS]; /* [P], before `left` */
+	uint8_t done_ids[SCHED_MAX_TASK_IDS];      /* completions per task id [T] */
 };
 
 /* Init phase (boot hart, before percpu_smp_begin). */
