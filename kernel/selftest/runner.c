@@ -6,6 +6,7 @@
 #include "hart.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
+#include "lib/ktap.h"
 #include "scenario.h"
 #include "selftest/selftest.h"
 #include "shutdown.h"
@@ -63,7 +64,7 @@ static void hang_forever(void)
 
 int scenario_selftest(const struct bootargs *args)
 {
-	unsigned passed = 0, failed = 0, skipped = 0;
+	struct ktap k;
 	unsigned online = smp_online_count();
 	/*
 	 * Violations outside the ones a test provoked on purpose (and checked
@@ -73,16 +74,15 @@ int scenario_selftest(const struct bootargs *args)
 	 */
 	unsigned stray_violations = violations_so_far(), provoked_violations = 0;
 
-	kprintf("KTAP version 1\n");
-	kprintf("1..%u\n", selftest_count);
+	ktap_begin(&k, selftest_count);
 	for (unsigned i = 0; i < selftest_count; i++) {
 		const struct selftest_entry *e = &selftests[i];
 		struct selftest t = { .name = e->name, .number = i + 1, .args = args };
 
 		if (online < e->min_harts) {
-			kprintf("ok %u %s # SKIP needs %u harts, booted %u\n", t.number, t.name,
-				e->min_harts, online);
-			skipped++;
+			char reason[48];
+			ksnprintf(reason, sizeof(reason), "needs %u harts, booted %u", e->min_harts, online);
+			ktap_case(&k, t.name, true, reason);
 			continue;
 		}
 		hart_set_context(e->name);
@@ -107,21 +107,12 @@ int scenario_selftest(const struct bootargs *args)
 
 		if (args->selftest_fail == i)
 			SELFTEST_FAIL(&t, "failing on purpose (selftest_fail=%s)", e->name);
-		if (t.failures) {
-			kprintf("not ok %u %s\n", t.number, t.name);
-			failed++;
-		} else if (t.skip_reason) {
-			kprintf("ok %u %s # SKIP %s\n", t.number, t.name, t.skip_reason);
-			skipped++;
-		} else {
-			kprintf("ok %u %s\n", t.number, t.name);
-			passed++;
-		}
+		ktap_case(&k, t.name, t.failures == 0, t.failures ? NULL : t.skip_reason);
 	}
 	if (NEURON_AUDIT) {
 		kprintf("# percpu violations provoked on purpose: %u\n", provoked_violations);
 		kprintf("# percpu violations: %u\n", stray_violations);
 	}
-	kprintf("neuron: selftests passed=%u failed=%u skipped=%u\n", passed, failed, skipped);
-	return failed || stray_violations ? EXIT_TEST_FAILED : EXIT_PASS;
+	kprintf("neuron: selftests passed=%u failed=%u skipped=%u\n", k.passed, k.failed, k.skipped);
+	return k.failed || stray_violations ? EXIT_TEST_FAILED : EXIT_PASS;
 }
