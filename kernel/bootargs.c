@@ -83,6 +83,16 @@ static bool parse_u64(const char *s, size_t n, uint64_t *out)
 	return true;
 }
 
+/* "0" or "1", the whole span. */
+static bool parse_flag(const char *s, size_t n, int *out)
+{
+	if (span_equals(s, n, "1") || span_equals(s, n, "0")) {
+		*out = s[0] == '1';
+		return true;
+	}
+	return false;
+}
+
 static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 				  const struct bootargs_vocabulary *vocab, struct bootargs *out)
 {
@@ -154,11 +164,7 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 			return BOOTARGS_BAD_TRACE_MODE;
 		break;
 	case KEY_TRACE_STREAM:
-		if (span_equals(val, val_len, "1"))
-			out->trace_stream = 1;
-		else if (span_equals(val, val_len, "0"))
-			out->trace_stream = 0;
-		else
+		if (!parse_flag(val, val_len, &out->trace_stream))
 			return BOOTARGS_BAD_FLAG;
 		break;
 	case KEY_VIOLATION:
@@ -182,19 +188,11 @@ static enum bootargs_status apply(enum key key, const char *val, size_t val_len,
 		out->stress_rounds = (uint32_t)n;
 		break;
 	case KEY_TRACE_DRAIN:
-		if (span_equals(val, val_len, "1"))
-			out->trace_drain = 1;
-		else if (span_equals(val, val_len, "0"))
-			out->trace_drain = 0;
-		else
+		if (!parse_flag(val, val_len, &out->trace_drain))
 			return BOOTARGS_BAD_FLAG;
 		break;
 	case KEY_ENTRY_RACE:
-		if (span_equals(val, val_len, "1"))
-			out->entry_race = 1;
-		else if (span_equals(val, val_len, "0"))
-			out->entry_race = 0;
-		else
+		if (!parse_flag(val, val_len, &out->entry_race))
 			return BOOTARGS_BAD_FLAG;
 		break;
 	case KEY_COUNT:
