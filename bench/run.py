@@ -19,7 +19,6 @@ import argparse
 import datetime
 import platform
 import re
-import statistics
 import subprocess
 import sys
 from pathlib import Path

@@ -115,7 +115,7 @@ def section(output: str, begin: str, end: str) -> str:
 
 def check_inspect(elf: Path, flavour: str, work: Path) -> None:
     tasks = TASKS_PER_HART * HARTS
-    script = f"""echo ==harts\\n
+    script = """echo ==harts\\n
 neuron harts
 echo ==percpu\\n
 neuron percpu sched_cpu

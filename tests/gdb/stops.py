@@ -23,8 +23,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tools"))
-from neuronlib import qemu  # noqa: E402
 
 OBJDUMP = "riscv64-unknown-elf-objdump"
 

@@ -14,8 +14,6 @@ it does, and repeats. Usage: check_drain.py ELF. Exit 0 on success.
              the stream in one line instead of passing a partial run
 """
 
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
