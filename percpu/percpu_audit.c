@@ -171,6 +171,13 @@ unsigned percpu_current_hart_checked(void)
 	return percpu__self.hart;
 }
 
+/* The inline check's copy of the innermost live guard (percpu.h). */
+static void set_top(uint32_t depth)
+{
+	uint64_t top = depth ? percpu__self.live_guards[depth - 1] : PERCPU_NO_TOP_SERIAL;
+	percpu__self.top_key = top ^ percpu__self.base;
+}
+
 /* ---- areas, attach, phase ---- */
 
 static void stamp_area(unsigned hart, uintptr_t base)
@@ -201,7 +208,9 @@ void percpu__audit_attach(unsigned hart)
 	percpu__self.magic = PERCPU_SELF_MAGIC;
 	percpu__self.base = percpu_arch_base_register();
 	percpu__self.guard_depth = 0;
-	percpu__self.next_serial = 1;
+	percpu__self.next_serial = PERCPU_FIRST_SERIAL(hart);
+	percpu__self.identity = PERCPU_IDENTITY_WORD(hart);
+	set_top(0);
 	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] != percpu__self.base)
 		violation(PERCPU_BAD_BASE, hart, "percpu area", "percpu_hart_attach", 0,
 			  "an area set for this hart equal to the base register", NULL, NO_NUMBER);
@@ -249,6 +258,7 @@ void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
 	}
 	guard->serial = percpu__self.next_serial++;
 	percpu__self.live_guards[percpu__self.guard_depth++] = guard->serial;
+	set_top(percpu__self.guard_depth);
 }
 
 /* Guards end in reverse order of acquisition (the cleanup attribute does
@@ -270,6 +280,7 @@ void percpu__audit_guard_release(struct percpu_guard *guard)
 		return;
 	}
 	percpu__self.guard_depth = depth - 1;
+	set_top(depth - 1);
 }
 
 static bool guard_live(const struct percpu_guard *guard)

@@ -45,6 +45,13 @@
 #error "NEURON_MAX_HARTS must be defined (the neuron-percpu target does it)"
 #endif
 
+/* Every instance's audit stamp starts with this magic; the identity word
+ * (the hart's stamp: magic low, hart high) is what the arch layer keeps
+ * apart from the base register, so the audit's inline check compares the
+ * two in one instruction. */
+#define PERCPU_STAMP_MAGIC 0x5354414du	/* "STAM" */
+#define PERCPU_IDENTITY_WORD(hart) (((uint64_t)(hart) << 32) | PERCPU_STAMP_MAGIC)
+
 #if defined(__riscv) && !defined(NEURON_PERCPU_HOST)
 #include <neuron/arch/riscv.h>
 #else
@@ -190,25 +197,40 @@ struct percpu_init_token {
 /* Per-hart self block: the wrapper's own per-hart state, first in the area. */
 #define PERCPU_GUARD_DEPTH 16
 #define PERCPU_SELF_MAGIC 0x50435055u	/* "PCPU" */
-#define PERCPU_STAMP_MAGIC 0x5354414du	/* "STAM" */
+/* Guard serials carry their hart in the top bits, so equal serials mean
+ * the same hart's guard: each hart hands out 2^59 serials before it would
+ * reach the next hart's range (18 years at one guard per nanosecond). */
+#define PERCPU_SERIAL_HART_SHIFT 59
+#define PERCPU_FIRST_SERIAL(hart) (((uint64_t)(hart) << PERCPU_SERIAL_HART_SHIFT) + 1)
+/* top_key when no guard is live: never a serial. */
+#define PERCPU_NO_TOP_SERIAL UINT64_MAX
+_Static_assert(NEURON_MAX_HARTS <= (1 << (64 - PERCPU_SERIAL_HART_SHIFT)),
+	       "percpu: guard serials keep the hart in their top 5 bits");
 struct percpu_hart_self {
 	uint32_t hart;
 #if NEURON_AUDIT
 	uint32_t magic;
 	uintptr_t base;			/* the area this block lives in */
 	uint32_t guard_depth;
-	/* 64 bits: at one guard per nanosecond a hart needs 584 years to
-	 * wrap, so a serial is never reused and 0 never handed out. */
+	/* 64 bits, the hart in the top 5 (PERCPU_FIRST_SERIAL): at one
+	 * guard per nanosecond a hart needs 18 years to leave its range,
+	 * so a serial is never reused and 0 never handed out. */
 	uint64_t next_serial;
+	/* The innermost live guard's serial xor this area's base
+	 * (PERCPU_NO_TOP_SERIAL xor base: none): the inline check's one load,
+	 * right only when tp is the base the guard was taken with. */
+	uint64_t top_key;
+	uint64_t identity;		/* PERCPU_IDENTITY_WORD(hart), set at attach */
 	uint64_t live_guards[PERCPU_GUARD_DEPTH];
 #endif
 } __attribute__((aligned(64)));
 extern __thread struct percpu_hart_self percpu__self __attribute__((tls_model("local-exec")));
 
+/* Read as one 64-bit word by the inline check: PERCPU_IDENTITY_WORD(owner). */
 struct percpu_stamp {
 	uint32_t magic;
 	uint32_t owner;
-};
+} __attribute__((aligned(8)));
 
 #if NEURON_AUDIT
 void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
@@ -394,11 +416,30 @@ static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 /* Local access. */
 
 #if NEURON_AUDIT
+/*
+ * The inline fast path of every guarded check: true when this hart's
+ * identity word equals the instance's stamp (magic and owner), the guard
+ * is the innermost live guard on this hart (its serial, which carries its
+ * hart, is the top of this hart's stack, and tp is the base it was taken
+ * with) and interrupts are off. Anything else goes to the out-of-line
+ * checker, which finds and reports what is wrong exactly as before.
+ */
+static inline __attribute__((always_inline)) bool
+percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
+{
+	uint64_t me = percpu_arch_identity_word();
+	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
+	return __builtin_expect(stamp == me, 1) && __builtin_expect(top == guard->serial, 1) &&
+	       __builtin_expect(!percpu_arch_irqs_enabled(), 1);
+}
+
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind)						\
 	PERCPU__SITE(id, kind, PERCPU_REASON_NONE, var, NULL);				\
-	percpu__audit_local(&(g), &(var).desc,						\
-		(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0),	\
-		&PERCPU__ID(site, id))
+	if (__builtin_expect(!percpu__audit_guard_fast(&(g),				\
+			PERCPU_ARCH_LOAD_RAW(percpu_storage__##var, 8, 0)), 0))		\
+		percpu__audit_local(&(g), &(var).desc,					\
+			(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0), \
+			&PERCPU__ID(site, id))
 #else
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind) ((void)(g))
 #endif
@@ -494,6 +535,15 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 					    const char *file, unsigned line)
 {
 #if NEURON_AUDIT
+	/* Fast path: the guard is this hart's innermost (see
+	 * percpu__audit_guard_fast), the area at tp was attached for the hart
+	 * the identity word names, and interrupts are off. */
+	uint64_t me = percpu_arch_identity_word();
+	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
+	uint64_t owner = PERCPU_ARCH_LOAD_RAW(percpu__self, 8, __builtin_offsetof(struct percpu_hart_self, identity));
+	if (__builtin_expect(top == guard->serial, 1) && __builtin_expect(owner == me, 1) &&
+	    __builtin_expect(!percpu_arch_irqs_enabled(), 1))
+		return (unsigned)(me >> 32);
 	return percpu__audit_current_hart(guard, file, line);
 #else
 	(void)guard;
