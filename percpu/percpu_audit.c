@@ -174,8 +174,14 @@ unsigned percpu_current_hart_checked(void)
 /* The inline check's copy of the innermost live guard (percpu.h). */
 static void set_top(uint32_t depth)
 {
-	uint64_t top = depth ? percpu__self.live_guards[depth - 1] : PERCPU_NO_TOP_SERIAL;
-	percpu__self.top_key = top ^ percpu__self.base;
+	percpu__self.top_key = percpu__self.live_guards[depth] ^ percpu__self.base;
+}
+
+/* The hart a guard was taken on: its serial's top bits, or for a guard
+ * whose acquisition failed (serial 0), the hart recorded then. */
+static unsigned guard_hart(const struct percpu_guard *guard)
+{
+	return guard->serial ? (unsigned)(guard->serial >> PERCPU_SERIAL_HART_SHIFT) : guard->hart;
 }
 
 /* ---- areas, attach, phase ---- */
@@ -210,6 +216,8 @@ void percpu__audit_attach(unsigned hart)
 	percpu__self.guard_depth = 0;
 	percpu__self.next_serial = PERCPU_FIRST_SERIAL(hart);
 	percpu__self.identity = PERCPU_IDENTITY_WORD(hart);
+	percpu__self.key = percpu__self.base ^ PERCPU_IDENTITY_WORD(hart);
+	percpu__self.live_guards[0] = PERCPU_NO_TOP_SERIAL;
 	set_top(0);
 	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] != percpu__self.base)
 		violation(PERCPU_BAD_BASE, hart, "percpu area", "percpu_hart_attach", 0,
@@ -237,15 +245,14 @@ void percpu__audit_set_next_guard_serial_for_test(uint64_t serial)
 
 /* ---- guards ---- */
 
-void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
-				 const char *file, unsigned line)
+void percpu__audit_guard_acquire(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
+	const char *file = site->file;
+	unsigned line = site->line;
 	guard->hart = self_hart();
 	guard->serial = 0;
-	guard->file = file;
-	guard->line = line;
-	guard->irqs_were_off = irqs_were_off;
-	if (irqs_were_off && percpu_arch_irqs_enabled())
+	guard->site = site;
+	if (site->irqs_were_off && percpu_arch_irqs_enabled())
 		violation(PERCPU_IRQS_ON, guard->hart, "guard", file, line,
 			  "interrupts off (PERCPU_GUARD_IRQS_OFF with interrupts enabled)", NULL, NO_NUMBER);
 	if (!base_register_ok("guard", file, line))
@@ -257,7 +264,8 @@ void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
 		return;
 	}
 	guard->serial = percpu__self.next_serial++;
-	percpu__self.live_guards[percpu__self.guard_depth++] = guard->serial;
+	guard->below_key = percpu__self.top_key;
+	percpu__self.live_guards[++percpu__self.guard_depth] = guard->serial;
 	set_top(percpu__self.guard_depth);
 }
 
@@ -268,14 +276,14 @@ void percpu__audit_guard_release(struct percpu_guard *guard)
 	unsigned hart = self_hart();
 	if (guard->serial == 0)
 		return;	/* acquisition already reported */
-	if (guard->hart != hart) {
-		violation(PERCPU_STALE_GUARD, guard->hart, "guard", guard->file, guard->line,
-			  "release on the hart that took the guard", NULL, NO_NUMBER);
+	if (guard_hart(guard) != hart) {
+		violation(PERCPU_STALE_GUARD, guard_hart(guard), "guard", guard->site->file,
+			  guard->site->line, "release on the hart that took the guard", NULL, NO_NUMBER);
 		return;
 	}
 	uint32_t depth = percpu__self.guard_depth;
-	if (depth == 0 || percpu__self.live_guards[depth - 1] != guard->serial) {
-		violation(PERCPU_STALE_GUARD, hart, "guard", guard->file, guard->line,
+	if (depth == 0 || percpu__self.live_guards[depth] != guard->serial) {
+		violation(PERCPU_STALE_GUARD, hart, "guard", guard->site->file, guard->site->line,
 			  "release in reverse order of acquisition; guard serial", NULL, guard->serial);
 		return;
 	}
@@ -285,9 +293,9 @@ void percpu__audit_guard_release(struct percpu_guard *guard)
 
 static bool guard_live(const struct percpu_guard *guard)
 {
-	if (guard->hart != self_hart() || guard->serial == 0)
+	if (guard_hart(guard) != self_hart() || guard->serial == 0)
 		return false;
-	for (uint32_t i = 0; i < percpu__self.guard_depth; i++)
+	for (uint32_t i = 1; i <= percpu__self.guard_depth; i++)
 		if (percpu__self.live_guards[i] == guard->serial)
 			return true;
 	return false;
@@ -298,9 +306,9 @@ static bool guard_live(const struct percpu_guard *guard)
 static void check_guard_at(const struct percpu_guard *guard, const char *var_name,
 			   unsigned owner, const char *file, unsigned line)
 {
-	if (guard->hart != self_hart())
+	if (guard_hart(guard) != self_hart())
 		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
-			  "a guard taken on this hart; guard belongs to hart", NULL, guard->hart);
+			  "a guard taken on this hart; guard belongs to hart", NULL, guard_hart(guard));
 	else if (!guard_live(guard))
 		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
 			  "a live guard (used after its block ended, or a copy); guard serial", NULL,

@@ -40,6 +40,9 @@ extern __thread char percpu_host_area_anchor __attribute__((tls_model("local-exe
 #define PERCPU_ARCH_LOAD_XOR_BASE(sym, off) \
 	(*(const uint64_t *)PERCPU_ARCH_ADDR(sym, off) ^ (uint64_t)percpu_host_base_register)
 
+#define PERCPU_ARCH_STORE_XOR_BASE(sym, off, v) \
+	((void)(*(uint64_t *)PERCPU_ARCH_ADDR(sym, off) = (uint64_t)(v) ^ (uint64_t)percpu_host_base_register))
+
 #define PERCPU_ARCH_AREA_OFFSET(sym) \
 	((uintptr_t)&(sym) - (uintptr_t)&percpu_host_area_anchor)
 

@@ -51,6 +51,16 @@
 			 : "=r"(percpu__raw) : [pcoff] "i"(off) : "memory"); \
 	(uint64_t)percpu__raw; })
 
+/* Stores v xor the base register into this hart's 64-bit sym+off
+ * (relaxes to `xor r, v, tp; sd r, off(tp)`). */
+#define PERCPU_ARCH_STORE_XOR_BASE(sym, off, v) ({ \
+	unsigned long percpu__tmp, percpu__x; \
+	__asm__ volatile("xor %1,%2,tp\n\t" \
+			 PERCPU__RV_SEQ(sym, "sd %1,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
+			 : "=&r"(percpu__tmp), "=&r"(percpu__x) : "r"((unsigned long)(v)), [pcoff] "i"(off) \
+			 : "memory"); \
+	(void)0; })
+
 /* Loads zero-extend sub-word values; the caller reinterprets the bits. */
 #define PERCPU_ARCH_LOAD_RAW(sym, size, off) \
 	__builtin_choose_expr((size) == 8, PERCPU__RV_LOAD(sym, "ld", off), \
