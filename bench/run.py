@@ -139,10 +139,9 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
             f"{verdict(kratio <= AUDIT_RATIO_GOAL)}; this is the figure to hold the goal to."
             + ("" if kratio <= AUDIT_RATIO_GOAL else
                " What would close it: the local checks and guards are inline now (fast-path "
-               "table below); what is left is mostly not per access: the boot clearing the "
-               "audit kernel's larger .bss (its trace rings) one word at a time, the trace "
-               "events and ring writes, the spinlock checks, the remote check and record "
-               "(docs/benchmarks.md, \"Audit cost, step by step\")."), ""]
+               "table below); what is left is the trace events and ring writes, the spinlock "
+               "checks (out of line), the remote check and record, and the inline paths "
+               "themselves (docs/benchmarks.md, \"Audit cost, step by step\")."), ""]
 
     def per(names, entry_names):
         calls = sum(aud.entries(n) for n in entry_names)
