@@ -7,7 +7,8 @@ with codegen.ld, and compares the disassembly function by function.
 
   codegen.py check   release: every pair must be identical, and a local
                      read/write under an irqs-off token must be 1 instruction
-  codegen.py report  audit: print the instruction counts (no identity)
+  codegen.py report  audit: print the instruction counts (no identity) and
+                     what the audit adds when every check passes (fast paths)
   codegen.py table --update FILE
                      rebuild both flavours and rewrite the table between
                      the codegen-table markers in FILE (docs/benchmarks.md)
