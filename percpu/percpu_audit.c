@@ -166,6 +166,13 @@ static bool base_register_ok(const char *var_name, const char *file, unsigned li
 
 unsigned percpu_current_hart_checked(void)
 {
+	/* Fast path (every spin_lock): tp xor the self block's key, written at
+	 * attach as base xor identity word, is the identity word only when tp
+	 * is the base this hart attached with; base_register_ok would pass. */
+	uint64_t me = percpu_arch_identity_word();
+	if (__builtin_expect(PERCPU_ARCH_LOAD_XOR_BASE(percpu__self,
+			__builtin_offsetof(struct percpu_hart_self, key)) == me && me != 0, 1))
+		return (unsigned)(me >> 32);
 	if (!base_register_ok("percpu_current_hart", "?", 0))
 		return PERCPU_NO_HART;
 	return percpu__self.hart;
