@@ -166,9 +166,29 @@ static bool base_register_ok(const char *var_name, const char *file, unsigned li
 
 unsigned percpu_current_hart_checked(void)
 {
+	/* Fast path (every spin_lock): tp xor the self block's key, written at
+	 * attach as base xor identity word, is the identity word only when tp
+	 * is the base this hart attached with; base_register_ok would pass. */
+	uint64_t me = percpu_arch_identity_word();
+	if (__builtin_expect(PERCPU_ARCH_LOAD_XOR_BASE(percpu__self,
+			__builtin_offsetof(struct percpu_hart_self, key)) == me && me != 0, 1))
+		return (unsigned)(me >> 32);
 	if (!base_register_ok("percpu_current_hart", "?", 0))
 		return PERCPU_NO_HART;
 	return percpu__self.hart;
+}
+
+/* The inline check's copy of the innermost live guard (percpu.h). */
+static void set_top(uint32_t depth)
+{
+	percpu__self.top_key = percpu__self.live_guards[depth] ^ percpu__self.base;
+}
+
+/* The hart a guard was taken on: its serial's top bits, or for a guard
+ * whose acquisition failed (serial 0), the hart recorded then. */
+static unsigned guard_hart(const struct percpu_guard *guard)
+{
+	return guard->serial ? (unsigned)(guard->serial >> PERCPU_SERIAL_HART_SHIFT) : guard->hart;
 }
 
 /* ---- areas, attach, phase ---- */
@@ -201,7 +221,11 @@ void percpu__audit_attach(unsigned hart)
 	percpu__self.magic = PERCPU_SELF_MAGIC;
 	percpu__self.base = percpu_arch_base_register();
 	percpu__self.guard_depth = 0;
-	percpu__self.next_serial = 1;
+	percpu__self.next_serial = PERCPU_FIRST_SERIAL(hart);
+	percpu__self.identity = PERCPU_IDENTITY_WORD(hart);
+	percpu__self.key = percpu__self.base ^ PERCPU_IDENTITY_WORD(hart);
+	percpu__self.live_guards[0] = PERCPU_NO_TOP_SERIAL;
+	set_top(0);
 	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] != percpu__self.base)
 		violation(PERCPU_BAD_BASE, hart, "percpu area", "percpu_hart_attach", 0,
 			  "an area set for this hart equal to the base register", NULL, NO_NUMBER);
@@ -228,15 +252,14 @@ void percpu__audit_set_next_guard_serial_for_test(uint64_t serial)
 
 /* ---- guards ---- */
 
-void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
-				 const char *file, unsigned line)
+void percpu__audit_guard_acquire(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
+	const char *file = site->file;
+	unsigned line = site->line;
 	guard->hart = self_hart();
 	guard->serial = 0;
-	guard->file = file;
-	guard->line = line;
-	guard->irqs_were_off = irqs_were_off;
-	if (irqs_were_off && percpu_arch_irqs_enabled())
+	guard->site = site;
+	if (site->irqs_were_off && percpu_arch_irqs_enabled())
 		violation(PERCPU_IRQS_ON, guard->hart, "guard", file, line,
 			  "interrupts off (PERCPU_GUARD_IRQS_OFF with interrupts enabled)", NULL, NO_NUMBER);
 	if (!base_register_ok("guard", file, line))
@@ -248,7 +271,9 @@ void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
 		return;
 	}
 	guard->serial = percpu__self.next_serial++;
-	percpu__self.live_guards[percpu__self.guard_depth++] = guard->serial;
+	guard->below_key = percpu__self.top_key;
+	percpu__self.live_guards[++percpu__self.guard_depth] = guard->serial;
+	set_top(percpu__self.guard_depth);
 }
 
 /* Guards end in reverse order of acquisition (the cleanup attribute does
@@ -258,25 +283,26 @@ void percpu__audit_guard_release(struct percpu_guard *guard)
 	unsigned hart = self_hart();
 	if (guard->serial == 0)
 		return;	/* acquisition already reported */
-	if (guard->hart != hart) {
-		violation(PERCPU_STALE_GUARD, guard->hart, "guard", guard->file, guard->line,
-			  "release on the hart that took the guard", NULL, NO_NUMBER);
+	if (guard_hart(guard) != hart) {
+		violation(PERCPU_STALE_GUARD, guard_hart(guard), "guard", guard->site->file,
+			  guard->site->line, "release on the hart that took the guard", NULL, NO_NUMBER);
 		return;
 	}
 	uint32_t depth = percpu__self.guard_depth;
-	if (depth == 0 || percpu__self.live_guards[depth - 1] != guard->serial) {
-		violation(PERCPU_STALE_GUARD, hart, "guard", guard->file, guard->line,
+	if (depth == 0 || percpu__self.live_guards[depth] != guard->serial) {
+		violation(PERCPU_STALE_GUARD, hart, "guard", guard->site->file, guard->site->line,
 			  "release in reverse order of acquisition; guard serial", NULL, guard->serial);
 		return;
 	}
 	percpu__self.guard_depth = depth - 1;
+	set_top(depth - 1);
 }
 
 static bool guard_live(const struct percpu_guard *guard)
 {
-	if (guard->hart != self_hart() || guard->serial == 0)
+	if (guard_hart(guard) != self_hart() || guard->serial == 0)
 		return false;
-	for (uint32_t i = 0; i < percpu__self.guard_depth; i++)
+	for (uint32_t i = 1; i <= percpu__self.guard_depth; i++)
 		if (percpu__self.live_guards[i] == guard->serial)
 			return true;
 	return false;
@@ -287,9 +313,9 @@ static bool guard_live(const struct percpu_guard *guard)
 static void check_guard_at(const struct percpu_guard *guard, const char *var_name,
 			   unsigned owner, const char *file, unsigned line)
 {
-	if (guard->hart != self_hart())
+	if (guard_hart(guard) != self_hart())
 		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
-			  "a guard taken on this hart; guard belongs to hart", NULL, guard->hart);
+			  "a guard taken on this hart; guard belongs to hart", NULL, guard_hart(guard));
 	else if (!guard_live(guard))
 		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
 			  "a live guard (used after its block ended, or a copy); guard serial", NULL,

@@ -31,7 +31,11 @@ extern const struct percpu_callsite __stop_percpu_callsites[] __attribute__((wea
 struct trace_info trace_info;
 struct trace_ring trace_rings[NEURON_MAX_HARTS];
 struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
-static struct trace_slot trace_slots[NEURON_MAX_HARTS][NEURON_TRACE_RING_RECORDS];
+/* Not cleared at boot (section .trace_slots, kernel.ld): trace_ring_init
+ * zeroes a ring's slots before its hart records, and no slot of a ring
+ * that was never initialised is read. */
+static struct trace_slot trace_slots[NEURON_MAX_HARTS][NEURON_TRACE_RING_RECORDS]
+	__attribute__((section(".trace_slots")));
 static uint32_t stream_requested;
 static unsigned scenario_index;	/* of the scenario being recorded */
 

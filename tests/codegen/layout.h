@@ -27,4 +27,8 @@ long read_far_irqs_off(void);
 void write_far_irqs_off(long value);
 long read_farther_irqs_off(void);
 void write_farther_irqs_off(long value);
+long read_twice_irqs_off(void);
+void write_twice_irqs_off(long value);
+void guard_only_irqs_off(void);
+void guard_only(void);
 void codegen_entry(void);

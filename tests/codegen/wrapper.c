@@ -89,6 +89,33 @@ void write_farther_irqs_off(long value)
 	percpu_write(g, runqueues, farther, value);
 }
 
+/* Two accesses under one guard: the second one's cost is one access's. */
+long read_twice_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, runqueues, nr_ready) + percpu_read(g, runqueues, generation);
+}
+
+void write_twice_irqs_off(long value)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, runqueues, nr_ready, value);
+	percpu_write(g, runqueues, generation, value);
+}
+
+/* A guard and nothing else: what a guard pair costs on its own. */
+void guard_only_irqs_off(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	(void)g;
+}
+
+void guard_only(void)
+{
+	PERCPU_GUARD(g);
+	(void)g;
+}
+
 void codegen_entry(void)
 {
 }

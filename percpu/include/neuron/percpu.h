@@ -45,6 +45,13 @@
 #error "NEURON_MAX_HARTS must be defined (the neuron-percpu target does it)"
 #endif
 
+/* Every instance's audit stamp starts with this magic; the identity word
+ * (the hart's stamp: magic low, hart high) is what the arch layer keeps
+ * apart from the base register, so the audit's inline check compares the
+ * two in one instruction. */
+#define PERCPU_STAMP_MAGIC 0x5354414du	/* "STAM" */
+#define PERCPU_IDENTITY_WORD(hart) (((uint64_t)(hart) << 32) | PERCPU_STAMP_MAGIC)
+
 #if defined(__riscv) && !defined(NEURON_PERCPU_HOST)
 #include <neuron/arch/riscv.h>
 #else
@@ -167,14 +174,24 @@ void percpu_record_violation(const struct percpu_violation *violation);
  * reverse order of acquisition. Never copy one: audit builds catch a copy
  * used after the original is released, or on another hart.
  */
+#if NEURON_AUDIT
+/* Where a guard was taken (audit builds): one constant per PERCPU_GUARD. */
+struct percpu_guard_site {
+	const char *file;
+	uint32_t line;
+	uint32_t irqs_were_off;		/* PERCPU_GUARD_IRQS_OFF */
+};
+#endif
+
 struct percpu_guard {
 	unsigned long saved_irq;	/* interrupt-enable state to restore */
 #if NEURON_AUDIT
 	uint64_t serial;		/* this hart's live-guard stack holds it; 0: none */
+	const struct percpu_guard_site *site;
+	uint64_t below_key;		/* the stack's top_key before this guard */
+	/* The hart is the serial's top bits; this field is written (and
+	 * read) only for a guard whose acquisition failed (serial 0). */
 	uint32_t hart;
-	uint32_t line;
-	const char *file;
-	uint32_t irqs_were_off;
 #endif
 };
 
@@ -190,29 +207,45 @@ struct percpu_init_token {
 /* Per-hart self block: the wrapper's own per-hart state, first in the area. */
 #define PERCPU_GUARD_DEPTH 16
 #define PERCPU_SELF_MAGIC 0x50435055u	/* "PCPU" */
-#define PERCPU_STAMP_MAGIC 0x5354414du	/* "STAM" */
+/* Guard serials carry their hart in the top bits, so equal serials mean
+ * the same hart's guard: each hart hands out 2^59 serials before it would
+ * reach the next hart's range (18 years at one guard per nanosecond). */
+#define PERCPU_SERIAL_HART_SHIFT 59
+#define PERCPU_FIRST_SERIAL(hart) (((uint64_t)(hart) << PERCPU_SERIAL_HART_SHIFT) + 1)
+/* top_key when no guard is live: never a serial. */
+#define PERCPU_NO_TOP_SERIAL UINT64_MAX
+_Static_assert(NEURON_MAX_HARTS <= (1 << (64 - PERCPU_SERIAL_HART_SHIFT)),
+	       "percpu: guard serials keep the hart in their top 5 bits");
 struct percpu_hart_self {
 	uint32_t hart;
 #if NEURON_AUDIT
 	uint32_t magic;
 	uintptr_t base;			/* the area this block lives in */
 	uint32_t guard_depth;
-	/* 64 bits: at one guard per nanosecond a hart needs 584 years to
-	 * wrap, so a serial is never reused and 0 never handed out. */
+	/* 64 bits, the hart in the top 5 (PERCPU_FIRST_SERIAL): at one
+	 * guard per nanosecond a hart needs 18 years to leave its range,
+	 * so a serial is never reused and 0 never handed out. */
 	uint64_t next_serial;
-	uint64_t live_guards[PERCPU_GUARD_DEPTH];
+	/* The innermost live guard's serial xor this area's base
+	 * (PERCPU_NO_TOP_SERIAL xor base: none): the inline check's one load,
+	 * right only when tp is the base the guard was taken with. */
+	uint64_t top_key;
+	uint64_t identity;		/* PERCPU_IDENTITY_WORD(hart), set at attach */
+	uint64_t key;			/* base xor identity: tp checked in two instructions */
+	/* [0] is PERCPU_NO_TOP_SERIAL, the live guards are [1..guard_depth]. */
+	uint64_t live_guards[PERCPU_GUARD_DEPTH + 1];
 #endif
 } __attribute__((aligned(64)));
 extern __thread struct percpu_hart_self percpu__self __attribute__((tls_model("local-exec")));
 
+/* Read as one 64-bit word by the inline check: PERCPU_IDENTITY_WORD(owner). */
 struct percpu_stamp {
 	uint32_t magic;
 	uint32_t owner;
-};
+} __attribute__((aligned(8)));
 
 #if NEURON_AUDIT
-void percpu__audit_guard_acquire(struct percpu_guard *guard, bool irqs_were_off,
-				 const char *file, unsigned line);
+void percpu__audit_guard_acquire(struct percpu_guard *guard, const struct percpu_guard_site *site);
 void percpu__audit_guard_release(struct percpu_guard *guard);
 void percpu__audit_local(const struct percpu_guard *guard, const struct percpu_var_desc *var,
 			 const struct percpu_stamp *stamp, const struct percpu_callsite *site);
@@ -354,10 +387,66 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 /* ---------------------------------------------------------------------- */
 /* Guards. */
 
+#if NEURON_AUDIT
+/*
+ * Inline fast paths of the guard's audit: push and pop of this hart's
+ * live-guard stack in the self block reached from tp. Taking a guard
+ * checks what the out-of-line acquire checks (tp is the base this hart
+ * attached with, for the hart the identity word names; room on the
+ * stack; interrupts off for PERCPU_GUARD_IRQS_OFF); releasing one checks
+ * it is the innermost live guard at this tp. Anything else goes to the
+ * out-of-line code, which reports exactly as before.
+ */
+static inline __attribute__((always_inline)) void
+percpu__audit_guard_enter(struct percpu_guard *guard, const struct percpu_guard_site *site)
+{
+	uint64_t me = percpu_arch_identity_word();
+	uint64_t key = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, key));
+	unsigned long depth = PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
+			__builtin_offsetof(struct percpu_hart_self, guard_depth));
+	if (__builtin_expect(key == me, 1) && __builtin_expect(depth < PERCPU_GUARD_DEPTH, 1) &&
+	    __builtin_expect(!site->irqs_were_off || !percpu_arch_irqs_enabled(), 1)) {
+		uint64_t serial = PERCPU_ARCH_LOAD_RAW(percpu__self, 8,
+				__builtin_offsetof(struct percpu_hart_self, next_serial));
+		PERCPU_ARCH_STORE_RAW(percpu__self, 8, __builtin_offsetof(struct percpu_hart_self, next_serial),
+				      serial + 1);
+		PERCPU_ARCH_STORE_RAW(percpu__self, 4, __builtin_offsetof(struct percpu_hart_self, guard_depth),
+				      depth + 1);
+		uint64_t *live = PERCPU_ARCH_ADDR(percpu__self,
+				__builtin_offsetof(struct percpu_hart_self, live_guards));
+		live[depth + 1] = serial;
+		guard->below_key = PERCPU_ARCH_LOAD_RAW(percpu__self, 8,
+				__builtin_offsetof(struct percpu_hart_self, top_key));
+		PERCPU_ARCH_STORE_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key),
+					   serial);
+		guard->serial = serial;
+		guard->site = site;
+		return;
+	}
+	percpu__audit_guard_acquire(guard, site);
+}
+
+static inline __attribute__((always_inline)) void
+percpu__audit_guard_leave(struct percpu_guard *guard)
+{
+	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
+	if (__builtin_expect(top == guard->serial, 1)) {
+		unsigned long depth = PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
+				__builtin_offsetof(struct percpu_hart_self, guard_depth));
+		PERCPU_ARCH_STORE_RAW(percpu__self, 4, __builtin_offsetof(struct percpu_hart_self, guard_depth),
+				      depth - 1);
+		PERCPU_ARCH_STORE_RAW(percpu__self, 8, __builtin_offsetof(struct percpu_hart_self, top_key),
+				      guard->below_key);
+		return;
+	}
+	percpu__audit_guard_release(guard);
+}
+#endif
+
 static inline void percpu__guard_release(struct percpu_guard *guard)
 {
 #if NEURON_AUDIT
-	percpu__audit_guard_release(guard);
+	percpu__audit_guard_leave(guard);
 #endif
 	percpu_arch_irq_restore(guard->saved_irq);
 }
@@ -365,40 +454,63 @@ static inline void percpu__guard_release(struct percpu_guard *guard)
 static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 {
 #if NEURON_AUDIT
-	percpu__audit_guard_release(guard);
+	percpu__audit_guard_leave(guard);
 #else
 	(void)guard;
 #endif
 }
 
 #if NEURON_AUDIT
-#define PERCPU__GUARD_AUDIT(g, off) percpu__audit_guard_acquire(&(g), (off), __FILE__, __LINE__)
+/* The guard's fields are written by its acquisition, none zeroed first. */
+#define PERCPU__GUARD(g, cleanup_, save, irqs_off, id)					\
+	static const struct percpu_guard_site PERCPU__ID(gsite, id) =			\
+		{ __FILE__, __LINE__, irqs_off };					\
+	struct percpu_guard g __attribute__((cleanup(cleanup_)));			\
+	g.saved_irq = (save);								\
+	percpu__audit_guard_enter(&(g), &PERCPU__ID(gsite, id))
+#define PERCPU_GUARD(g) PERCPU__GUARD(g, percpu__guard_release, percpu_arch_irq_save(), 0, __COUNTER__)
+#define PERCPU_GUARD_IRQS_OFF(g) PERCPU__GUARD(g, percpu__guard_release_irqs_off, 0, 1, __COUNTER__)
 #else
-#define PERCPU__GUARD_AUDIT(g, off) ((void)0)
-#endif
-
 /* Disables interrupts on this hart until the end of the enclosing block. */
 #define PERCPU_GUARD(g)									\
 	struct percpu_guard g __attribute__((cleanup(percpu__guard_release))) =	\
-		{ .saved_irq = percpu_arch_irq_save() };				\
-	PERCPU__GUARD_AUDIT(g, false)
+		{ .saved_irq = percpu_arch_irq_save() }
 
 /* Precondition: interrupts already off (trap handler, scheduler core).
  * Zero instructions in release; audit checks the precondition. */
 #define PERCPU_GUARD_IRQS_OFF(g)							\
 	struct percpu_guard g __attribute__((cleanup(percpu__guard_release_irqs_off))) = \
-		{ .saved_irq = 0 };							\
-	PERCPU__GUARD_AUDIT(g, true)
+		{ .saved_irq = 0 }
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* Local access. */
 
 #if NEURON_AUDIT
+/*
+ * The inline fast path of every guarded check: true when this hart's
+ * identity word equals the instance's stamp (magic and owner), the guard
+ * is the innermost live guard on this hart (its serial, which carries its
+ * hart, is the top of this hart's stack, and tp is the base it was taken
+ * with) and interrupts are off. Anything else goes to the out-of-line
+ * checker, which finds and reports what is wrong exactly as before.
+ */
+static inline __attribute__((always_inline)) bool
+percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
+{
+	uint64_t me = percpu_arch_identity_word();
+	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
+	return __builtin_expect(stamp == me, 1) && __builtin_expect(top == guard->serial, 1) &&
+	       __builtin_expect(!percpu_arch_irqs_enabled(), 1);
+}
+
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind)						\
 	PERCPU__SITE(id, kind, PERCPU_REASON_NONE, var, NULL);				\
-	percpu__audit_local(&(g), &(var).desc,						\
-		(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0),	\
-		&PERCPU__ID(site, id))
+	if (__builtin_expect(!percpu__audit_guard_fast(&(g),				\
+			PERCPU_ARCH_LOAD_RAW(percpu_storage__##var, 8, 0)), 0))		\
+		percpu__audit_local(&(g), &(var).desc,					\
+			(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0), \
+			&PERCPU__ID(site, id))
 #else
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind) ((void)(g))
 #endif
@@ -494,6 +606,15 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 					    const char *file, unsigned line)
 {
 #if NEURON_AUDIT
+	/* Fast path: the guard is this hart's innermost (see
+	 * percpu__audit_guard_fast), the area at tp was attached for the hart
+	 * the identity word names, and interrupts are off. */
+	uint64_t me = percpu_arch_identity_word();
+	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
+	uint64_t owner = PERCPU_ARCH_LOAD_RAW(percpu__self, 8, __builtin_offsetof(struct percpu_hart_self, identity));
+	if (__builtin_expect(top == guard->serial, 1) && __builtin_expect(owner == me, 1) &&
+	    __builtin_expect(!percpu_arch_irqs_enabled(), 1))
+		return (unsigned)(me >> 32);
 	return percpu__audit_current_hart(guard, file, line);
 #else
 	(void)guard;

@@ -36,6 +36,13 @@ extern __thread char percpu_host_area_anchor __attribute__((tls_model("local-exe
 	else *(uint8_t *)percpu__p = (uint8_t)percpu__r; \
 	(void)0; })
 
+/* The 64-bit word at this hart's sym+off, xor the (simulated) base register. */
+#define PERCPU_ARCH_LOAD_XOR_BASE(sym, off) \
+	(*(const uint64_t *)PERCPU_ARCH_ADDR(sym, off) ^ (uint64_t)percpu_host_base_register)
+
+#define PERCPU_ARCH_STORE_XOR_BASE(sym, off, v) \
+	((void)(*(uint64_t *)PERCPU_ARCH_ADDR(sym, off) = (uint64_t)(v) ^ (uint64_t)percpu_host_base_register))
+
 #define PERCPU_ARCH_AREA_OFFSET(sym) \
 	((uintptr_t)&(sym) - (uintptr_t)&percpu_host_area_anchor)
 
@@ -53,6 +60,12 @@ static inline void percpu_arch_set_identity(unsigned hart)
 static inline unsigned percpu_arch_identity(void)
 {
 	return percpu_host_identity == 0 ? 0xffffffffu : percpu_host_identity - 1;
+}
+
+/* The identity word (PERCPU_IDENTITY_WORD), 0 until attached; see riscv.h. */
+static inline uint64_t percpu_arch_identity_word(void)
+{
+	return percpu_host_identity == 0 ? 0 : PERCPU_IDENTITY_WORD(percpu_host_identity - 1);
 }
 
 static inline unsigned long percpu_arch_irq_save(void)

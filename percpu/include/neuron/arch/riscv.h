@@ -43,6 +43,24 @@
 			 : "=&r"(percpu__tmp) : "r"(raw), [pcoff] "i"(off) : "memory"); \
 	(void)0; })
 
+/* The 64-bit word at this hart's sym+off, xor the base register: the
+ * audit's guard check (relaxes to `ld r, off(tp); xor r, r, tp`). */
+#define PERCPU_ARCH_LOAD_XOR_BASE(sym, off) ({ \
+	unsigned long percpu__raw; \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, "ld %0,%%tprel_lo(" #sym "+%[pcoff])(%0)\n\txor %0,%0,tp", "%0") \
+			 : "=r"(percpu__raw) : [pcoff] "i"(off) : "memory"); \
+	(uint64_t)percpu__raw; })
+
+/* Stores v xor the base register into this hart's 64-bit sym+off
+ * (relaxes to `xor r, v, tp; sd r, off(tp)`). */
+#define PERCPU_ARCH_STORE_XOR_BASE(sym, off, v) ({ \
+	unsigned long percpu__tmp, percpu__x; \
+	__asm__ volatile("xor %1,%2,tp\n\t" \
+			 PERCPU__RV_SEQ(sym, "sd %1,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
+			 : "=&r"(percpu__tmp), "=&r"(percpu__x) : "r"((unsigned long)(v)), [pcoff] "i"(off) \
+			 : "memory"); \
+	(void)0; })
+
 /* Loads zero-extend sub-word values; the caller reinterprets the bits. */
 #define PERCPU_ARCH_LOAD_RAW(sym, size, off) \
 	__builtin_choose_expr((size) == 8, PERCPU__RV_LOAD(sym, "ld", off), \
@@ -87,19 +105,29 @@ static inline uintptr_t percpu_arch_base_register(void)
  * The hart's identity, kept apart from `tp` so the audit can tell a
  * poisoned base register even when it points at another hart's real area
  * (whose self block would then vouch for the wrong hart). The kernel has
- * no user mode, so `sscratch` is free; it holds hart + 1 (0: not attached).
+ * no user mode, so `sscratch` is free. It holds the identity word: the
+ * stamp this hart's instances carry (PERCPU_STAMP_MAGIC in the low half,
+ * the hart in the high half; 0: not attached), so the audit's inline
+ * check compares an instance's stamp with it in one instruction.
  */
 static inline void percpu_arch_set_identity(unsigned hart)
 {
-	__asm__ volatile("csrw sscratch, %0" : : "r"((unsigned long)hart + 1));
+	__asm__ volatile("csrw sscratch, %0" : : "r"(PERCPU_IDENTITY_WORD(hart)));
+}
+
+/* The identity word (PERCPU_IDENTITY_WORD), 0 until percpu_arch_set_identity ran. */
+static inline uint64_t percpu_arch_identity_word(void)
+{
+	uint64_t v;
+	__asm__ volatile("csrr %0, sscratch" : "=r"(v));
+	return v;
 }
 
 /* PERCPU_NO_HART until percpu_arch_set_identity ran on this hart. */
 static inline unsigned percpu_arch_identity(void)
 {
-	unsigned long v;
-	__asm__ volatile("csrr %0, sscratch" : "=r"(v));
-	return v == 0 ? 0xffffffffu : (unsigned)(v - 1);
+	uint64_t v = percpu_arch_identity_word();
+	return (uint32_t)v == PERCPU_STAMP_MAGIC ? (unsigned)(v >> 32) : 0xffffffffu;
 }
 
 /* Disables supervisor interrupts; returns the previous SIE bit. */
