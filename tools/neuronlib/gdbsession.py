@@ -39,17 +39,29 @@ class GdbSession:
 
 
 def is_breakable(elf: Path, spec: str) -> bool:
-    """False when `spec` is a plain name that no symbol of the ELF has
-    (gdb would only say "not defined" and run the kernel to its end);
-    other forms (FILE:LINE, *ADDRESS) are left to gdb."""
+    """False when `spec` is a plain name that neither a symbol nor a
+    function of the ELF's debug info has (gdb would only say "not defined"
+    and run the kernel to its end); inlined functions count, since gdb
+    breaks on their inlined copies. Other forms (FILE:LINE, *ADDRESS) are
+    left to gdb."""
     if not spec.replace("_", "a").isalnum():
         return True
     from elftools.elf.elffile import ELFFile
     from elftools.elf.sections import SymbolTableSection
     with open(elf, "rb") as stream:
-        for section in ELFFile(stream).iter_sections():
+        image = ELFFile(stream)
+        for section in image.iter_sections():
             if isinstance(section, SymbolTableSection) and section.get_symbol_by_name(spec):
                 return True
+        if not image.has_dwarf_info():
+            return False
+        wanted = spec.encode()
+        for unit in image.get_dwarf_info().iter_CUs():
+            for entry in unit.iter_DIEs():
+                if entry.tag == "DW_TAG_subprogram":
+                    name = entry.attributes.get("DW_AT_name")
+                    if name is not None and name.value == wanted:
+                        return True
     return False
 
 

@@ -35,8 +35,9 @@ code included, through unwind.py), never by guessing:
            in one of IN_FLIGHT (popped and being dispatched, being
            spawned, woken, stolen or requeued): one per such hart
   unknown  a hart in firmware (its kernel frames are behind OpenSBI's trap
-           frame) or whose stack cannot be read to its end counts as being
-           in every window (said in a note line, not as a problem)
+           frame) or whose stack cannot be read back to where kernel stacks
+           begin (STACK_ROOTS) counts as being in every window (said in a
+           note line, not as a problem)
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ FRAMES_SEARCHED = 48
 # Functions inside which a RUNNABLE task may be in no runqueue.
 IN_FLIGHT = frozenset({"run_phase", "dispatch", "sched_spawn", "reap_and_wake", "try_steal",
                        "enqueue_on", "sched_yield", "sched_block", "sched_migrate",
-                       "sched_preempt_from_trap", "switch_out", "task_alloc"})
+                       "sched_preempt_from_trap", "switch_out", "sched_switch", "task_alloc"})
 LOCK_WINDOWS = frozenset({"spin__lock", "spin__unlock"})
 
 
@@ -64,9 +65,15 @@ def self_magic() -> int:
         return SELF_MAGIC_DEFAULT
 
 
+# Where every kernel stack begins: a stack whose unwinding ends anywhere
+# else was cut short (code gdb cannot unwind, such as sched_switch between
+# its two halves), and is not known.
+STACK_ROOTS = frozenset({"cold_boot", "_start", "secondary_entry", "task_trampoline"})
+
+
 def stack_names(hart: target.Hart) -> set[str] | None:
     """Every function on hart's stack, inlined ones included; None when
-    the stack cannot be read to its outermost frame."""
+    the stack cannot be read to one of STACK_ROOTS."""
     names: set[str] = set()
     if hart.priv == target.PRIV_MACHINE:
         # In firmware: the kernel's frames are behind OpenSBI's own trap
@@ -74,16 +81,17 @@ def stack_names(hart: target.Hart) -> set[str] | None:
         return None
     with target.selected_thread(hart.thread):
         try:
-            frame = gdb.newest_frame()
+            frame, last = gdb.newest_frame(), None
             for _ in range(FRAMES_SEARCHED):
                 if frame is None:
-                    return names
-                if frame.name():
-                    names.add(frame.name())
+                    return names if last in STACK_ROOTS else None
+                last = frame.name()
+                if last:
+                    names.add(last)
                 frame = frame.older()
         except gdb.error:
             return None
-    return None if frame is not None else names
+    return None
 
 
 class Checker:
