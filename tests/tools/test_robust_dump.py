@@ -28,7 +28,8 @@ sys.path.insert(0, str(REPO / "tests" / "fuzz"))
 import dump_mutations as M  # noqa: E402
 from neuronlib import cli, report  # noqa: E402
 from neuronlib.tracefmt import dump as dumpfmt  # noqa: E402
-from neuronlib.tracefmt.records import TYPE_BY_NAME as T, TYPES, W_MAX  # noqa: E402
+from neuronlib.tracefmt.records import (HART_B_TYPES, SWITCH_STATES, TYPE_BY_NAME as T,  # noqa: E402
+                                       TYPES, W_MAX)
 
 STRESS = os.environ.get("NEURON_ROBUST_SCALE") == "stress"
 MUTATED_INPUTS = 120_000 if STRESS else 3_000
@@ -207,8 +208,12 @@ def dumps(draw):
         records = []
         for i in range(kept):
             time += draw(st.integers(0, 1000))
-            records.append((first + i, draw(st.sampled_from(sorted(TYPES))), draw(st.integers(0, 255)),
-                            draw(st.integers(0, 0xFFFE)), draw(st.integers(0, W_MAX)), time))
+            type_ = draw(st.sampled_from(sorted(TYPES)))
+            # b is a hart below max_harts where it names one, a task state for a switch
+            b = draw(st.integers(0, max_harts - 1 if type_ in HART_B_TYPES else
+                                 SWITCH_STATES - 1 if type_ == T["switch"] else 255))
+            records.append((first + i, type_, b, draw(st.integers(0, 0xFFFE)),
+                            draw(st.integers(0, W_MAX)), time))
         harts.append(dumpfmt.HartData(hart, kept + dropped, dropped, records))
     return mode, capacity, max_harts, harts
 

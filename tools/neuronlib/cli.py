@@ -229,16 +229,15 @@ def cmd_convert(args: argparse.Namespace) -> int:
     from .report import load_dump
     dump = load_dump(Path(args.dump), Path(args.elf) if args.elf else None, args.salvage)
     out = Path(args.out) if args.out else Path(args.dump).with_suffix(".pftrace")
-    counts = pipeline.write_trace(dump, out, args.salvage, compress=not args.uncompressed)
+    counts, result = pipeline.write_trace(dump, out, args.salvage, compress=not args.uncompressed)
     print(f"neuron: convert: wrote {out}: {counts['records']} records, {counts['packets']} packets, "
           f"{out.stat().st_size} bytes")
     if args.salvage:
         print(f"neuron: convert: salvage: kept the valid records, skipped {dump.skipped} bad "
               "record(s)", file=sys.stderr)
-    result = pipeline.check_trace(out)
+        for line in dump.skipped_lines():
+            print(f"neuron: convert: salvage: {line}", file=sys.stderr)
     print(f"neuron: convert: check: {result.summary()}")
-    if not result.ok:
-        raise NeuronError(f"{out}: check failed: {result.errors[0]}")
     return 0
 
 

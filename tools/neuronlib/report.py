@@ -78,6 +78,8 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
         if salvage:
             print(f"neuron: report: {path}: salvage: kept the valid records, skipped "
                   f"{dump.skipped} bad record(s)", file=sys.stderr)
+            for line in dump.skipped_lines():
+                print(f"neuron: report: salvage: {line}", file=sys.stderr)
         yield from read(converted)
 
 
