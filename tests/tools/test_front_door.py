@@ -1,5 +1,5 @@
 """tools/neuron checks its arguments before it starts anything (exit 2, one
-line).
+line), and its children die with it.
 
 The checks that need a kernel use the audit ELF of the build tree and are
 skipped when it is not built.
@@ -7,7 +7,10 @@ skipped when it is not built.
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -94,3 +97,70 @@ def test_convert_output_checks(tmp_path):
     _usage_error(neuron("convert", dump, "--out", dump), "is the input")
     _usage_error(neuron("convert", dump, "--out", tmp_path / "no" / "d.pftrace"), "no directory")
     assert dump.read_bytes() == b"x" * 100
+
+
+@needs_kernel
+def test_out_path_with_newline_runs_no_gdb_command(tmp_path):
+    """A file name reaches gdb as data: the old spliced script would run the
+    `shell touch INJECTED` line."""
+    out = tmp_path / "a\nshell touch INJECTED\nb.pftrace"
+    result = neuron("trace", "--elf", AUDIT_ELF, "--harts", 2, "--out", out, cwd=tmp_path,
+                    timeout=180)
+    assert not (tmp_path / "INJECTED").exists()
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(f"{entry.name}: {command[:160]}")
+    return found
+
+
+@needs_kernel
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how):
+    """`trace` killed while gdb hangs (a gdb-multiarch that never returns):
+    within a few seconds no QEMU, no gdb and no private directory is left."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    gdb = fake_bin / "gdb-multiarch"
+    gdb.write_text("#!/bin/sh\nexec /usr/bin/python3 -c 'import time; time.sleep(600)' "
+                   f"{tmp_path}/hanging-gdb \"$@\"\n")
+    gdb.chmod(0o755)
+    private = tmp_path / "tmp"
+    private.mkdir()
+    env = dict(os.environ, PATH=f"{fake_bin}:{os.environ['PATH']}", TMPDIR=str(private))
+    front = subprocess.Popen([str(NEURON), "trace", "--elf", str(AUDIT_ELF), "--harts", "2",
+                              "--out", str(tmp_path / "t.pftrace")],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (_processes_mentioning(f"{tmp_path}/hanging-gdb")
+                   and _processes_mentioning(str(private))):
+            assert front.poll() is None, front.stderr.read().decode()
+            assert time.monotonic() < deadline, "QEMU and gdb did not both start"
+            time.sleep(0.1)
+        front.send_signal(how)
+        front.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while (_processes_mentioning(str(tmp_path)) or list(private.iterdir())) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_mentioning(str(tmp_path)) == []
+        assert list(private.iterdir()) == []
+        assert not (tmp_path / "t.dump").exists() and not (tmp_path / "t.pftrace").exists()
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+        front.stderr.close()
