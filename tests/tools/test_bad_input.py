@@ -183,3 +183,20 @@ def test_salvage_skips_many_random_records(tmp_path):
         assert f"offset {at} (hart" in result.stderr
     report = neuron("report", path, "--salvage", "--json")
     assert report.returncode == 0 and json.loads(report.stdout)["harts"] == [0, 1, 2]
+
+
+def test_report_refuses_a_pftrace_naming_an_undeclared_hart(tmp_path):
+    """A .pftrace (not a dump: the reader's checks do not apply) whose steal
+    names victim hart 200 of a 2-hart trace: one line, exit 1, no hart 200."""
+    from neuronlib.perfetto import convert, fakedump
+    records = [(0, T["steal_begin"], 200, 0, 1, 10), (1, T["steal_end"], 200, 1, 1, 20)]
+    dump = fakedump.FakeDump(
+        harts=[fakedump.FakeRing(0, 2, 0, 2, records), fakedump.FakeRing(1, 0, 0, 0, [])],
+        timebase_hz=fakedump.TIMEBASE_HZ, tables=None)
+    path = tmp_path / "forged.pftrace"
+    with open(path, "wb") as out:
+        convert.convert(dump, out, progress=False)
+    result = neuron("report", path, "--json")
+    assert result.returncode == 1 and result.stdout == "", result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "forged.pftrace: byte " in result.stderr and "names hart 200" in result.stderr

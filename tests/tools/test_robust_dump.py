@@ -107,15 +107,26 @@ def test_cli_rejects_in_one_line_with_nonzero_exit(bases, tmp_path):
             continue                      # valid: not what this test is about
         except dumpfmt.DumpError:
             pass
-        argv = ["report", str(target)] + (["--elf", str(base.elf)] if base.elf else [])
+        elf = ["--elf", str(base.elf)] if base.elf else []
+        argv = ["report", str(target)] + elf
         status, _, err = _run_cli(argv)
         lines = err.splitlines()
-        assert status != 0 and len(lines) == 1, (status, err)
+        # Bad input is exit 1 (70 would be a bug in the tools), one line.
+        assert status == 1 and len(lines) == 1, (status, err)
         assert lines[0].startswith("neuron: report: ") and f"{target}: offset " in lines[0], lines[0]
         assert "Traceback" not in err
         salvage_status, _, salvage_err = _run_cli(argv + ["--salvage"])
-        assert salvage_status == 0 or (len(salvage_err.splitlines()) == 1
-                                       and "internal error" not in salvage_err), salvage_err
+        assert salvage_status == 0 or (salvage_status == 1 and len(salvage_err.splitlines()) == 1), \
+            (salvage_status, salvage_err)
+        # convert: the same verdict, and no output file unless complete.
+        out = tmp_path / "out.pftrace"
+        status, _, err = _run_cli(["convert", str(target), "--out", str(out)] + elf)
+        assert status == 1 and len(err.splitlines()) == 1 and f"{target}: offset " in err, (status, err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.dump"]
+        status, _, err = _run_cli(["convert", str(target), "--out", str(out), "--salvage"] + elf)
+        assert status in (0, 1) and "internal error" not in err, (status, err)
+        assert out.exists() == (status == 0) and not (tmp_path / "out.pftrace.partial").exists()
+        out.unlink(missing_ok=True)
         checked += 1
     _summary("cli-rejections", {"inputs": checked})
 
@@ -130,7 +141,7 @@ def test_front_door_process_exits_nonzero_without_traceback(bases, tmp_path):
         path.write_bytes(content)
         done = subprocess.run([sys.executable, str(REPO / "tools" / "neuron"), "report", str(path)],
                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-        assert done.returncode != 0, name
+        assert done.returncode == 1, name
         assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
         assert str(path) in done.stderr and "offset" in done.stderr, done.stderr
 
@@ -142,7 +153,7 @@ def test_cli_record_errors_are_not_internal_errors(tmp_path):
     data[_record_offset(3) + 4] = 0
     path.write_bytes(bytes(data))
     status, _, err = _run_cli(["report", str(path)])
-    assert status != 0 and err.startswith(f"neuron: report: {path}: offset 144 (hart 0): "), err
+    assert status == 1 and err.startswith(f"neuron: report: {path}: offset 144 (hart 0): "), err
 
 
 # --- salvage: what it recovers ---------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import NeuronError
 from .perfetto import schema as S
 from .perfetto.convert import DROPS_TRACK, HART_TRACK, TID_OFFSET, VIOLATIONS_TRACK, ConvertError, convert
-from .perfetto.readback import Event, ReadError, TaskState, read
+from .perfetto.readback import Event, ReadError, TaskState, Track, read
 from .tracefmt import dump as dumpfmt
 from .tracefmt.dump import DumpError
 
@@ -83,16 +83,41 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
         yield from read(converted)
 
 
+class BadTrace(Exception):
+    """A trace whose events name a hart it never declared; str() is one line."""
+
+
+def _declared(declared: set, hart, offset: int, what: str) -> None:
+    if hart not in declared:
+        harts = ", ".join(map(str, sorted(declared))) or "none"
+        raise BadTrace(f"byte {offset}: {what} names hart {hart}, which the trace does not "
+                       f"declare (its hart tracks: {harts})")
+
+
 def collect(items) -> Stats:
+    """Counts of a trace's items; BadTrace when an item names an undeclared hart
+    (the report would otherwise invent it)."""
     stats = Stats()
+    declared: set = set()
     for item in items:
+        if isinstance(item, Track):
+            if HART_TRACK <= item.uuid < HART_TRACK + 0x1000:
+                declared.add(item.uuid - HART_TRACK)
+            continue
         if isinstance(item, TaskState):
             if item.state == S.TASK_RUNNING:
+                _declared(declared, item.cpu, item.offset, "a task state's cpu")
                 stats.decisions += 1
                 stats.harts.add(item.cpu)
             continue
         if not isinstance(item, Event):
             continue
+        if HART_TRACK <= item.track < HART_TRACK + 0x1000:
+            _declared(declared, item.track - HART_TRACK, item.offset, "an event's track")
+        if item.categories and item.categories[0] == "steal":
+            for arg in ("thief hart", "victim hart"):
+                if arg in item.args:
+                    _declared(declared, item.args[arg], item.offset, f"a steal's {arg}")
         _count_event(stats, item)
     return stats
 
@@ -192,7 +217,10 @@ def render(report: dict) -> str:
 
 
 def report(path, elf=None, salvage=False) -> dict:
-    return to_json(collect(events_of(Path(path), elf, salvage)))
+    try:
+        return to_json(collect(events_of(Path(path), elf, salvage)))
+    except BadTrace as error:
+        raise NeuronError(f"{path}: {error}") from None
 
 
 def main(path, elf=None, as_json=False, salvage=False) -> int:
