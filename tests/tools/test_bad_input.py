@@ -200,3 +200,15 @@ def test_report_refuses_a_pftrace_naming_an_undeclared_hart(tmp_path):
     assert result.returncode == 1 and result.stdout == "", result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert "forged.pftrace: byte " in result.stderr and "names hart 200" in result.stderr
+
+
+def test_dump_write_leaves_no_file_when_it_fails(tmp_path):
+    """The dump writer (gdb's ring_dump, the console stream, generators) is
+    all or nothing: records that cannot be written leave no dump."""
+    path = tmp_path / "x.dump"
+    def records():
+        yield (0, T["mark"], 0, 1, 0, 5)
+        raise RuntimeError("the reader of the rings failed")
+    with pytest.raises(RuntimeError):
+        dumpfmt.write(path, [dumpfmt.HartData(0, 2, 0, records(), kept=2)])
+    assert list(tmp_path.iterdir()) == []

@@ -16,6 +16,7 @@ counted in `HartRing.skipped` and `Dump.skipped` instead.
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -270,7 +271,19 @@ class HartData:
 def write(path, harts: list[HartData], *, timebase_hz: int = 10_000_000, mode: str = "overwrite",
           capacity: int = 4096, identity: int = 0, max_harts: int = 32,
           version: int = FORMAT_VERSION) -> None:
-    """Writes a dump, streaming each hart's records (tests, generators, extractors)."""
+    """Writes a dump, streaming each hart's records (tests, generators, extractors).
+
+    Through PATH.partial, renamed once whole: a failure leaves no dump."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        _write(partial, harts, timebase_hz, mode, capacity, identity, max_harts, version)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write(path, harts, timebase_hz, mode, capacity, identity, max_harts, version) -> None:
     with open(path, "wb") as out:
         out.write(HEADER.pack(MAGIC, version, HEADER.size, RECORD_SIZE, len(harts), capacity,
                               MODE_NUMBERS[mode], 0, 0, timebase_hz, identity, max_harts, 0))
