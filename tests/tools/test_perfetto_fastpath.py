@@ -246,6 +246,16 @@ def test_random_records_same_verdict(tmp_path, monkeypatch):
     assert verdicts == {True, False}
 
 
+def test_first_seq_before_zero_same_verdict(tmp_path, monkeypatch):
+    """A first record whose 32-bit seq, taken nearest to where the kept records
+    start, would be negative: a record the hart never produced, refused by both."""
+    records = [(0x90000000, T["mark"], 0, 1, 0, 5)] + [(i, T["mark"], 0, 2, 0, 10 + i) for i in (1, 2, 3)]
+    path = tmp_path / "negative.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 4, 0, records)], capacity=4, max_harts=32)
+    _, result = _assert_same(path, monkeypatch)
+    assert result[0] == "DumpError" and f"offset {64 + 32} (hart 0): seq -" in result[1]
+
+
 @pytest.mark.parametrize("bad", ["type", "seq backwards", "seq beyond produced", "time backwards",
                                  "hart field", "switch state"])
 def test_bad_record_same_one_line_error(tmp_path, monkeypatch, bad):

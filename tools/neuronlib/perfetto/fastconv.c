@@ -611,7 +611,7 @@ static int ring_next(struct fc *c, struct ring *r)
 			bad = step == 0 || step >= (UINT32_C(1) << 31);
 			seq = r->prev_seq + step;
 		}
-		if (!bad && seq >= r->produced)
+		if (!bad && (seq < 0 || seq >= r->produced))
 			bad = 1;
 	}
 	uint64_t time40 = tw & TIME_MASK;

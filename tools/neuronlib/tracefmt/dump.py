@@ -153,8 +153,8 @@ class Dump:
                 # A seq the hart never produced is corrupt; rejecting it
                 # (rather than following it) lets salvage resynchronise
                 # on the next record.
-                if problem is None and seq >= ring.produced:
-                    problem = f"seq {seq} is beyond the {ring.produced} records the hart produced"
+                if problem is None and not 0 <= seq < ring.produced:
+                    problem = f"seq {seq} is outside the {ring.produced} records the hart produced"
             time40 = tw & TIME_MASK
             if problem is None and prev_time is not None:
                 step = (time40 - prev_time) & TIME_MASK
