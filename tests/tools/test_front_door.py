@@ -164,3 +164,18 @@ def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how):
             front.kill()
             front.wait()
         front.stderr.close()
+
+
+@needs_kernel
+def test_extract_reports_the_kernels_exit_status(tmp_path):
+    """Boot arguments the kernel refuses (past the front door's checks, e.g. from
+    a script): the kernel's status 2 and its message, not "gdb wrote no dump"."""
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    from neuronlib.errors import NeuronError
+    from neuronlib.tracefmt import extract
+    with pytest.raises(NeuronError) as caught:
+        extract.extract(AUDIT_ELF, tmp_path / "x.dump", harts=2, bootargs="scenario=nosuch",
+                        timeout=60)
+    assert caught.value.status == 2 and "unknown scenario" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
