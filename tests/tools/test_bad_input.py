@@ -212,3 +212,13 @@ def test_dump_write_leaves_no_file_when_it_fails(tmp_path):
     with pytest.raises(RuntimeError):
         dumpfmt.write(path, [dumpfmt.HartData(0, 2, 0, records(), kept=2)])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_pftrace_packet_the_protobuf_runtime_only_warns_about(tmp_path):
+    """A packet holding an end-group tag: protobuf's C runtime decodes it with a
+    RuntimeWarning, which printed a second line; now it is the one-line error."""
+    path = tmp_path / "group.pftrace"
+    path.write_bytes(b"\x0a\x03\x08\x01\x0c")
+    result = neuron("report", path)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "group.pftrace: byte 0: packet does not decode" in result.stderr

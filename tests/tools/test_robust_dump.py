@@ -146,6 +146,63 @@ def test_front_door_process_exits_nonzero_without_traceback(bases, tmp_path):
         assert str(path) in done.stderr and "offset" in done.stderr, done.stderr
 
 
+PFTRACE_INPUTS = 6_000 if STRESS else 300
+
+
+def _pftrace_mutation(data: bytes, boundaries: list, rng: random.Random) -> tuple[str, bytes]:
+    """A damaged .pftrace: flipped bytes, a cut, a packet announcing a huge
+    length or a packet of random bytes (both at a packet boundary)."""
+    from neuronlib.perfetto.wire import varint
+    out = bytearray(data)
+    kind = rng.choice(["flip", "truncate", "huge length", "garbage packet"])
+    if kind == "flip":
+        for _ in range(rng.randint(1, 4)):
+            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+    elif kind == "truncate":
+        del out[rng.randrange(len(out)):]
+    elif kind == "huge length":          # a whole packet announcing 2^k bytes
+        at = rng.choice(boundaries)
+        out[at:at] = b"\x0a" + varint(rng.choice([1 << 30, 1 << 35, 1 << 63, (1 << 64) - 1,
+                                                  rng.getrandbits(64)]))
+    else:                                # a well-framed packet of random bytes
+        body = rng.randbytes(rng.randint(1, 40))
+        at = rng.choice(boundaries)
+        out[at:at] = b"\x0a" + varint(len(body)) + body
+    return kind, bytes(out)
+
+
+@pytest.mark.filterwarnings("error")   # a warning is a stray line on the user's terminal
+def test_mutated_pftrace_is_one_line_exit_1(tmp_path):
+    """report on damaged .pftrace files: a report, or one line naming the file
+    (exit 1); never another exception (a MemoryError was 70 before)."""
+    from neuronlib.errors import NeuronError
+    from neuronlib.perfetto import convert as convertlib, fakedump
+    from neuronlib.perfetto.wire import iter_trace_packets
+    dump, _ = fakedump.scenario(seed=3, harts=3, steps=300)
+    good = tmp_path / "good.pftrace"
+    with open(good, "wb") as out:   # plain packets, so that flips reach the fields
+        convertlib.convert(dump, out, progress=False, compress=False)
+    data = good.read_bytes()
+    with open(good, "rb") as stream:
+        boundaries = [offset for offset, _ in iter_trace_packets(stream)] + [len(data)]
+    rng = random.Random(11)
+    target = tmp_path / "bad.pftrace"
+    verdicts, kinds = Counter(), Counter()
+    for _ in range(PFTRACE_INPUTS):
+        kind, damaged = _pftrace_mutation(data, boundaries, rng)
+        kinds[kind] += 1
+        target.write_bytes(damaged)
+        try:
+            with M.time_limit(M.PER_INPUT_SECONDS):
+                report.report(target)
+            verdicts["reported"] += 1
+        except NeuronError as error:
+            assert error.status == 1 and "\n" not in str(error) and str(target) in str(error), error
+            verdicts["refused"] += 1
+    _summary("pftrace-mutations", {"inputs": PFTRACE_INPUTS, **verdicts, **kinds})
+    assert verdicts["refused"] and verdicts["reported"]
+
+
 def test_cli_record_errors_are_not_internal_errors(tmp_path):
     path = tmp_path / "t.dump"
     _plain_dump(path)

@@ -16,6 +16,7 @@ the report and the diff read both shapes alike.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from . import schema as S
@@ -92,8 +93,12 @@ def read(path_or_stream):
     try:
         for offset, data in iter_trace_packets(stream):
             try:
-                packet = packet_class.FromString(data)
-            except Exception as error:  # the protobuf runtime's DecodeError
+                # The C protobuf runtime only warns about some damage ("Unexpected
+                # end-group tag"): an error here, not a stray line on stderr.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", RuntimeWarning)
+                    packet = packet_class.FromString(data)
+            except Exception as error:  # the protobuf runtime's DecodeError, RuntimeWarning
                 raise ReadError(f"byte {offset}: packet does not decode: {error}") from None
             sequence_id = packet.trusted_packet_sequence_id
             state = sequences.get(sequence_id)
