@@ -102,9 +102,9 @@ def synthetic_dumps(directory: Path) -> list["Base"]:
     path = directory / "overwrite.dump"
     dumpfmt.write(path, harts, mode="overwrite", capacity=16)
     bases.append(Base(path, None))
-    # stop: the first 16 kept, 9 refused; a hart that recorded nothing
+    # stop: the first 16 kept, 9 refused; a hart that recorded nothing (hart 0's victim)
     harts = [dumpfmt.HartData(0, 25, 9, _hart_records(0, 2, 0, 16, rng)),
-             dumpfmt.HartData(5, 0, 0, [])]
+             dumpfmt.HartData(1, 0, 0, [])]
     path = directory / "stop.dump"
     dumpfmt.write(path, harts, mode="stop", capacity=16)
     bases.append(Base(path, None))

@@ -167,7 +167,8 @@ def test_hart_fields_same_verdict(tmp_path, monkeypatch, kind, hart):
     records = [(0, T["task_new"], 0, 0, 1, 10), (1, T[kind], hart, 0, 1, 20),
                (2, T["switch"], 3, 0, 1, 30)]
     path = tmp_path / "harts.dump"
-    dumpfmt.write(path, [dumpfmt.HartData(0, 3, 0, records)], capacity=4, max_harts=32)
+    dumpfmt.write(path, [dumpfmt.HartData(0, 3, 0, records), dumpfmt.HartData(31, 0, 0, [])],
+                  capacity=4, max_harts=32)
     _, result = _assert_same(path, monkeypatch)
     if hart < 32:
         assert isinstance(result, dict) and result["records"] == 3
@@ -312,3 +313,26 @@ def test_forced_python_and_fallback_message(tmp_path, monkeypatch, capfd):
     err = capfd.readouterr().err
     assert (engine, engine_again) == ("python", "python") and data
     assert err.count("C accelerator unavailable") == 1 and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("victim,accepted", [(1, True), (2, False), (31, False)])
+def test_steal_victim_must_have_a_section_same_verdict(tmp_path, monkeypatch, victim, accepted):
+    """A steal is drawn on its victim's track: a victim below max_harts but
+    without a section in the dump is refused by both loops (it made the
+    converted trace fail its check, and the report invent the hart)."""
+    records = [(0, T["steal_begin"], victim, 0, 1, 10), (1, T["steal_end"], victim, 1, 1, 20)]
+    path = tmp_path / "victim.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 2, 0, records), dumpfmt.HartData(1, 0, 0, [])],
+                  capacity=4, max_harts=32)
+    _, result = _assert_same(path, monkeypatch)
+    if accepted:
+        assert result["records"] == 2
+    else:
+        assert result[0] == "DumpError" and "has no section" in result[1]
+
+
+def test_timebase_zero_refused(tmp_path):
+    path = tmp_path / "zero.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 1, 0, [(0, T["mark"], 0, 1, 0, 5)])], timebase_hz=0)
+    with pytest.raises(dumpfmt.DumpError, match="offset 24: timebase 0 Hz"):
+        dumpfmt.load(path)

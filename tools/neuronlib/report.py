@@ -122,13 +122,25 @@ def collect(items) -> Stats:
     return stats
 
 
+def _text(value) -> str:
+    """An argument used as a name: text whatever type a damaged trace gave it."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def _count(event: Event, what: str, value) -> int:
+    """An argument used as a number: a non-negative 64-bit integer, or BadTrace."""
+    if type(value) is not int or not 0 <= value < 1 << 64:
+        raise BadTrace(f"byte {event.offset}: {what} is {value!r}, not a count")
+    return value
+
+
 def _count_event(stats: Stats, event: Event) -> None:
     args = event.args
     category = event.categories[0] if event.categories else ""
     if HART_TRACK <= event.track < HART_TRACK + 0x1000:
         stats.harts.add(event.track - HART_TRACK)
     if category in ("remote", "unchecked") and event.type == S.INSTANT:
-        key = (category, args.get("variable", event.name), args.get("kind", ""))
+        key = (category, _text(args.get("variable", event.name)), _text(args.get("kind", "")))
         stats.remote[key] = stats.remote.get(key, 0) + 1
     elif category == "steal":
         pair = (args.get("thief hart"), args.get("victim hart"))
@@ -138,19 +150,21 @@ def _count_event(stats: Stats, event: Event) -> None:
         elif event.type == S.SLICE_END and "tasks taken" in args:
             pair = stats.open_steals.pop(event.track, None)
             if pair is not None:
-                stats.tasks_taken[pair] = stats.tasks_taken.get(pair, 0) + args["tasks taken"]
+                stats.tasks_taken[pair] = (stats.tasks_taken.get(pair, 0)
+                                           + _count(event, "tasks taken", args["tasks taken"]))
     elif category == "ipi" and event.name.endswith(" handled"):
         if "latency ns" in args:
-            kind = args.get("kind", "?")
-            stats.ipi_latency.setdefault(kind, array("Q")).append(args["latency ns"])
+            kind = _text(args.get("kind", "?"))
+            stats.ipi_latency.setdefault(kind, array("Q")).append(
+                _count(event, "latency ns", args["latency ns"]))
         else:
             stats.ipi_unmatched += 1
     elif category == "violation" and event.track == VIOLATIONS_TRACK:
-        key = (event.name, args.get("variable", ""), args.get("site", ""))
+        key = (event.name, _text(args.get("variable", "")), _text(args.get("site", "")))
         stats.violations[key] = stats.violations.get(key, 0) + 1
     elif event.type == S.COUNTER and DROPS_TRACK <= event.track < DROPS_TRACK + 0x1000:
         hart = event.track - DROPS_TRACK
-        stats.drops[hart] = max(stats.drops.get(hart, 0), event.counter)
+        stats.drops[hart] = max(stats.drops.get(hart, 0), _count(event, "a drops counter", event.counter))
 
 
 def percentile(sorted_values, p: int) -> int:

@@ -153,6 +153,7 @@ struct fc {
 	uintptr_t page_size;
 	uint64_t nvars, nsites;
 	unsigned max_harts;	/* the dump's: a hart field at or beyond it is refused */
+	uint8_t has_section[MAX_HARTS];	/* a steal victim must be one of the dump's harts */
 
 	/* Reply of the current request. */
 	struct buf reply;
@@ -591,6 +592,8 @@ static int ring_next(struct fc *c, struct ring *r)
 	unsigned w = (unsigned)(tw >> TIME_BITS);
 	int bad = !valid_type(type);
 	if (!bad && b_is_hart(type) && b >= c->max_harts)
+		bad = 1;
+	if (!bad && (type == T_STEAL_BEGIN || type == T_STEAL_END) && !c->has_section[b])
 		bad = 1;
 	if (!bad && type == T_SWITCH && b >= SWITCH_STATES)
 		bad = 1;
@@ -1188,6 +1191,7 @@ FC_API int fc_ring(struct fc *c, int i, int hart, const uint8_t *base, uint64_t 
 	r->expected = expected;
 	r->hart = hart;
 	c->produced_of[hart] = produced;
+	c->has_section[hart] = 1;
 	return 0;
 }
 

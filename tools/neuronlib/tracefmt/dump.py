@@ -25,7 +25,7 @@ from typing import Iterable, Iterator
 from . import elftables
 from .records import (FORMAT_VERSION, HART_B_TYPES, MAX_HARTS_LIMIT, PERCPU_TYPES, PRODUCED_LIMIT,
                       RECORD, RECORD_SIZE, SITE_NONE, SWITCH_STATES, SWITCH_TYPE, TIME_BITS,
-                      TIME_MASK, TIME_WRAP_LIMIT, TYPES, VAR_NONE, W_MAX, site_of)
+                      TIME_MASK, TIME_WRAP_LIMIT, TYPES, VAR_NONE, VICTIM_TYPES, W_MAX, site_of)
 
 MAGIC = b"NRNTRACE"
 HEADER = struct.Struct("<8sHHHHIBBHQQII16x")   # 64 bytes
@@ -77,6 +77,7 @@ class Dump:
     tables: elftables.Tables | None
     salvage: bool
     _buffer: object = field(repr=False, default=None)
+    _present: set = field(repr=False, default_factory=set)   # hart ids with a section
 
     @property
     def skipped(self) -> int:
@@ -109,6 +110,8 @@ class Dump:
         if type_ in HART_B_TYPES and b >= self.max_harts:
             return (f"{TYPES[type_]} names hart {b}, the dump's NEURON_MAX_HARTS is "
                     f"{self.max_harts}")
+        if type_ in VICTIM_TYPES and b not in self._present:
+            return f"{TYPES[type_]} names victim hart {b}, which has no section in the dump"
         if type_ == SWITCH_TYPE and b >= SWITCH_STATES:
             return f"switch with unknown previous state {b}"
         if self.tables is not None and type_ in PERCPU_TYPES:
@@ -120,6 +123,7 @@ class Dump:
         return None
 
     def _iter_records(self, ring: HartRing):
+        self._present = {other.hart for other in self.harts}
         view = memoryview(self._buffer)[ring._offset:ring._offset + ring.kept * RECORD_SIZE]
         # The first record's full seq: nearest to where the kept ones start.
         expected = max(ring.produced - ring.dropped - ring.kept, 0) if self.mode == "stop" \
@@ -198,6 +202,8 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
     if header_size != HEADER.size or record_size != RECORD_SIZE:
         raise DumpError(path, 10, None, f"header size {header_size} / record size {record_size}, "
                         f"expected {HEADER.size} / {RECORD_SIZE}")
+    if timebase == 0:
+        raise DumpError(path, 24, None, "timebase 0 Hz (the time CSR's frequency cannot be 0)")
     if mode not in MODES:
         raise DumpError(path, 20, None, f"mode {mode} is neither 0 (overwrite) nor 1 (stop)")
     tables = None

@@ -27,6 +27,8 @@ PERCPU_TYPES = (1, 2, 3)            # h is a var index, w (low 20 bits) a site i
 # was the fault (bad_hart; 0xff for "no hart").
 HART_B_TYPES = (1, 3, 17, 18, 19, 20, 21, 22, 26)
 SWITCH_TYPE = 16
+# A steal's victim is drawn on its own track: it must be a hart of the dump.
+VICTIM_TYPES = (18, 19)
 SWITCH_STATES = 4                   # enum trace_task_state: b of a SWITCH is below this
 # The record's hart fields are 8 bits: no dump can name more harts.
 MAX_HARTS_LIMIT = 256
