@@ -222,3 +222,21 @@ def test_pftrace_packet_the_protobuf_runtime_only_warns_about(tmp_path):
     result = neuron("report", path)
     assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
     assert "group.pftrace: byte 0: packet does not decode" in result.stderr
+
+
+def test_pftrace_names_that_are_not_utf8(tmp_path):
+    """Interned names with a byte that is not UTF-8: protobuf hands them back
+    as bytes, which the report compared with text (TypeError, exit 70)."""
+    dump = write_dump(tmp_path / "d.dump")
+    out = tmp_path / "d.pftrace"
+    assert neuron("convert", dump, "--out", out, "--uncompressed").returncode == 0
+    data = out.read_bytes()
+    assert b"ipi resched 0->1 send" in data
+    out.write_bytes(data.replace(b"ipi resched 0->1 send", b"ipi resched 0->1 s\xffnd")
+                    .replace(b"stolen from", b"stol\xffn from"))
+    result = neuron("report", out, "--json")
+    assert result.returncode in (0, 1) and "internal error" not in result.stderr, result.stderr
+    # The C++ protobuf runtime logs each such string itself ("[libprotobuf
+    # ERROR ...]"), which the tools cannot silence; anything else is one line.
+    ours = [line for line in result.stderr.splitlines() if not line.startswith("[libprotobuf ")]
+    assert len(ours) <= 1 and "Traceback" not in result.stderr, result.stderr

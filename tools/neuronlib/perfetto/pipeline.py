@@ -7,7 +7,6 @@ The front door boots the kernel and has the ring extracted
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from ..errors import NeuronError
