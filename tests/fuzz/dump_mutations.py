@@ -20,6 +20,7 @@ The oracle, for every input:
 from __future__ import annotations
 
 import contextlib
+import io
 import random
 import re
 import signal
@@ -29,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuronlib.tracefmt import dump as dumpfmt
-from neuronlib.tracefmt.records import TYPE_BY_NAME as T, TYPES
+from neuronlib.tracefmt.records import HART_B_TYPES, TYPE_BY_NAME as T, TYPES
 
 PER_INPUT_SECONDS = 10
 HEADER_SIZE = dumpfmt.HEADER.size
@@ -101,9 +102,9 @@ def synthetic_dumps(directory: Path) -> list["Base"]:
     path = directory / "overwrite.dump"
     dumpfmt.write(path, harts, mode="overwrite", capacity=16)
     bases.append(Base(path, None))
-    # stop: the first 16 kept, 9 refused; a hart that recorded nothing
+    # stop: the first 16 kept, 9 refused; a hart that recorded nothing (hart 0's victim)
     harts = [dumpfmt.HartData(0, 25, 9, _hart_records(0, 2, 0, 16, rng)),
-             dumpfmt.HartData(5, 0, 0, [])]
+             dumpfmt.HartData(1, 0, 0, [])]
     path = directory / "stop.dump"
     dumpfmt.write(path, harts, mode="stop", capacity=16)
     bases.append(Base(path, None))
@@ -191,7 +192,8 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
                 _put(out, base + 8, "<Q", new_kept + dropped)
                 _put(out, base + 16, "<Q", dropped)
                 _put(out, base + 24, "<Q", new_kept)
-    elif kind in ("record_type", "record_seq", "record_swap"):
+    elif kind in ("record_type", "record_seq", "record_swap", "record_random", "record_time",
+                  "record_hart"):
         sections = [(base, kept) for base, kept in _sections(data) if kept]
         if sections:
             base, kept = rng.choice(sections)
@@ -202,6 +204,19 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
                 _put(out, at + 4, "<B", rng.choice([0, 4, 15, 28, 255, rng.randrange(256)]))
             elif kind == "record_seq":
                 _put(out, at, "<I", _value(rng, struct.unpack_from("<I", out, at)[0]))
+            elif kind == "record_random":      # several records of random bytes
+                for _ in range(rng.randint(1, 4)):
+                    at = first + rng.randrange(kept) * RECORD_SIZE
+                    out[at:at + RECORD_SIZE] = rng.randbytes(RECORD_SIZE)
+            elif kind == "record_time":        # backwards a little, or far either way
+                time = struct.unpack_from("<Q", out, at + 8)[0] & ((1 << 40) - 1)
+                step = rng.choice([-1, -2, -1000, 1 << 39, (1 << 39) - 1, 1 << 38, -(1 << 39)])
+                word = struct.unpack_from("<Q", out, at + 8)[0]
+                _put(out, at + 8, "<Q", (word & ~((1 << 40) - 1)) | ((time + step) & ((1 << 40) - 1)))
+            elif kind == "record_hart":        # a hart field at or near the dump's limit
+                _put(out, at + 4, "<B", rng.choice([T["remote"], T["steal_begin"], T["ipi_send"],
+                                                     T["ipi_handled"], T["wakeup"], T["task_new"]]))
+                _put(out, at + 5, "<B", rng.choice([31, 32, 33, 200, 255]))
             elif kept > 1:
                 other = first + rng.randrange(kept) * RECORD_SIZE
                 out[at:at + RECORD_SIZE], out[other:other + RECORD_SIZE] = \
@@ -210,7 +225,8 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
 
 
 MUTATIONS = ["flip", "byte", "truncate", "splice", "duplicate", "delete", "append", "header",
-             "hart", "counts", "record_type", "record_seq", "record_swap"]
+             "hart", "counts", "record_type", "record_seq", "record_swap", "record_random",
+             "record_time", "record_hart"]
 
 
 # --- the oracle -----------------------------------------------------------
@@ -256,7 +272,8 @@ def check(path: Path, elf=None, convert: bool = True) -> tuple[str, list[str]]:
                 if problem:
                     problems.append("strict: " + problem)
             try:
-                _, rings = _read(path, elf, salvage=True)
+                loaded, rings = _read(path, elf, salvage=True)
+                max_harts = loaded.max_harts
                 if verdict == "rejected":
                     verdict = "salvaged"
                 for ring, got, announced in rings:
@@ -270,6 +287,13 @@ def check(path: Path, elf=None, convert: bool = True) -> tuple[str, list[str]]:
                         problems.append(f"salvage: hart {ring.hart}: seq not increasing")
                     if any(record[1] not in TYPES for record in got):
                         problems.append(f"salvage: hart {ring.hart}: yielded an invalid type")
+                    times = [record[5] for record in got]
+                    if any(b < a or b - a >= 1 << 39 for a, b in zip(times, times[1:])):
+                        problems.append(f"salvage: hart {ring.hart}: time not moving forward "
+                                        "by less than 2^39")
+                    if any(record[1] in HART_B_TYPES and record[2] >= max_harts for record in got):
+                        problems.append(f"salvage: hart {ring.hart}: yielded a hart id beyond "
+                                        f"max_harts {max_harts}")
             except dumpfmt.DumpError as error:
                 problem = _message_problem(error, path, size, getattr(error, "during_records", False))
                 if problem:
@@ -282,6 +306,16 @@ def check(path: Path, elf=None, convert: bool = True) -> tuple[str, list[str]]:
                 except NeuronError as error:
                     if "\n" in str(error) or str(path) not in str(error):
                         problems.append(f"report: not one line naming the file: {error}")
+            if verdict == "salvaged" and convert:
+                # What salvage keeps also converts: a bad record is skipped, never
+                # met later by the converter as an error.
+                from neuronlib import report
+                from neuronlib.errors import NeuronError
+                try:
+                    with contextlib.redirect_stderr(io.StringIO()):
+                        report.report(path, elf, salvage=True)
+                except NeuronError as error:
+                    problems.append(f"salvage report failed: {error}")
     except InputTimeout:
         problems.append(f"no answer within {PER_INPUT_SECONDS} s (hang)")
     except Exception:  # the point of the test: any of these is a traceback for the user

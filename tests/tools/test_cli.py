@@ -43,7 +43,7 @@ def test_usage_error_is_one_line():
 
 def test_missing_kernel_is_one_line_without_traceback():
     result = neuron("run", "--elf", "/nonexistent/neuron.elf")
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr == "neuron: run: no kernel image at /nonexistent/neuron.elf\n"
     assert "Traceback" not in result.stderr
 

@@ -88,6 +88,15 @@ def test_record_numbers_match_the_c_header():
     found = dict((name, int(value)) for name, value in re.findall(r"\b(TRACE_[A-Z_]+)\s*=\s*(\d+)", text))
     for number, name in R.TYPE_NAMES.items():
         assert found[name] == number, name
+    # Every TRACE_ type of the header is in the one table, and fastconv.c's
+    # enum (C cannot import it) agrees with it.
+    body = text.split("enum trace_type {", 1)[1].split("};", 1)[0]
+    header_types = {int(value) for name, value in re.findall(r"\b(TRACE_[A-Z_]+)\s*=\s*(\d+)", body)
+                    if name != "TRACE_NONE"}
+    assert header_types == set(R.TYPE_NAMES)
+    fast = (Path(R.__file__).with_name("fastconv.c")).read_text()
+    in_c = dict((name, int(value)) for name, value in re.findall(r"\bT_([A-Z_]+) = (\d+)", fast))
+    assert {number: "TRACE_" + name for name, number in in_c.items()} == R.TYPE_NAMES
     assert found["TRACE_TASK_RUNNABLE"] == R.TASK_RUNNABLE
     assert found["TRACE_TASK_BLOCKED"] == R.TASK_BLOCKED
     assert found["TRACE_TASK_DONE"] == R.TASK_DONE

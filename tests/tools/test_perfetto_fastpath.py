@@ -150,10 +150,115 @@ def test_unknown_switch_state_same_error(tmp_path, monkeypatch):
     path = tmp_path / "switch.dump"
     dumpfmt.write(path, [dumpfmt.HartData(0, 2, 0, records)], capacity=4, max_harts=32)
     _, result = _assert_same(path, monkeypatch)
-    assert result == ("ConvertError", "hart 0: SWITCH with unknown previous state 9")
+    assert result == ("DumpError", f"{path}: offset {64 + 32 + 16} (hart 0): "
+                      "switch with unknown previous state 9")
 
 
-@pytest.mark.parametrize("bad", ["type", "seq backwards", "seq beyond produced"])
+HART_FIELDS = {"remote": "owner", "unchecked": "owner", "wakeup": "target", "task_new": "home",
+               "steal_begin": "victim", "steal_end": "victim", "ipi_send": "target",
+               "ipi_recv": "sender", "ipi_handled": "sender"}
+
+
+@pytest.mark.parametrize("kind", sorted(HART_FIELDS))
+@pytest.mark.parametrize("hart", [31, 32, 200, 255])
+def test_hart_fields_same_verdict(tmp_path, monkeypatch, kind, hart):
+    """A hart field below the dump's max_harts (32) is accepted by both loops
+    with the same bytes; at or beyond it, refused by both with the same line."""
+    records = [(0, T["task_new"], 0, 0, 1, 10), (1, T[kind], hart, 0, 1, 20),
+               (2, T["switch"], 3, 0, 1, 30)]
+    path = tmp_path / "harts.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 3, 0, records), dumpfmt.HartData(31, 0, 0, [])],
+                  capacity=4, max_harts=32)
+    _, result = _assert_same(path, monkeypatch)
+    if hart < 32:
+        assert isinstance(result, dict) and result["records"] == 3
+    else:
+        assert result[0] == "DumpError" and f"offset {64 + 32 + 16} (hart 0)" in result[1]
+        assert f"names hart {hart}" in result[1]
+
+
+@pytest.mark.parametrize("max_harts", [32, 255, 256])
+def test_sections_up_to_max_harts_same_bytes(tmp_path, monkeypatch, max_harts):
+    """Sections for the highest hart ids a dump can have lose nothing in either loop."""
+    harts = [0, max_harts // 2, max_harts - 1]
+    data = []
+    for hart in harts:
+        other = harts[(harts.index(hart) + 1) % len(harts)]
+        records = [(0, T["task_new"], hart, 0, hart, 10 + hart), (1, T["switch"], 3, 0, hart, 20 + hart),
+                   (2, T["ipi_send"], other, 0, 7, 30 + hart), (3, T["steal_begin"], other, 0, 1, 40 + hart),
+                   (4, T["steal_end"], other, 1, 1, 50 + hart)]
+        data.append(dumpfmt.HartData(hart, 5, 0, records))
+    path = tmp_path / "high.dump"
+    dumpfmt.write(path, data, capacity=8, max_harts=max_harts)
+    _, result = _assert_same(path, monkeypatch)
+    assert result["records"] == 15
+
+
+def test_max_harts_beyond_the_format_refused(tmp_path, monkeypatch):
+    path = tmp_path / "wide.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(300, 1, 0, [(0, T["mark"], 0, 1, 0, 5)])],
+                  capacity=4, max_harts=1000)
+    with pytest.raises(dumpfmt.DumpError, match="offset 40: NEURON_MAX_HARTS 1000"):
+        dumpfmt.load(path)
+
+
+@pytest.mark.parametrize("step,accepted", [
+    (1, True), ((1 << 39) - 1, True),                 # forward, across the 40-bit wrap too
+    (0, True), (1 << 39, False), ((1 << 40) - 1, False),   # half the range or more: backwards
+])
+@pytest.mark.parametrize("start", [1000, (1 << 40) - 10])
+def test_time_steps_same_verdict(tmp_path, monkeypatch, step, accepted, start):
+    """Time may only go forward, by less than 2^39 ticks (wrapping the 40 bits
+    when it must); both loops accept and refuse the same steps."""
+    t0 = start
+    t1 = t0 + step
+    records = [(0, T["mark"], 0, 1, 0, t0), (1, T["mark"], 0, 2, 0, t1), (2, T["mark"], 0, 2, 0, t1)]
+    path = tmp_path / "time.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 3, 0, records)], capacity=4, max_harts=32)
+    _, result = _assert_same(path, monkeypatch)
+    if accepted:
+        assert isinstance(result, dict) and result["records"] == 3
+    else:
+        assert result[0] == "DumpError" and "time goes backwards" in result[1]
+        assert f"offset {64 + 32 + 16} (hart 0)" in result[1]
+
+
+def test_random_records_same_verdict(tmp_path, monkeypatch):
+    """One random 16-byte record in a valid dump: both loops give the same
+    verdict (and bytes) whatever it holds."""
+    rng = random.Random(7)
+    path = tmp_path / "random.dump"
+    _write_mixed(path, 21, 2, 60)
+    good = path.read_bytes()
+    verdicts = set()
+    for _ in range(150):
+        data = bytearray(good)
+        at = 64 + 32 + rng.randrange(60) * 16
+        record = bytearray(rng.randbytes(16))
+        if rng.random() < 0.7:               # a plausible seq and type, so later checks run
+            record[0:4] = data[at:at + 4]
+            record[4] = rng.choice(sorted(T.values()))
+            record[5] = rng.choice((record[5], rng.randrange(4)))
+            record[8:13] = data[at + 8:at + 13]    # its time; b, h and w stay random
+        data[at:at + 16] = record
+        path.write_bytes(bytes(data))
+        _, result = _assert_same(path, monkeypatch)
+        verdicts.add(isinstance(result, dict))
+    assert verdicts == {True, False}
+
+
+def test_first_seq_before_zero_same_verdict(tmp_path, monkeypatch):
+    """A first record whose 32-bit seq, taken nearest to where the kept records
+    start, would be negative: a record the hart never produced, refused by both."""
+    records = [(0x90000000, T["mark"], 0, 1, 0, 5)] + [(i, T["mark"], 0, 2, 0, 10 + i) for i in (1, 2, 3)]
+    path = tmp_path / "negative.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 4, 0, records)], capacity=4, max_harts=32)
+    _, result = _assert_same(path, monkeypatch)
+    assert result[0] == "DumpError" and f"offset {64 + 32} (hart 0): seq -" in result[1]
+
+
+@pytest.mark.parametrize("bad", ["type", "seq backwards", "seq beyond produced", "time backwards",
+                                 "hart field", "switch state"])
 def test_bad_record_same_one_line_error(tmp_path, monkeypatch, bad):
     path = tmp_path / "bad.dump"
     _write_mixed(path, 11, 2, 500)
@@ -164,8 +269,17 @@ def test_bad_record_same_one_line_error(tmp_path, monkeypatch, bad):
         data[record + 4] = 9
     elif bad == "seq backwards":
         data[record:record + 4] = (5).to_bytes(4, "little")
-    else:
+    elif bad == "seq beyond produced":
         data[record:record + 4] = (100_000).to_bytes(4, "little")
+    elif bad == "time backwards":
+        previous = int.from_bytes(data[record - 8:record - 3], "little")
+        data[record + 8:record + 13] = ((previous - 1) % (1 << 40)).to_bytes(5, "little")
+    elif bad == "hart field":
+        data[record + 4] = T["steal_begin"]
+        data[record + 5] = 32
+    else:
+        data[record + 4] = T["switch"]
+        data[record + 5] = 4
     path.write_bytes(bytes(data))
     _, result = _assert_same(path, monkeypatch)
     assert result[0] == "DumpError"
@@ -199,3 +313,26 @@ def test_forced_python_and_fallback_message(tmp_path, monkeypatch, capfd):
     err = capfd.readouterr().err
     assert (engine, engine_again) == ("python", "python") and data
     assert err.count("C accelerator unavailable") == 1 and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("victim,accepted", [(1, True), (2, False), (31, False)])
+def test_steal_victim_must_have_a_section_same_verdict(tmp_path, monkeypatch, victim, accepted):
+    """A steal is drawn on its victim's track: a victim below max_harts but
+    without a section in the dump is refused by both loops (it made the
+    converted trace fail its check, and the report invent the hart)."""
+    records = [(0, T["steal_begin"], victim, 0, 1, 10), (1, T["steal_end"], victim, 1, 1, 20)]
+    path = tmp_path / "victim.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 2, 0, records), dumpfmt.HartData(1, 0, 0, [])],
+                  capacity=4, max_harts=32)
+    _, result = _assert_same(path, monkeypatch)
+    if accepted:
+        assert result["records"] == 2
+    else:
+        assert result[0] == "DumpError" and "has no section" in result[1]
+
+
+def test_timebase_zero_refused(tmp_path):
+    path = tmp_path / "zero.dump"
+    dumpfmt.write(path, [dumpfmt.HartData(0, 1, 0, [(0, T["mark"], 0, 1, 0, 5)])], timebase_hz=0)
+    with pytest.raises(dumpfmt.DumpError, match="offset 24: timebase 0 Hz"):
+        dumpfmt.load(path)

@@ -28,7 +28,8 @@ sys.path.insert(0, str(REPO / "tests" / "fuzz"))
 import dump_mutations as M  # noqa: E402
 from neuronlib import cli, report  # noqa: E402
 from neuronlib.tracefmt import dump as dumpfmt  # noqa: E402
-from neuronlib.tracefmt.records import TYPE_BY_NAME as T, TYPES, W_MAX  # noqa: E402
+from neuronlib.tracefmt.records import (HART_B_TYPES, SWITCH_STATES, TYPE_BY_NAME as T,  # noqa: E402
+                                       TYPES, W_MAX)
 
 STRESS = os.environ.get("NEURON_ROBUST_SCALE") == "stress"
 MUTATED_INPUTS = 120_000 if STRESS else 3_000
@@ -106,15 +107,27 @@ def test_cli_rejects_in_one_line_with_nonzero_exit(bases, tmp_path):
             continue                      # valid: not what this test is about
         except dumpfmt.DumpError:
             pass
-        argv = ["report", str(target)] + (["--elf", str(base.elf)] if base.elf else [])
+        elf = ["--elf", str(base.elf)] if base.elf else []
+        argv = ["report", str(target)] + elf
         status, _, err = _run_cli(argv)
         lines = err.splitlines()
-        assert status != 0 and len(lines) == 1, (status, err)
+        # Bad input is exit 1 (70 would be a bug in the tools), one line.
+        assert status == 1 and len(lines) == 1, (status, err)
         assert lines[0].startswith("neuron: report: ") and f"{target}: offset " in lines[0], lines[0]
         assert "Traceback" not in err
         salvage_status, _, salvage_err = _run_cli(argv + ["--salvage"])
-        assert salvage_status == 0 or (len(salvage_err.splitlines()) == 1
-                                       and "internal error" not in salvage_err), salvage_err
+        errors = [line for line in salvage_err.splitlines() if ": salvage: " not in line]
+        assert salvage_status == 0 or (salvage_status == 1 and len(errors) == 1), \
+            (salvage_status, salvage_err)
+        # convert: the same verdict, and no output file unless complete.
+        out = tmp_path / "out.pftrace"
+        status, _, err = _run_cli(["convert", str(target), "--out", str(out)] + elf)
+        assert status == 1 and len(err.splitlines()) == 1 and f"{target}: offset " in err, (status, err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.dump"]
+        status, _, err = _run_cli(["convert", str(target), "--out", str(out), "--salvage"] + elf)
+        assert status in (0, 1) and "internal error" not in err, (status, err)
+        assert out.exists() == (status == 0) and not (tmp_path / "out.pftrace.partial").exists()
+        out.unlink(missing_ok=True)
         checked += 1
     _summary("cli-rejections", {"inputs": checked})
 
@@ -129,9 +142,66 @@ def test_front_door_process_exits_nonzero_without_traceback(bases, tmp_path):
         path.write_bytes(content)
         done = subprocess.run([sys.executable, str(REPO / "tools" / "neuron"), "report", str(path)],
                               capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
-        assert done.returncode != 0, name
+        assert done.returncode == 1, name
         assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
         assert str(path) in done.stderr and "offset" in done.stderr, done.stderr
+
+
+PFTRACE_INPUTS = 6_000 if STRESS else 300
+
+
+def _pftrace_mutation(data: bytes, boundaries: list, rng: random.Random) -> tuple[str, bytes]:
+    """A damaged .pftrace: flipped bytes, a cut, a packet announcing a huge
+    length or a packet of random bytes (both at a packet boundary)."""
+    from neuronlib.perfetto.wire import varint
+    out = bytearray(data)
+    kind = rng.choice(["flip", "truncate", "huge length", "garbage packet"])
+    if kind == "flip":
+        for _ in range(rng.randint(1, 4)):
+            out[rng.randrange(len(out))] ^= 1 << rng.randrange(8)
+    elif kind == "truncate":
+        del out[rng.randrange(len(out)):]
+    elif kind == "huge length":          # a whole packet announcing 2^k bytes
+        at = rng.choice(boundaries)
+        out[at:at] = b"\x0a" + varint(rng.choice([1 << 30, 1 << 35, 1 << 63, (1 << 64) - 1,
+                                                  rng.getrandbits(64)]))
+    else:                                # a well-framed packet of random bytes
+        body = rng.randbytes(rng.randint(1, 40))
+        at = rng.choice(boundaries)
+        out[at:at] = b"\x0a" + varint(len(body)) + body
+    return kind, bytes(out)
+
+
+@pytest.mark.filterwarnings("error")   # a warning is a stray line on the user's terminal
+def test_mutated_pftrace_is_one_line_exit_1(tmp_path):
+    """report on damaged .pftrace files: a report, or one line naming the file
+    (exit 1); never another exception (a MemoryError was 70 before)."""
+    from neuronlib.errors import NeuronError
+    from neuronlib.perfetto import convert as convertlib, fakedump
+    from neuronlib.perfetto.wire import iter_trace_packets
+    dump, _ = fakedump.scenario(seed=3, harts=3, steps=300)
+    good = tmp_path / "good.pftrace"
+    with open(good, "wb") as out:   # plain packets, so that flips reach the fields
+        convertlib.convert(dump, out, progress=False, compress=False)
+    data = good.read_bytes()
+    with open(good, "rb") as stream:
+        boundaries = [offset for offset, _ in iter_trace_packets(stream)] + [len(data)]
+    rng = random.Random(11)
+    target = tmp_path / "bad.pftrace"
+    verdicts, kinds = Counter(), Counter()
+    for _ in range(PFTRACE_INPUTS):
+        kind, damaged = _pftrace_mutation(data, boundaries, rng)
+        kinds[kind] += 1
+        target.write_bytes(damaged)
+        try:
+            with M.time_limit(M.PER_INPUT_SECONDS):
+                report.report(target)
+            verdicts["reported"] += 1
+        except NeuronError as error:
+            assert error.status == 1 and "\n" not in str(error) and str(target) in str(error), error
+            verdicts["refused"] += 1
+    _summary("pftrace-mutations", {"inputs": PFTRACE_INPUTS, **verdicts, **kinds})
+    assert verdicts["refused"] and verdicts["reported"]
 
 
 def test_cli_record_errors_are_not_internal_errors(tmp_path):
@@ -141,7 +211,7 @@ def test_cli_record_errors_are_not_internal_errors(tmp_path):
     data[_record_offset(3) + 4] = 0
     path.write_bytes(bytes(data))
     status, _, err = _run_cli(["report", str(path)])
-    assert status != 0 and err.startswith(f"neuron: report: {path}: offset 144 (hart 0): "), err
+    assert status == 1 and err.startswith(f"neuron: report: {path}: offset 144 (hart 0): "), err
 
 
 # --- salvage: what it recovers ---------------------------------------------
@@ -207,8 +277,15 @@ def dumps(draw):
         records = []
         for i in range(kept):
             time += draw(st.integers(0, 1000))
-            records.append((first + i, draw(st.sampled_from(sorted(TYPES))), draw(st.integers(0, 255)),
-                            draw(st.integers(0, 0xFFFE)), draw(st.integers(0, W_MAX)), time))
+            type_ = draw(st.sampled_from(sorted(TYPES)))
+            # b is a hart below max_harts where it names one, a task state for a switch
+            if type_ in (T["steal_begin"], T["steal_end"]):   # a victim is a hart of the dump
+                b = draw(st.sampled_from(hart_ids))
+            else:
+                b = draw(st.integers(0, max_harts - 1 if type_ in HART_B_TYPES else
+                                     SWITCH_STATES - 1 if type_ == T["switch"] else 255))
+            records.append((first + i, type_, b, draw(st.integers(0, 0xFFFE)),
+                            draw(st.integers(0, W_MAX)), time))
         harts.append(dumpfmt.HartData(hart, kept + dropped, dropped, records))
     return mode, capacity, max_harts, harts
 

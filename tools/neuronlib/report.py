@@ -19,7 +19,7 @@ from pathlib import Path
 from .errors import NeuronError
 from .perfetto import schema as S
 from .perfetto.convert import DROPS_TRACK, HART_TRACK, TID_OFFSET, VIOLATIONS_TRACK, ConvertError, convert
-from .perfetto.readback import Event, ReadError, TaskState, read
+from .perfetto.readback import Event, ReadError, TaskState, Track, read
 from .tracefmt import dump as dumpfmt
 from .tracefmt.dump import DumpError
 
@@ -78,21 +78,60 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
         if salvage:
             print(f"neuron: report: {path}: salvage: kept the valid records, skipped "
                   f"{dump.skipped} bad record(s)", file=sys.stderr)
+            for line in dump.skipped_lines():
+                print(f"neuron: report: salvage: {line}", file=sys.stderr)
         yield from read(converted)
 
 
+class BadTrace(Exception):
+    """A trace whose events name a hart it never declared; str() is one line."""
+
+
+def _declared(declared: set, hart, offset: int, what: str) -> None:
+    if hart not in declared:
+        harts = ", ".join(map(str, sorted(declared))) or "none"
+        raise BadTrace(f"byte {offset}: {what} names hart {hart}, which the trace does not "
+                       f"declare (its hart tracks: {harts})")
+
+
 def collect(items) -> Stats:
+    """Counts of a trace's items; BadTrace when an item names an undeclared hart
+    (the report would otherwise invent it)."""
     stats = Stats()
+    declared: set = set()
     for item in items:
+        if isinstance(item, Track):
+            if HART_TRACK <= item.uuid < HART_TRACK + 0x1000:
+                declared.add(item.uuid - HART_TRACK)
+            continue
         if isinstance(item, TaskState):
             if item.state == S.TASK_RUNNING:
+                _declared(declared, item.cpu, item.offset, "a task state's cpu")
                 stats.decisions += 1
                 stats.harts.add(item.cpu)
             continue
         if not isinstance(item, Event):
             continue
+        if HART_TRACK <= item.track < HART_TRACK + 0x1000:
+            _declared(declared, item.track - HART_TRACK, item.offset, "an event's track")
+        if item.categories and item.categories[0] == "steal":
+            for arg in ("thief hart", "victim hart"):
+                if arg in item.args:
+                    _declared(declared, item.args[arg], item.offset, f"a steal's {arg}")
         _count_event(stats, item)
     return stats
+
+
+def _text(value) -> str:
+    """An argument used as a name: text whatever type a damaged trace gave it."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def _count(event: Event, what: str, value) -> int:
+    """An argument used as a number: a non-negative 64-bit integer, or BadTrace."""
+    if type(value) is not int or not 0 <= value < 1 << 64:
+        raise BadTrace(f"byte {event.offset}: {what} is {value!r}, not a count")
+    return value
 
 
 def _count_event(stats: Stats, event: Event) -> None:
@@ -101,7 +140,7 @@ def _count_event(stats: Stats, event: Event) -> None:
     if HART_TRACK <= event.track < HART_TRACK + 0x1000:
         stats.harts.add(event.track - HART_TRACK)
     if category in ("remote", "unchecked") and event.type == S.INSTANT:
-        key = (category, args.get("variable", event.name), args.get("kind", ""))
+        key = (category, _text(args.get("variable", event.name)), _text(args.get("kind", "")))
         stats.remote[key] = stats.remote.get(key, 0) + 1
     elif category == "steal":
         pair = (args.get("thief hart"), args.get("victim hart"))
@@ -111,19 +150,21 @@ def _count_event(stats: Stats, event: Event) -> None:
         elif event.type == S.SLICE_END and "tasks taken" in args:
             pair = stats.open_steals.pop(event.track, None)
             if pair is not None:
-                stats.tasks_taken[pair] = stats.tasks_taken.get(pair, 0) + args["tasks taken"]
+                stats.tasks_taken[pair] = (stats.tasks_taken.get(pair, 0)
+                                           + _count(event, "tasks taken", args["tasks taken"]))
     elif category == "ipi" and event.name.endswith(" handled"):
         if "latency ns" in args:
-            kind = args.get("kind", "?")
-            stats.ipi_latency.setdefault(kind, array("Q")).append(args["latency ns"])
+            kind = _text(args.get("kind", "?"))
+            stats.ipi_latency.setdefault(kind, array("Q")).append(
+                _count(event, "latency ns", args["latency ns"]))
         else:
             stats.ipi_unmatched += 1
     elif category == "violation" and event.track == VIOLATIONS_TRACK:
-        key = (event.name, args.get("variable", ""), args.get("site", ""))
+        key = (event.name, _text(args.get("variable", "")), _text(args.get("site", "")))
         stats.violations[key] = stats.violations.get(key, 0) + 1
     elif event.type == S.COUNTER and DROPS_TRACK <= event.track < DROPS_TRACK + 0x1000:
         hart = event.track - DROPS_TRACK
-        stats.drops[hart] = max(stats.drops.get(hart, 0), event.counter)
+        stats.drops[hart] = max(stats.drops.get(hart, 0), _count(event, "a drops counter", event.counter))
 
 
 def percentile(sorted_values, p: int) -> int:
@@ -190,7 +231,10 @@ def render(report: dict) -> str:
 
 
 def report(path, elf=None, salvage=False) -> dict:
-    return to_json(collect(events_of(Path(path), elf, salvage)))
+    try:
+        return to_json(collect(events_of(Path(path), elf, salvage)))
+    except BadTrace as error:
+        raise NeuronError(f"{path}: {error}") from None
 
 
 def main(path, elf=None, as_json=False, salvage=False) -> int:

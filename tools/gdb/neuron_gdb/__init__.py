@@ -14,6 +14,8 @@
 Loaded by tools/gdb/neuron-gdb.py (see docs/gdb.md).
 """
 
+import os
+
 import gdb
 
 from . import boot, check, harts, ipi, percpu, printers, ring, sched, target, unwind
@@ -40,6 +42,22 @@ $current([hart]) (the selected hart's, or hart's)."""
 
 _registered = False
 
+# This checkout: the kernel's debug info names files relative to the source
+# tree (cmake/reproducible.cmake: kernel/sched/sched.c, comp_dir
+# build/audit), so gdb is told where that tree is.
+SOURCE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def add_source_directory(root: str = SOURCE_ROOT) -> None:
+    """`directory ROOT`, so that gdb finds kernel/... from any working directory.
+
+    gdb splits the argument of `directory` at whitespace and ':'; a
+    checkout path holding one is left out (gdb then finds the sources
+    when started from the checkout)."""
+    if any(ch.isspace() or ch == ":" for ch in root):
+        return
+    gdb.execute(f"directory {root}", to_string=True)
+
 
 def register() -> None:
     """Define the commands once per gdb; safe to call again."""
@@ -49,6 +67,7 @@ def register() -> None:
         return
     _registered = True
     NeuronPrefix()
+    add_source_directory()
     for module in (harts, percpu, sched, ipi, ring, check, boot):
         module.register()
     unwind.register()

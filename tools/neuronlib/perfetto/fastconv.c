@@ -61,7 +61,9 @@ enum { ST_RUNNABLE = 2, ST_RUNNING = 3, ST_SLEEPING = 4, ST_DEAD = 7, ST_DESTROY
 #define TIME_MASK ((UINT64_C(1) << TIME_BITS) - 1)
 #define VAR_NONE 0xFFFF
 #define SITE_NONE 0xFFFFF
-#define MAX_HARTS 256
+#define MAX_HARTS 256	/* records name harts in 8 bits: dump.py refuses a larger max_harts */
+#define SWITCH_STATES 4
+#define TIME_WRAP_LIMIT (UINT64_C(1) << (TIME_BITS - 1))
 #define TASK_SLOTS ((1u << 24) + TID_OFFSET)
 
 /*
@@ -75,7 +77,7 @@ typedef int (*fc_write_fn)(const uint8_t *data, uint64_t len);
 struct fc;
 FC_API struct fc *fc_new(int nrings, uint64_t hz, uint64_t multiplier_ns, int keep_ticks,
 			 int have_tables, uint64_t nvars, uint64_t nsites, uint64_t initial_chunks,
-			 fc_request_fn request, fc_write_fn write);
+			 unsigned max_harts, fc_request_fn request, fc_write_fn write);
 FC_API int fc_ring(struct fc *c, int i, int hart, const uint8_t *base, uint64_t kept,
 		   int64_t produced, int64_t expected);
 FC_API int fc_run(struct fc *c);
@@ -150,6 +152,8 @@ struct fc {
 	int drop_read_pages;
 	uintptr_t page_size;
 	uint64_t nvars, nsites;
+	unsigned max_harts;	/* the dump's: a hart field at or beyond it is refused */
+	uint8_t has_section[MAX_HARTS];	/* a steal victim must be one of the dump's harts */
 
 	/* Reply of the current request. */
 	struct buf reply;
@@ -561,6 +565,14 @@ static int valid_type(unsigned t)
 	return (t >= 1 && t <= 3) || (t >= 16 && t <= 27);
 }
 
+/* records.py HART_B_TYPES: b is a hart (a violation's owner is not checked). */
+static int b_is_hart(unsigned t)
+{
+	return t == T_REMOTE || t == T_UNCHECKED || t == T_WAKEUP || t == T_STEAL_BEGIN ||
+	       t == T_STEAL_END || t == T_IPI_SEND || t == T_IPI_RECV || t == T_IPI_HANDLED ||
+	       t == T_TASK_NEW;
+}
+
 /*
  * Reads ring r's next record into r's fields, with the checks of
  * dump.py _iter_records. Returns 1, 0 at the end, -1 on a bad record.
@@ -579,6 +591,12 @@ static int ring_next(struct fc *c, struct ring *r)
 	unsigned type = p[4], b = p[5];
 	unsigned w = (unsigned)(tw >> TIME_BITS);
 	int bad = !valid_type(type);
+	if (!bad && b_is_hart(type) && b >= c->max_harts)
+		bad = 1;
+	if (!bad && (type == T_STEAL_BEGIN || type == T_STEAL_END) && !c->has_section[b])
+		bad = 1;
+	if (!bad && type == T_SWITCH && b >= SWITCH_STATES)
+		bad = 1;
 	if (!bad && c->have_tables && type <= 3) {
 		unsigned site = type == T_VIOLATION ? (w & 0xFFFFF) : w;
 		bad = (h != VAR_NONE && h >= c->nvars) || (site != SITE_NONE && site >= c->nsites);
@@ -596,16 +614,19 @@ static int ring_next(struct fc *c, struct ring *r)
 			bad = step == 0 || step >= (UINT32_C(1) << 31);
 			seq = r->prev_seq + step;
 		}
-		if (!bad && seq >= r->produced)
+		if (!bad && (seq < 0 || seq >= r->produced))
 			bad = 1;
 	}
+	uint64_t time40 = tw & TIME_MASK;
+	/* Forward by less than half the 40-bit range, or it went backwards. */
+	if (!bad && r->have_prev && ((time40 - r->prev_time40) & TIME_MASK) >= TIME_WRAP_LIMIT)
+		bad = 1;
 	if (bad) {
 		c->err_hart = r->hart;
 		c->err_index = (int64_t)r->next;
 		c->failed = FC_BAD_RECORD;
 		return -1;
 	}
-	uint64_t time40 = tw & TIME_MASK;
 	if (r->have_prev && time40 < r->prev_time40)
 		r->time_high += UINT64_C(1) << TIME_BITS;
 	r->prev_time40 = time40;
@@ -1102,9 +1123,9 @@ static int finish(struct fc *c)
  */
 FC_API struct fc *fc_new(int nrings, uint64_t hz, uint64_t multiplier_ns, int keep_ticks,
 			 int have_tables, uint64_t nvars, uint64_t nsites, uint64_t initial_chunks,
-			 fc_request_fn request, fc_write_fn write)
+			 unsigned max_harts, fc_request_fn request, fc_write_fn write)
 {
-	if (nrings < 0 || nrings > MAX_HARTS || hz == 0)
+	if (nrings < 0 || nrings > MAX_HARTS || hz == 0 || max_harts > MAX_HARTS)
 		return NULL;
 	struct fc *c = calloc(1, sizeof *c);
 	if (!c)
@@ -1116,6 +1137,7 @@ FC_API struct fc *fc_new(int nrings, uint64_t hz, uint64_t multiplier_ns, int ke
 	c->have_tables = have_tables;
 	c->nvars = nvars;
 	c->nsites = nsites;
+	c->max_harts = max_harts;
 	c->request = request;
 	c->write = write;
 	c->n_chunks = initial_chunks;
@@ -1159,7 +1181,7 @@ FC_API struct fc *fc_new(int nrings, uint64_t hz, uint64_t multiplier_ns, int ke
 FC_API int fc_ring(struct fc *c, int i, int hart, const uint8_t *base, uint64_t kept,
 		   int64_t produced, int64_t expected)
 {
-	if (i < 0 || i >= c->nrings || hart < 0 || hart >= MAX_HARTS)
+	if (i < 0 || i >= c->nrings || hart < 0 || (unsigned)hart >= c->max_harts)
 		return -1;
 	struct ring *r = &c->rings[i];
 	memset(r, 0, sizeof *r);
@@ -1169,6 +1191,7 @@ FC_API int fc_ring(struct fc *c, int i, int hart, const uint8_t *base, uint64_t 
 	r->expected = expected;
 	r->hart = hart;
 	c->produced_of[hart] = produced;
+	c->has_section[hart] = 1;
 	return 0;
 }
 

@@ -75,7 +75,8 @@ def _open(path: Path):
     lib = ctypes.CDLL(str(path))
     lib.fc_new.restype = ctypes.c_void_p
     lib.fc_new.argtypes = [ctypes.c_int, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int, ctypes.c_int,
-                           ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, REQUEST_FN, WRITE_FN]
+                           ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint,
+                           REQUEST_FN, WRITE_FN]
     lib.fc_ring.restype = ctypes.c_int
     lib.fc_ring.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_void_p,
                             ctypes.c_uint64, ctypes.c_int64, ctypes.c_int64]
@@ -132,7 +133,7 @@ def usable(converter) -> bool:
     from ..tracefmt import dump as dumpfmt
     dump = converter.dump
     return (isinstance(dump, dumpfmt.Dump) and not converter.salvage and not dump.salvage
-            and len(dump.harts) <= MAX_HARTS and all(r.truncated == 0 for r in dump.harts)
+            and len(dump.harts) <= MAX_HARTS and 0 < dump.max_harts <= MAX_HARTS and all(r.truncated == 0 for r in dump.harts)
             and isinstance(dump._buffer, (mmap.mmap, bytes)))
 
 
@@ -192,7 +193,7 @@ def run(converter, lib) -> dict:
     ctx = lib.fc_new(len(dump.harts), converter.hz, converter.multiplier_ns, converter.keep_ticks,
                      tables is not None, len(tables.vars) if tables is not None else 0,
                      len(tables.sites) if tables is not None else 0, initial_chunks,
-                     request_cb, write_cb)
+                     dump.max_harts, request_cb, write_cb)
     if not ctx:
         raise MemoryError("fastconv: cannot allocate a conversion")
     holder["ctx"] = ctx
@@ -203,8 +204,10 @@ def run(converter, lib) -> dict:
         for index, ring in enumerate(dump.harts):
             expected = (max(ring.produced - ring.dropped - ring.kept, 0) if dump.mode == "stop"
                         else max(ring.produced - ring.kept, 0))
-            lib.fc_ring(ctx, index, ring.hart, (base or 0) + ring._offset, ring.kept,
-                        ring.produced, expected)
+            if lib.fc_ring(ctx, index, ring.hart, (base or 0) + ring._offset, ring.kept,
+                           ring.produced, expected) != 0:
+                raise C.ConvertError(f"hart {ring.hart}: fastconv.c refused the ring "
+                                     "that tracefmt/dump.py accepted")
         status = lib.fc_run(ctx)
         info = (ctypes.c_int64 * 5)()
         lib.fc_info(ctx, info)

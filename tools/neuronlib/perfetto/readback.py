@@ -16,6 +16,7 @@ the report and the diff read both shapes alike.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 
 from . import schema as S
@@ -75,6 +76,12 @@ class _SequenceState:
         self.builtin_offset = {}  # clock id -> (clock value, boottime ns) from the snapshot
 
 
+def _text(value) -> str:
+    """A string field as text: protobuf hands back bytes for a damaged one
+    (not UTF-8), which the readers would then compare with text."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
 def _arg_value(annotation):
     which = annotation.WhichOneof("value")
     return getattr(annotation, which) if which else None
@@ -92,8 +99,12 @@ def read(path_or_stream):
     try:
         for offset, data in iter_trace_packets(stream):
             try:
-                packet = packet_class.FromString(data)
-            except Exception as error:  # the protobuf runtime's DecodeError
+                # The C protobuf runtime only warns about some damage ("Unexpected
+                # end-group tag"): an error here, not a stray line on stderr.
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", RuntimeWarning)
+                    packet = packet_class.FromString(data)
+            except Exception as error:  # the protobuf runtime's DecodeError, RuntimeWarning
                 raise ReadError(f"byte {offset}: packet does not decode: {error}") from None
             sequence_id = packet.trusted_packet_sequence_id
             state = sequences.get(sequence_id)
@@ -113,13 +124,13 @@ def read(path_or_stream):
             if packet.HasField("interned_data"):
                 interned = packet.interned_data
                 for entry in interned.event_names:
-                    state.names[entry.iid] = entry.name
+                    state.names[entry.iid] = _text(entry.name)
                 for entry in interned.event_categories:
-                    state.categories[entry.iid] = entry.name
+                    state.categories[entry.iid] = _text(entry.name)
                 for entry in interned.debug_annotation_names:
-                    state.arg_names[entry.iid] = entry.name
+                    state.arg_names[entry.iid] = _text(entry.name)
                 for entry in interned.source_locations:
-                    state.sources[entry.iid] = (entry.file_name, entry.function_name,
+                    state.sources[entry.iid] = (_text(entry.file_name), _text(entry.function_name),
                                                 entry.line_number)
             payload = packet.WhichOneof("data")
             if payload == "clock_snapshot":
@@ -135,14 +146,15 @@ def read(path_or_stream):
             time = _time(packet, state)
             if payload == "track_descriptor":
                 descriptor = packet.track_descriptor
-                yield Track(descriptor.uuid, descriptor.name or descriptor.static_name,
+                yield Track(descriptor.uuid, _text(descriptor.name or descriptor.static_name),
                             descriptor.parent_uuid if descriptor.HasField("parent_uuid") else None,
                             descriptor.HasField("counter"))
             elif payload == "track_event":
                 yield _event(offset, sequence_id, time, packet.track_event, state)
             elif payload == "generic_kernel_task_state_event":
                 task = packet.generic_kernel_task_state_event
-                yield TaskState(offset, sequence_id, time, task.cpu, task.tid, task.state, task.comm)
+                yield TaskState(offset, sequence_id, time, task.cpu, task.tid, task.state,
+                                _text(task.comm))
     except WireError as error:
         raise ReadError(str(error)) from None
     finally:
@@ -174,8 +186,8 @@ def _event(offset, sequence_id, time, track_event, state: _SequenceState) -> Eve
             problems.append(f"event name iid {track_event.name_iid} not interned")
             name = ""
     else:
-        name = track_event.name
-    categories = list(track_event.categories)
+        name = _text(track_event.name)
+    categories = [_text(category) for category in track_event.categories]
     for iid in track_event.category_iids:
         category = state.categories.get(iid)
         if category is None:
@@ -190,8 +202,8 @@ def _event(offset, sequence_id, time, track_event, state: _SequenceState) -> Eve
                 problems.append(f"argument name iid {annotation.name_iid} not interned")
                 continue
         else:
-            arg = annotation.name
-        args[arg] = _arg_value(annotation)
+            arg = _text(annotation.name)
+        args[arg] = _text(_arg_value(annotation))
     if track_event.HasField("source_location_iid"):
         source = state.sources.get(track_event.source_location_iid)
         if source is None:

@@ -1,35 +1,33 @@
-"""The record types of trace/include/neuron/trace_record.h, for the tools.
+"""The record types of trace/include/neuron/trace_record.h, for the converter.
 
-The C header is the contract; tests/tools/test_perfetto_check.py parses
-it and fails if a number here drifts from it.
+The C header is the contract; tests/tools/test_perfetto_check.py parses it
+(and fastconv.c's copy) and fails if a number here drifts from it.
 """
 
+from ..tracefmt.records import TYPES as _TYPES
+from ..tracefmt.records import TYPE_BY_NAME as _T
 from ..tracefmt.records import VIOLATIONS as _VIOLATIONS
 
-REMOTE = 1
-VIOLATION = 2
-UNCHECKED = 3
-SWITCH = 16
-WAKEUP = 17
-STEAL_BEGIN = 18
-STEAL_END = 19
-IPI_SEND = 20
-IPI_RECV = 21
-IPI_HANDLED = 22
-IDLE_ENTER = 23
-IDLE_EXIT = 24
-RUNQ_LEN = 25
-TASK_NEW = 26
-MARK = 27
+# One table of record types, tracefmt.records.TYPES (the dump reader's);
+# the names the converter uses are taken from it.
+REMOTE = _T["remote"]
+VIOLATION = _T["violation"]
+UNCHECKED = _T["unchecked"]
+SWITCH = _T["switch"]
+WAKEUP = _T["wakeup"]
+STEAL_BEGIN = _T["steal_begin"]
+STEAL_END = _T["steal_end"]
+IPI_SEND = _T["ipi_send"]
+IPI_RECV = _T["ipi_recv"]
+IPI_HANDLED = _T["ipi_handled"]
+IDLE_ENTER = _T["idle_enter"]
+IDLE_EXIT = _T["idle_exit"]
+RUNQ_LEN = _T["runq_len"]
+TASK_NEW = _T["task_new"]
+MARK = _T["mark"]
 
-TYPE_NAMES = {
-    REMOTE: "TRACE_REMOTE", VIOLATION: "TRACE_VIOLATION", UNCHECKED: "TRACE_UNCHECKED",
-    SWITCH: "TRACE_SWITCH", WAKEUP: "TRACE_WAKEUP", STEAL_BEGIN: "TRACE_STEAL_BEGIN",
-    STEAL_END: "TRACE_STEAL_END", IPI_SEND: "TRACE_IPI_SEND", IPI_RECV: "TRACE_IPI_RECV",
-    IPI_HANDLED: "TRACE_IPI_HANDLED", IDLE_ENTER: "TRACE_IDLE_ENTER",
-    IDLE_EXIT: "TRACE_IDLE_EXIT", RUNQ_LEN: "TRACE_RUNQ_LEN", TASK_NEW: "TRACE_TASK_NEW",
-    MARK: "TRACE_MARK",
-}
+# The C header's enumerator of each type (checked by test_perfetto_check.py).
+TYPE_NAMES = {number: "TRACE_" + name.upper() for number, name in _TYPES.items()}
 
 # enum trace_task_state: the state SWITCH leaves the previous task in.
 TASK_RUNNABLE = 0

@@ -86,6 +86,12 @@ def read_varint(data, pos: int) -> tuple[int, int]:
             raise WireError(f"varint longer than 10 bytes at byte {pos}")
 
 
+# A trace packet announcing more is refused before any read: Perfetto's own
+# writers stay far below (compressed_packets inflate to MAX_INFLATED at most).
+MAX_PACKET = 1 << 30
+_MAX_READ = 1 << 26
+
+
 def iter_trace_packets(stream, chunk_size: int = 1 << 20):
     """Yield (offset, packet bytes) for every TracePacket of a trace, the
     ones inside `compressed_packets` included (offset: of the outer packet)."""
@@ -134,8 +140,12 @@ def _iter_outer_packets(stream, chunk_size: int):
                     continue
                 raise WireError(f"truncated packet header at byte {base + start}") from None
             raise
+        if length > MAX_PACKET:
+            raise WireError(f"packet at byte {base + start} announces {length} bytes, more than "
+                            f"the {MAX_PACKET} a trace packet may have")
         while len(buffer) - pos < length:
-            more = stream.read(max(chunk_size, length))
+            # Never ask for more than is needed, nor more than a bounded read.
+            more = stream.read(min(max(chunk_size, length - (len(buffer) - pos)), _MAX_READ))
             if not more:
                 raise WireError(f"truncated packet at byte {base + start}: {length} bytes "
                                 f"announced, {len(buffer) - pos} present")

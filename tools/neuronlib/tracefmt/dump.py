@@ -16,20 +16,23 @@ counted in `HartRing.skipped` and `Dump.skipped` instead.
 from __future__ import annotations
 
 import mmap
+import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import elftables
-from .records import (FORMAT_VERSION, PERCPU_TYPES, RECORD, RECORD_SIZE, SITE_NONE, TIME_BITS,
-                      TIME_MASK, TYPES, VAR_NONE, W_MAX, site_of)
+from .records import (FORMAT_VERSION, HART_B_TYPES, MAX_HARTS_LIMIT, PERCPU_TYPES, PRODUCED_LIMIT,
+                      RECORD, RECORD_SIZE, SITE_NONE, SWITCH_STATES, SWITCH_TYPE, TIME_BITS,
+                      TIME_MASK, TIME_WRAP_LIMIT, TYPES, VAR_NONE, VICTIM_TYPES, W_MAX, site_of)
 
 MAGIC = b"NRNTRACE"
 HEADER = struct.Struct("<8sHHHHIBBHQQII16x")   # 64 bytes
 HART_MAGIC = 0x54524148                          # "HART"
 HART_HEADER = struct.Struct("<IIQQQ")            # 32 bytes
 MODES = {0: "overwrite", 1: "stop"}
+SKIPPED_KEPT = 100                               # skipped records remembered per hart (salvage)
 MODE_NUMBERS = {name: number for number, name in MODES.items()}
 # Header flags. DRAINED: the records were drained while the kernel ran
 # (trace_drain=1): a section holds every record of its hart, so it may be
@@ -56,6 +59,7 @@ class HartRing:
     _dump: "Dump" = field(repr=False)
     _offset: int = field(repr=False)     # of the first record
     skipped: int = 0                     # bad records passed over (salvage)
+    skipped_at: list = field(default_factory=list, repr=False)   # their DumpErrors, the first ones
     truncated: int = 0                   # announced records missing from the file (salvage)
 
     @property
@@ -78,10 +82,20 @@ class Dump:
     salvage: bool
     _buffer: object = field(repr=False, default=None)
     drained: bool = False        # header flag DRAINED: every record of the run
+    _present: set = field(repr=False, default_factory=set)   # hart ids with a section
 
     @property
     def skipped(self) -> int:
         return sum(ring.skipped for ring in self.harts)
+
+    def skipped_lines(self, most: int = 10) -> list[str]:
+        """One line per record salvage skipped (`FILE: offset N (hart H): what`),
+        the first `most` in file order, then how many more."""
+        errors = sorted((e for ring in self.harts for e in ring.skipped_at), key=lambda e: e.offset)
+        lines = [f"{error} (skipped)" for error in errors[:most]]
+        if self.skipped > len(lines):
+            lines.append(f"... and {self.skipped - len(lines)} more skipped record(s)")
+        return lines
 
     def hart(self, number: int) -> HartRing | None:
         return next((ring for ring in self.harts if ring.hart == number), None)
@@ -95,9 +109,16 @@ class Dump:
     def _fail(self, offset: int, hart: int | None, what: str) -> None:
         raise DumpError(self.path, offset, hart, what)
 
-    def _bad_record(self, type_: int, h: int, w: int) -> str | None:
+    def _bad_record(self, type_: int, b: int, h: int, w: int) -> str | None:
         if type_ not in TYPES:
             return f"record type {type_} is not a valid record"
+        if type_ in HART_B_TYPES and b >= self.max_harts:
+            return (f"{TYPES[type_]} names hart {b}, the dump's NEURON_MAX_HARTS is "
+                    f"{self.max_harts}")
+        if type_ in VICTIM_TYPES and b not in self._present:
+            return f"{TYPES[type_]} names victim hart {b}, which has no section in the dump"
+        if type_ == SWITCH_TYPE and b >= SWITCH_STATES:
+            return f"switch with unknown previous state {b}"
         if self.tables is not None and type_ in PERCPU_TYPES:
             if h != VAR_NONE and self.tables.var(h) is None:
                 return f"unknown var id {h} (the ELF has {len(self.tables.vars)} in percpu_vars)"
@@ -107,6 +128,7 @@ class Dump:
         return None
 
     def _iter_records(self, ring: HartRing):
+        self._present = {other.hart for other in self.harts}
         view = memoryview(self._buffer)[ring._offset:ring._offset + ring.kept * RECORD_SIZE]
         # The first record's full seq: nearest to where the kept ones start.
         expected = max(ring.produced - ring.dropped - ring.kept, 0) if self.mode == "stop" \
@@ -115,11 +137,16 @@ class Dump:
         prev_time = None
         time_high = 0
         skipped = ring.truncated
+        skipped_at = ring.skipped_at = []
+        if ring.truncated:
+            end = ring._offset + ring.kept * RECORD_SIZE
+            skipped_at.append(DumpError(self.path, end, ring.hart, f"truncated: {ring.truncated} "
+                                        "announced record(s) missing"))
         offset = ring._offset
         bad = self._bad_record
         for seq32, type_, b, h, tw in RECORD.iter_unpack(view):
             w = tw >> TIME_BITS
-            problem = bad(type_, h, w)
+            problem = bad(type_, b, h, w)
             if problem is None:
                 if prev_seq is None:
                     seq = (expected & ~0xFFFFFFFF) | seq32
@@ -135,17 +162,24 @@ class Dump:
                 # A seq the hart never produced is corrupt; rejecting it
                 # (rather than following it) lets salvage resynchronise
                 # on the next record.
-                if problem is None and seq >= ring.produced:
-                    problem = f"seq {seq} is beyond the {ring.produced} records the hart produced"
+                if problem is None and not 0 <= seq < ring.produced:
+                    problem = f"seq {seq} is outside the {ring.produced} records the hart produced"
+            time40 = tw & TIME_MASK
+            if problem is None and prev_time is not None:
+                step = (time40 - prev_time) & TIME_MASK
+                if step >= TIME_WRAP_LIMIT:
+                    problem = (f"time goes backwards: {time40} after {prev_time} (40-bit ticks; "
+                               f"a wrap is only forward by less than 2^{TIME_BITS - 1})")
             if problem is not None:
                 if not self.salvage:
                     self._fail(offset, ring.hart, problem)
+                if len(skipped_at) < SKIPPED_KEPT:
+                    skipped_at.append(DumpError(self.path, offset, ring.hart, problem))
                 skipped += 1
                 offset += RECORD_SIZE
                 continue
-            time40 = tw & TIME_MASK
             if prev_time is not None and time40 < prev_time:
-                time_high += 1 << TIME_BITS          # the 40-bit time wrapped
+                time_high += 1 << TIME_BITS          # the 40-bit time wrapped (forward)
             prev_time = time40
             prev_seq = seq
             offset += RECORD_SIZE
@@ -173,6 +207,8 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
     if header_size != HEADER.size or record_size != RECORD_SIZE:
         raise DumpError(path, 10, None, f"header size {header_size} / record size {record_size}, "
                         f"expected {HEADER.size} / {RECORD_SIZE}")
+    if timebase == 0:
+        raise DumpError(path, 24, None, "timebase 0 Hz (the time CSR's frequency cannot be 0)")
     if mode not in MODES:
         raise DumpError(path, 20, None, f"mode {mode} is neither 0 (overwrite) nor 1 (stop)")
     tables = None
@@ -187,6 +223,9 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
         if tables.max_harts is not None and max_harts != tables.max_harts:
             raise DumpError(path, 40, None, f"dump says NEURON_MAX_HARTS {max_harts}, "
                             f"{tables.path} has {tables.max_harts}")
+    if max_harts > MAX_HARTS_LIMIT:
+        raise DumpError(path, 40, None, f"NEURON_MAX_HARTS {max_harts}: a record names harts in "
+                        f"8 bits, so at most {MAX_HARTS_LIMIT}")
     if hart_count > max_harts:
         raise DumpError(path, 14, None, f"{hart_count} harts, more than NEURON_MAX_HARTS {max_harts}")
 
@@ -208,6 +247,9 @@ def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
             raise DumpError(path, offset + 4, hart, f"hart id {hart} is out of range "
                             f"(NEURON_MAX_HARTS {max_harts}) or repeated")
         seen.add(hart)
+        if produced > PRODUCED_LIMIT:
+            raise DumpError(path, offset + 8, hart, f"produced {produced} records, more than "
+                            f"the 2^53 a dump may count")
         if (kept > capacity and not drained) or kept + dropped != produced:
             raise DumpError(path, offset + 8, hart, f"counts disagree: produced {produced}, "
                             f"dropped {dropped}, kept {kept}, capacity {capacity}")
@@ -243,7 +285,19 @@ class HartData:
 def write(path, harts: list[HartData], *, timebase_hz: int = 10_000_000, mode: str = "overwrite",
           capacity: int = 4096, identity: int = 0, max_harts: int = 32,
           version: int = FORMAT_VERSION) -> None:
-    """Writes a dump, streaming each hart's records (tests, generators, extractors)."""
+    """Writes a dump, streaming each hart's records (tests, generators, extractors).
+
+    Through PATH.partial, renamed once whole: a failure leaves no dump."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    try:
+        _write(partial, harts, timebase_hz, mode, capacity, identity, max_harts, version)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _write(path, harts, timebase_hz, mode, capacity, identity, max_harts, version) -> None:
     with open(path, "wb") as out:
         out.write(HEADER.pack(MAGIC, version, HEADER.size, RECORD_SIZE, len(harts), capacity,
                               MODE_NUMBERS[mode], 0, 0, timebase_hz, identity, max_harts, 0))

@@ -3,10 +3,11 @@
 QEMU starts halted (-S) with its gdbstub on a unix socket in a private
 directory and the fixed icount shift (repeatable); gdb-multiarch (batch, no init files) sets one
 breakpoint on trace_scenario_done, continues ONCE, writes the dump with
-tools/gdb/ring_dump.py and exits. QEMU 7.2 can deadlock when a gdb
+tools/gdb/ring_dump.py and exits (paths reach gdb as Python strings, never as
+command text). QEMU 7.2 can deadlock when a gdb
 session resumes a second time under icount, so nothing resumes after the
-stop: QEMU is killed by process group. Both processes run under limits
-(gdb under `timeout -k`), so a hang ends as an error, never a hang.
+stop: QEMU is killed by process group. Both processes run under a limit,
+so a hang ends as an error, never a hang, and both die with the front door.
 
     result = extract(elf, dump_path, harts=4, bootargs="scenario=imbalance")
     result.dump_path, result.console (str), result.gdb_output (str)
@@ -18,6 +19,7 @@ stream.to_dump() on the console log.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -40,18 +42,28 @@ class ExtractResult:
     gdb_output: str
 
 
-def gdb_script(elf: Path, socket: Path, dump_path: Path) -> str:
-    return "\n".join([
-        "set pagination off",
-        "set confirm off",
-        f"file {elf}",
-        f"target remote {socket}",
-        "break trace_scenario_done",
-        "continue",
-        f"source {RING_DUMP}",
-        f"neuron-trace-dump {dump_path}",
-        "",
-    ])
+# The gdb session, as a Python script: every path reaches gdb as a Python
+# string (the ELF as gdb's argument, the others through the environment),
+# never spliced into a gdb command line, so no file name can become a
+# command. Only the gdbstub socket, in our private directory, is given to
+# `target remote`, after a check that it holds nothing gdb would split.
+GDB_SCRIPT = """\
+import os, sys
+import gdb
+gdb.execute("set pagination off")
+gdb.execute("set confirm off")
+gdb.execute("target remote " + os.environ["NEURON_EXTRACT_SOCKET"])
+gdb.execute("break trace_scenario_done")
+gdb.execute("continue")
+sys.path.insert(0, os.environ["NEURON_EXTRACT_GDB_DIR"])
+import ring_dump
+gdb.write(ring_dump.dump_trace(os.environ["NEURON_EXTRACT_DUMP"]) + "\\n")
+"""
+
+
+def _plain(path: Path) -> bool:
+    """True when path has no whitespace nor control character (safe on a gdb command line)."""
+    return not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in str(path))
 
 
 def _deterministic(command: list[str]) -> list[str]:
@@ -71,49 +83,123 @@ def _deterministic(command: list[str]) -> list[str]:
 
 
 def _kill_group(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        qemu.kill_process_group(process)
+    else:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)    # anything it left in its group
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+# The reaper: a small process that removes the private directory once the
+# front door is gone, however it went (even SIGKILL, which runs no cleanup
+# of ours). It waits for EOF on a pipe only this process holds open.
+_REAPER = ("import shutil, sys\n"
+           "sys.stdin.buffer.read()\n"
+           "shutil.rmtree(sys.argv[1], ignore_errors=True)\n")
+
+
+def _start_reaper(directory: str):
     try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
+        return subprocess.Popen(["/usr/bin/python3", "-c", _REAPER, directory],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        return None       # the directory is still removed on any exit but SIGKILL
 
 
 def extract(elf, dump_path, harts: int = 4, bootargs: str = "", timeout: float = 120.0) -> ExtractResult:
+    """Boot, stop at trace_scenario_done, write the dump at dump_path.
+
+    QEMU and gdb each run in a process group of their own and die with
+    this process (PR_SET_PDEATHSIG); on any exit (an exception, SIGINT,
+    SIGTERM turned into an exception by the front door) both groups are
+    killed and the private directory removed; after SIGKILL the reaper
+    removes it. dump_path appears only once gdb wrote the whole dump.
+    """
     elf, dump_path = Path(elf).resolve(), Path(dump_path).resolve()
     if not elf.is_file():
         raise NeuronError(f"trace extract: no kernel ELF at {elf}")
     with tempfile.TemporaryDirectory(prefix="neuron-trace-") as private:
-        socket = Path(private) / "gdb.sock"
-        console_path = Path(private) / "console.log"
-        boot = qemu.Boot(elf=elf, harts=harts, bootargs=bootargs, icount=True, gdb_socket=socket)
-        with open(console_path, "wb") as console:
+        reaper = _start_reaper(private)
+        try:
+            return _extract(elf, dump_path, Path(private), harts, bootargs, timeout)
+        finally:
+            if reaper is not None:
+                reaper.stdin.close()
+                reaper.wait()
+
+
+def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: str,
+             timeout: float) -> ExtractResult:
+    socket = private / "gdb.sock"
+    if not _plain(socket):
+        raise NeuronError(f"trace extract: the temporary directory {private} contains a space "
+                          "or control character; set TMPDIR to a plain directory", status=2)
+    console_path = private / "console.log"
+    private_dump = private / "trace.dump"
+    boot = qemu.Boot(elf=elf, harts=harts, bootargs=bootargs, icount=True, gdb_socket=socket)
+    with open(console_path, "wb") as console:
+        try:
             machine = subprocess.Popen(_deterministic(qemu.command_line(boot)),
                                        stdin=subprocess.DEVNULL,
                                        stdout=console, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+                                       start_new_session=True, preexec_fn=qemu._die_with_parent)
+        except FileNotFoundError:
+            raise NeuronError(f"{qemu.QEMU} not found; run tools/neuron setup") from None
+    gdb = None
+    try:
+        deadline = time.monotonic() + SOCKET_WAIT_SECONDS
+        while not socket.exists():
+            if machine.poll() is not None or time.monotonic() > deadline:
+                raise NeuronError(f"trace extract: QEMU did not open its gdb socket "
+                                  f"(exit status {machine.poll()}): "
+                                  f"{console_path.read_text(errors='replace').strip()[-200:]}")
+            time.sleep(0.05)
+        script = private / "extract.py"
+        script.write_text(GDB_SCRIPT)
+        environment = dict(os.environ, NEURON_EXTRACT_SOCKET=str(socket),
+                           NEURON_EXTRACT_DUMP=str(private_dump),
+                           NEURON_EXTRACT_GDB_DIR=str(RING_DUMP.parent))
         try:
-            deadline = time.monotonic() + SOCKET_WAIT_SECONDS
-            while not socket.exists():
-                if machine.poll() is not None or time.monotonic() > deadline:
-                    raise NeuronError(f"trace extract: QEMU did not open its gdb socket "
-                                      f"(exit status {machine.poll()}): "
-                                      f"{console_path.read_text(errors='replace').strip()[-200:]}")
-                time.sleep(0.05)
-            script = Path(private) / "extract.gdb"
-            script.write_text(gdb_script(elf, socket, dump_path))
-            if dump_path.exists():
-                dump_path.unlink()
-            try:
-                gdb = subprocess.run(["timeout", "-k", "5", str(int(timeout)), GDB, "-batch", "-nx",
-                                      "-x", str(script)], stdin=subprocess.DEVNULL,
-                                     capture_output=True, text=True, timeout=timeout + 15)
-            except subprocess.TimeoutExpired:
-                raise NeuronError(f"trace extract: gdb did not finish in {timeout:.0f} s") from None
-        finally:
-            _kill_group(machine)
-        log = console_path.read_text(errors="replace")
-    output = gdb.stdout + gdb.stderr
-    if not dump_path.exists():
+            gdb = subprocess.Popen([GDB, "-batch", "-nx", "-x", str(script), "--", str(elf)],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, env=environment,
+                                   start_new_session=True, preexec_fn=qemu._die_with_parent)
+        except FileNotFoundError:
+            raise NeuronError(f"{GDB} not found; run tools/neuron setup") from None
+        try:
+            output, _ = gdb.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise NeuronError(f"trace extract: gdb did not finish in {timeout:g} s",
+                              status=124) from None
+    finally:
+        if gdb is not None:
+            _kill_group(gdb)
+            if gdb.stdout:
+                gdb.stdout.close()
+        kernel_status = machine.poll()     # None: still running (stopped at the breakpoint)
+        _kill_group(machine)
+    output = output.decode("utf-8", "replace")
+    log = console_path.read_text(errors="replace")
+    if not private_dump.exists():
+        if kernel_status is not None:
+            # The kernel ended before the scenario did: its status says why
+            # (2 bad boot arguments, 3 panic, 4 watchdog; docs/architecture.md).
+            last = [line for line in log.splitlines() if line.strip()][-1:] or ["no output"]
+            raise NeuronError(f"trace extract: the kernel exited with status {kernel_status} "
+                              f"before the scenario ended: {last[0]}",
+                              status=kernel_status if kernel_status in (2, 3, 4) else 1)
         last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
         raise NeuronError(f"trace extract: gdb wrote no dump (status {gdb.returncode}): {last[0]}")
+    # Only a whole dump reaches dump_path (a copy across file systems, then a rename).
+    partial = dump_path.with_name(dump_path.name + ".partial")
+    try:
+        shutil.copyfile(private_dump, partial)
+        os.replace(partial, dump_path)
+    except OSError as error:
+        raise NeuronError(f"{dump_path}: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
     return ExtractResult(dump_path, log, output)

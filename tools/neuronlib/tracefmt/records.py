@@ -21,6 +21,25 @@ TYPES = {
 }
 TYPE_BY_NAME = {name: number for number, name in TYPES.items()}
 PERCPU_TYPES = (1, 2, 3)            # h is a var index, w (low 20 bits) a site index
+# Types whose b is a hart (owner, target, victim, sender, home): the reader
+# refuses one at or beyond the dump's max_harts. A violation's owner is
+# left out: it is what the refused access named, out of range when that
+# was the fault (bad_hart; 0xff for "no hart").
+HART_B_TYPES = (1, 3, 17, 18, 19, 20, 21, 22, 26)
+SWITCH_TYPE = 16
+# A steal's victim is drawn on its own track: it must be a hart of the dump.
+VICTIM_TYPES = (18, 19)
+SWITCH_STATES = 4                   # enum trace_task_state: b of a SWITCH is below this
+# The record's hart fields are 8 bits: no dump can name more harts.
+MAX_HARTS_LIMIT = 256
+# A hart's record count, far beyond any run, that keeps 64-bit flow ids
+# (seq << 9) and JSON numbers exact.
+PRODUCED_LIMIT = 1 << 53
+# Time is 40 bits of ticks per record. Between two consecutive records of
+# one hart it may only go forward, by less than half the 40-bit range
+# (2^39 ticks: 15 hours at 10 MHz); a smaller 40-bit value is a wrap only
+# within that bound, anything else is time going backwards.
+TIME_WRAP_LIMIT = 1 << (TIME_BITS - 1)
 VIOLATIONS = {
     0: "missing_guard", 1: "stale_guard", 2: "wrong_owner", 3: "bad_stamp", 4: "bad_base",
     5: "no_lock", 6: "wrong_lock", 7: "lock_other_hart", 8: "init_phase_over",

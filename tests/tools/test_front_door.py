@@ -1,0 +1,181 @@
+"""tools/neuron checks its arguments before it starts anything (exit 2, one
+line), and its children die with it.
+
+The checks that need a kernel use the audit ELF of the build tree and are
+skipped when it is not built.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NEURON = REPO / "tools" / "neuron"
+AUDIT_ELF = REPO / "build" / "audit" / "kernel" / "neuron.elf"
+needs_kernel = pytest.mark.skipif(not AUDIT_ELF.is_file(), reason="audit kernel not built")
+
+
+def neuron(*args, cwd=None, env=None, timeout=60):
+    return subprocess.run([str(NEURON), *map(str, args)], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout, cwd=cwd, env=env)
+
+
+def _usage_error(result, *words):
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
+    for word in words:
+        assert word in lines[0], lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-1", "0"])
+@pytest.mark.parametrize("command", ["run", "trace", "gdb"])
+def test_timeout_must_be_finite_and_positive(command, value):
+    _usage_error(neuron(command, f"--timeout={value}"), "--timeout")
+
+
+def test_log_in_missing_directory_or_onto_directory(tmp_path):
+    # Refused before any build or boot: no kernel is needed to see it.
+    _usage_error(neuron("run", "--log", tmp_path / "missing" / "x.log", "--elf", "/nonexistent"),
+                 "--log", "no directory")
+    _usage_error(neuron("run", "--log", tmp_path, "--elf", "/nonexistent"), "is a directory")
+    _usage_error(neuron("gdb", "--log", tmp_path / "missing" / "x.log", "--elf", "/nonexistent"),
+                 "--log")
+
+
+def test_elf_that_is_not_a_neuron_kernel(tmp_path):
+    _usage_error(neuron("run", "--elf", REPO / "README.md"), "not an ELF")
+    _usage_error(neuron("run", "--elf", "/bin/sh"), "not a riscv64 neuron kernel")
+    _usage_error(neuron("trace", "--elf", tmp_path / "none.elf"), "no kernel image")
+
+
+@pytest.mark.parametrize("value", ["mixed fault=no_steal_check", "a=b", "../x", "../../../x/y", ""])
+@pytest.mark.parametrize("command", ["run", "trace", "gdb"])
+def test_scenario_value_cannot_carry_more_arguments_or_a_path(command, value):
+    _usage_error(neuron(command, "--scenario", value), "--scenario")
+
+
+def test_break_location_cannot_carry_gdb_commands():
+    _usage_error(neuron("gdb", "--break", "main\nshell touch x"), "--break")
+
+
+@needs_kernel
+@pytest.mark.parametrize("harts", [33, 513, 100000])
+def test_harts_above_the_kernel_limit(harts):
+    _usage_error(neuron("run", "--harts", harts, "--elf", AUDIT_ELF), "--harts", "NEURON_MAX_HARTS 32")
+
+
+@needs_kernel
+def test_scenario_checked_against_the_kernel(tmp_path):
+    line = _usage_error(neuron("trace", "--scenario", "nosuch", "--elf", AUDIT_ELF,
+                               "--out", tmp_path / "t.pftrace"), "nosuch", "mixed")
+    assert "gdb" not in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_image_limits_of_qemu():
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    from neuronlib import image
+    from neuronlib.errors import NeuronError
+    wide = image.Image(Path("k.elf"), 4096, ("mixed",))
+    image.check_boot(wide, 512, "mixed")
+    with pytest.raises(NeuronError, match="at most 512"):
+        image.check_boot(wide, 513, "mixed")
+
+
+def test_convert_output_checks(tmp_path):
+    dump = tmp_path / "d.dump"
+    dump.write_bytes(b"x" * 100)
+    _usage_error(neuron("convert", dump, "--out", dump), "is the input")
+    _usage_error(neuron("convert", dump, "--out", tmp_path / "no" / "d.pftrace"), "no directory")
+    assert dump.read_bytes() == b"x" * 100
+
+
+@needs_kernel
+def test_out_path_with_newline_runs_no_gdb_command(tmp_path):
+    """A file name reaches gdb as data: the old spliced script would run the
+    `shell touch INJECTED` line."""
+    out = tmp_path / "a\nshell touch INJECTED\nb.pftrace"
+    result = neuron("trace", "--elf", AUDIT_ELF, "--harts", 2, "--out", out, cwd=tmp_path,
+                    timeout=180)
+    assert not (tmp_path / "INJECTED").exists()
+    assert result.returncode == 0, result.stderr
+    assert out.is_file()
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(f"{entry.name}: {command[:160]}")
+    return found
+
+
+@needs_kernel
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how):
+    """`trace` killed while gdb hangs (a gdb-multiarch that never returns):
+    within a few seconds no QEMU, no gdb and no private directory is left."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    gdb = fake_bin / "gdb-multiarch"
+    gdb.write_text("#!/bin/sh\nexec /usr/bin/python3 -c 'import time; time.sleep(600)' "
+                   f"{tmp_path}/hanging-gdb \"$@\"\n")
+    gdb.chmod(0o755)
+    private = tmp_path / "tmp"
+    private.mkdir()
+    env = dict(os.environ, PATH=f"{fake_bin}:{os.environ['PATH']}", TMPDIR=str(private))
+    front = subprocess.Popen([str(NEURON), "trace", "--elf", str(AUDIT_ELF), "--harts", "2",
+                              "--out", str(tmp_path / "t.pftrace")],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while not (_processes_mentioning(f"{tmp_path}/hanging-gdb")
+                   and _processes_mentioning(str(private))):
+            assert front.poll() is None, front.stderr.read().decode()
+            assert time.monotonic() < deadline, "QEMU and gdb did not both start"
+            time.sleep(0.1)
+        front.send_signal(how)
+        front.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while (_processes_mentioning(str(tmp_path)) or list(private.iterdir())) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_mentioning(str(tmp_path)) == []
+        assert list(private.iterdir()) == []
+        assert not (tmp_path / "t.dump").exists() and not (tmp_path / "t.pftrace").exists()
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+        front.stderr.close()
+
+
+@needs_kernel
+def test_extract_reports_the_kernels_exit_status(tmp_path):
+    """Boot arguments the kernel refuses (past the front door's checks, e.g. from
+    a script): the kernel's status 2 and its message, not "gdb wrote no dump"."""
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    from neuronlib.errors import NeuronError
+    from neuronlib.tracefmt import extract
+    with pytest.raises(NeuronError) as caught:
+        extract.extract(AUDIT_ELF, tmp_path / "x.dump", harts=2, bootargs="scenario=nosuch",
+                        timeout=60)
+    assert caught.value.status == 2 and "unknown scenario" in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
