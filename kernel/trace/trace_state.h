@@ -1,6 +1,6 @@
 /*
  * The kernel's trace state, shared by the files in kernel/trace/. Read by
- * tools/gdb/ring_dump.py through DWARF (symbols trace_info,
+ * tools/gdb/neuron_gdb/ring_dump.py through DWARF (symbols trace_info,
  * trace_rings): renaming a field here means changing it there too.
  */
 #ifndef NEURON_KERNEL_TRACE_STATE_H

@@ -13,7 +13,6 @@ library under test (the sanitizer build in tests/tools/CMakeLists.txt).
 from __future__ import annotations
 
 import io
-import os
 import random
 from pathlib import Path
 

@@ -278,8 +278,15 @@ def cmd_trace(args: argparse.Namespace) -> int:
         try:
             summary = drain.to_dump(drain_path, dump_path)
         except dumpfmt.DumpError as error:
+            if status in (2, 3, 4):
+                # The kernel ended before its scenario did: its status says why.
+                last = console.strip().splitlines()[-1:] or ["(no console output)"]
+                raise NeuronError(f"the kernel exited with status {status} "
+                                  f"({ctest_boot.EXIT_MEANING.get(status, 'unexpected')}) before "
+                                  f"the trace was whole: {last[0]}", status=status) from None
             raise NeuronError(str(error)) from None
-        drain_path.unlink()
+        finally:
+            drain_path.unlink(missing_ok=True)
         print(f"neuron: trace: drained {summary.records} records from {summary.harts} harts "
               f"in {summary.chunks} chunks")
     elif mode == "console":

@@ -4,7 +4,7 @@
   percpu   neuron percpu VAR [HART], $percpu("var"[, hart])
   sched    neuron runq [HART], neuron ps, $current([hart])
   ipi      neuron ipi [HART]
-  ring     neuron ring [HART] [-n N], neuron dump-trace FILE
+  ring     neuron ring [HART] [-n N], neuron dump-trace FILE (ring_dump reads the rings)
   check    neuron check
   boot     neuron bootargs, neuron version, neuron dmesg
   fifo     the one walk of runqueues and mailboxes

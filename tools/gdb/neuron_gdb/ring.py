@@ -5,8 +5,7 @@ decoding with the same decoder the trace tools use). This module only
 finds that reader and calls it; when the build or the tree has none, both
 commands say so plainly.
 
-The reader module, when present, is importable as `neuron_gdb.ring_dump`
-or `ring_dump` (tools/gdb/) and provides:
+The reader is ring_dump.py in this package; it provides:
     ring_available() -> bool             the loaded kernel has a ring
     ring_stats(hart: int) -> (fill, drops)
     ring_records(hart: int, count: int) -> list[str]   decoded, oldest first
@@ -14,8 +13,6 @@ or `ring_dump` (tools/gdb/) and provides:
 """
 
 from __future__ import annotations
-
-import importlib
 
 import gdb
 
@@ -27,19 +24,12 @@ NOT_AVAILABLE = "the trace ring is not available in this build"
 
 
 def reader():
-    """The trace part's ring module if it exists and the kernel has a ring, else None."""
-    for name in ("neuron_gdb.ring_dump", "ring_dump"):
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        available = getattr(module, "ring_available", None)
-        try:
-            if available is None or available():
-                return module
-        except (gdb.GdbError, gdb.error):
-            pass  # a kernel without the ring's symbols
-    return None
+    """The ring reader when the kernel has a ring that has started, else None."""
+    from . import ring_dump
+    try:
+        return ring_dump if ring_dump.ring_available() else None
+    except (gdb.GdbError, gdb.error):
+        return None  # a kernel without the ring's symbols
 
 
 def why_not_available() -> str:

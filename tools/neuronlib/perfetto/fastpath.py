@@ -213,7 +213,7 @@ def run(converter, lib) -> dict:
         lib.fc_info(ctx, info)
     finally:
         lib.fc_free(ctx)
-        keep = None
+        del keep    # the bytes the C loop read live until it is freed
     if failure:
         raise failure[0]
     if status == FC_BAD_RECORD:

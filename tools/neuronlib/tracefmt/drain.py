@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dump import (DRAINED, HART_HEADER, HART_MAGIC, HEADER, MAGIC, MODES, DumpError)
-from .records import FORMAT_VERSION, RECORD_SIZE
+from .records import FORMAT_VERSION, MAX_HARTS_LIMIT, RECORD_SIZE
 
 CHUNK = struct.Struct("<IHHIIQQQQ")
 CHUNK_MAGIC = 0x434E5244          # "DRNC"
@@ -85,7 +85,8 @@ def _scan(path: Path, data) -> tuple[dict, dict[int, HartStream], int]:
                                 f"this reader knows {FORMAT_VERSION}")
             if begin["mode"] not in MODES or c >> 40:
                 raise DumpError(path, offset + 32, None, f"mode {begin['mode']} is not a ring mode")
-            if not 1 <= begin["max_harts"] or not 0 < d < 1 << 32 or d & (d - 1) or not a:
+            if not 1 <= begin["max_harts"] <= MAX_HARTS_LIMIT or not 0 < d < 1 << 32 \
+                    or d & (d - 1) or not a:
                 raise DumpError(path, offset + 16, None, f"BEGIN: max_harts {begin['max_harts']}, "
                                 f"capacity {d}, timebase {a}: not a kernel's")
         elif kind in (RECORDS, HART_END):
@@ -143,7 +144,9 @@ def to_dump(drain_path, dump_path) -> Summary:
         try:
             begin, harts, chunks = _scan(path, data)
             order = sorted(harts)
-            with open(dump_path, "wb") as out:
+            # Whole or not at all: written beside, renamed when complete.
+            partial = Path(str(dump_path) + ".partial")
+            with open(partial, "wb") as out:
                 out.write(HEADER.pack(MAGIC, begin["version"], HEADER.size, RECORD_SIZE, len(order),
                                       begin["capacity"], begin["mode"], 0, 0, begin["timebase_hz"],
                                       begin["identity"], begin["max_harts"], DRAINED))
@@ -155,6 +158,8 @@ def to_dump(drain_path, dump_path) -> Summary:
                         end = offset + count * RECORD_SIZE
                         for start in range(offset, end, COPY_BYTES):
                             out.write(data[start:min(end, start + COPY_BYTES)])
+            partial.replace(dump_path)
         finally:
             data.close()
+            Path(str(dump_path) + ".partial").unlink(missing_ok=True)
     return Summary(len(harts), sum(s.drained for s in harts.values()), chunks)

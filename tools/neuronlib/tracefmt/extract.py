@@ -3,7 +3,7 @@
 QEMU starts halted (-S) with its gdbstub on a unix socket in a private
 directory and the fixed icount shift (repeatable); gdb-multiarch (batch, no init files) sets one
 breakpoint on trace_scenario_done, continues ONCE, writes the dump with
-tools/gdb/ring_dump.py and exits (paths reach gdb as Python strings, never as
+tools/gdb/neuron_gdb/ring_dump.py and exits (paths reach gdb as Python strings, never as
 command text). QEMU 7.2 can deadlock when a gdb
 session resumes a second time under icount, so nothing resumes after the
 stop: QEMU is killed by process group. Both processes run under a limit,
@@ -31,7 +31,7 @@ from .. import qemu
 from ..errors import NeuronError
 
 GDB = "gdb-multiarch"
-RING_DUMP = Path(__file__).resolve().parents[2] / "gdb" / "ring_dump.py"
+GDB_PACKAGE_DIR = Path(__file__).resolve().parents[2] / "gdb"     # holds neuron_gdb
 SOCKET_WAIT_SECONDS = 10.0
 
 
@@ -56,7 +56,7 @@ gdb.execute("target remote " + os.environ["NEURON_EXTRACT_SOCKET"])
 gdb.execute("break trace_scenario_done")
 gdb.execute("continue")
 sys.path.insert(0, os.environ["NEURON_EXTRACT_GDB_DIR"])
-import ring_dump
+from neuron_gdb import ring_dump
 gdb.write(ring_dump.dump_trace(os.environ["NEURON_EXTRACT_DUMP"]) + "\\n")
 """
 
@@ -161,7 +161,7 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
         script.write_text(GDB_SCRIPT)
         environment = dict(os.environ, NEURON_EXTRACT_SOCKET=str(socket),
                            NEURON_EXTRACT_DUMP=str(private_dump),
-                           NEURON_EXTRACT_GDB_DIR=str(RING_DUMP.parent))
+                           NEURON_EXTRACT_GDB_DIR=str(GDB_PACKAGE_DIR))
         try:
             gdb = subprocess.Popen([GDB, "-batch", "-nx", "-x", str(script), "--", str(elf)],
                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

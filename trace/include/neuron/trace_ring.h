@@ -42,7 +42,7 @@ _Static_assert(__builtin_offsetof(struct trace_slot, tw) == __builtin_offsetof(s
  * The ring header. `head` is the number of records ever written (the seq
  * of the next one), published with release after the slot is committed.
  * Records refused in stop mode are counted in `refused` and get no seq.
- * Field names are read by tools/gdb/ring_dump.py: rename both together.
+ * Field names are read by tools/gdb/neuron_gdb/ring_dump.py: rename both together.
  */
 struct trace_ring {
 	uint64_t head;

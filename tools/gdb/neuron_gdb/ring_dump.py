@@ -10,8 +10,8 @@ trace_state.h, trace/include/neuron/trace_ring.h).
     ring_records(hart, count) -> list[str]      decoded, oldest first
     dump_trace(path) -> str                     writes the dump, returns a summary line
 
-`source tools/gdb/ring_dump.py` also defines the command
-`neuron-trace-dump PATH`.
+The commands that use it are `neuron ring` and `neuron dump-trace`
+(ring.py); tools/neuronlib/tracefmt/extract.py calls dump_trace() directly.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from pathlib import Path
 
 import gdb
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tools/
+_TOOLS = str(Path(__file__).resolve().parents[2])               # tools/, for neuronlib
+if _TOOLS not in sys.path:
+    sys.path.insert(0, _TOOLS)
 
 from neuronlib.tracefmt import dump as dumpfmt            # noqa: E402
 from neuronlib.tracefmt.records import RECORD, TYPES, decode   # noqa: E402
@@ -118,18 +120,3 @@ def dump_trace(path: str) -> str:
                   capacity=int(info["capacity"]), identity=int(info["identity"]),
                   max_harts=int(info["max_harts"]), version=int(info["version"]))
     return f"trace dump {path}: {len(harts)} harts, {total} records"
-
-
-class TraceDumpCommand(gdb.Command):
-    """neuron-trace-dump PATH: write the trace rings to a dump file."""
-
-    def __init__(self):
-        super().__init__("neuron-trace-dump", gdb.COMMAND_DATA)
-
-    def invoke(self, argument, from_tty):
-        if not argument.strip():
-            raise gdb.GdbError("usage: neuron-trace-dump PATH")
-        gdb.write(dump_trace(argument.strip()) + "\n")
-
-
-TraceDumpCommand()
