@@ -239,6 +239,46 @@ def _console_summary(console: str, harts: int, bootargs: str, how: str) -> None:
         print(f"neuron: trace: KTAP problem: {error}")
 
 
+def _trace_drained(elf: Path, args: argparse.Namespace, bootargs: str, console_log: Path,
+                   dump_path: Path) -> int:
+    """Boot with the drain on; the stream and the console go to a private
+    directory (nothing half-written is left beside the trace, whatever
+    kills us), the console is copied out whole. Returns the kernel's status."""
+    from .scratch import private_directory
+    from .tracefmt import drain
+    from .tracefmt import dump as dumpfmt
+    with private_directory("neuron-drain-") as private:
+        stream, console_file = private / "trace.drain", private / "console.log"
+        result = qemu.run_to_file(
+            qemu.command_line(qemu.Boot(elf, args.harts, bootargs, icount=True,
+                                        drain_console=console_file)),
+            args.timeout, stream)
+        console = console_file.read_text(errors="replace") if console_file.exists() else ""
+        console_log.write_text(console)
+        sys.stdout.write(console)
+        if result.timed_out:
+            raise NeuronError(f"the kernel did not finish within {args.timeout:g} s "
+                              f"(console in {console_log})", status=124)
+        _console_summary(console, args.harts, bootargs,
+                         "the drain (every record, streamed out while the kernel ran)")
+        status = result.status
+        print(f"neuron: trace: kernel exit status {status} "
+              f"({ctest_boot.EXIT_MEANING.get(status, 'unexpected')})")
+        try:
+            summary = drain.to_dump(stream, dump_path)
+        except dumpfmt.DumpError as error:
+            if status in (2, 3, 4):
+                # The kernel ended before its scenario did: its status says why.
+                last = console.strip().splitlines()[-1:] or ["(no console output)"]
+                raise NeuronError(f"the kernel exited with status {status} "
+                                  f"({ctest_boot.EXIT_MEANING.get(status, 'unexpected')}) before "
+                                  f"the trace was whole: {last[0]}", status=status) from None
+            raise NeuronError(str(error)) from None
+    print(f"neuron: trace: drained {summary.records} records from {summary.harts} harts "
+          f"in {summary.chunks} chunks")
+    return status
+
+
 def cmd_trace(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else default_trace_path(args.scenario, args.harts, args.seed)
     if not args.out and TRACE_DIR.resolve() not in out.resolve().parents:
@@ -258,37 +298,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     mode = "console" if args.stream else args.mode
     extra = args.append or ""
     if mode == "drain":
-        from .tracefmt import drain
         bootargs = qemu.make_bootargs(args.scenario, args.seed, f"trace_drain=1 {extra}")
-        drain_path = out.with_suffix(".drain")
-        result = qemu.run_to_file(
-            qemu.command_line(qemu.Boot(elf, args.harts, bootargs, icount=True,
-                                        drain_console=console_log)),
-            args.timeout, drain_path)
-        console = console_log.read_text(errors="replace") if console_log.exists() else ""
-        sys.stdout.write(console)
-        if result.timed_out:
-            raise NeuronError(f"the kernel did not finish within {args.timeout:g} s "
-                              f"(console in {console_log})", status=124)
-        _console_summary(console, args.harts, bootargs,
-                         "the drain (every record, streamed out while the kernel ran)")
-        print(f"neuron: trace: kernel exit status {result.status} "
-              f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
-        status = result.status
-        try:
-            summary = drain.to_dump(drain_path, dump_path)
-        except dumpfmt.DumpError as error:
-            if status in (2, 3, 4):
-                # The kernel ended before its scenario did: its status says why.
-                last = console.strip().splitlines()[-1:] or ["(no console output)"]
-                raise NeuronError(f"the kernel exited with status {status} "
-                                  f"({ctest_boot.EXIT_MEANING.get(status, 'unexpected')}) before "
-                                  f"the trace was whole: {last[0]}", status=status) from None
-            raise NeuronError(str(error)) from None
-        finally:
-            drain_path.unlink(missing_ok=True)
-        print(f"neuron: trace: drained {summary.records} records from {summary.harts} harts "
-              f"in {summary.chunks} chunks")
+        status = _trace_drained(elf, args, bootargs, console_log, dump_path)
     elif mode == "console":
         from .tracefmt import stream
         bootargs = qemu.make_bootargs(args.scenario, args.seed, f"trace_stream=1 {extra}")

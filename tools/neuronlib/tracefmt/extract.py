@@ -22,13 +22,13 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import qemu
 from ..errors import NeuronError
+from ..scratch import private_directory
 
 GDB = "gdb-multiarch"
 GDB_PACKAGE_DIR = Path(__file__).resolve().parents[2] / "gdb"     # holds neuron_gdb
@@ -92,23 +92,6 @@ def _kill_group(process: subprocess.Popen) -> None:
             pass
 
 
-# The reaper: a small process that removes the private directory once the
-# front door is gone, however it went (even SIGKILL, which runs no cleanup
-# of ours). It waits for EOF on a pipe only this process holds open.
-_REAPER = ("import shutil, sys\n"
-           "sys.stdin.buffer.read()\n"
-           "shutil.rmtree(sys.argv[1], ignore_errors=True)\n")
-
-
-def _start_reaper(directory: str):
-    try:
-        return subprocess.Popen(["/usr/bin/python3", "-c", _REAPER, directory],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
-    except OSError:
-        return None       # the directory is still removed on any exit but SIGKILL
-
-
 def extract(elf, dump_path, harts: int = 4, bootargs: str = "", timeout: float = 120.0) -> ExtractResult:
     """Boot, stop at trace_scenario_done, write the dump at dump_path.
 
@@ -121,14 +104,8 @@ def extract(elf, dump_path, harts: int = 4, bootargs: str = "", timeout: float =
     elf, dump_path = Path(elf).resolve(), Path(dump_path).resolve()
     if not elf.is_file():
         raise NeuronError(f"trace extract: no kernel ELF at {elf}")
-    with tempfile.TemporaryDirectory(prefix="neuron-trace-") as private:
-        reaper = _start_reaper(private)
-        try:
-            return _extract(elf, dump_path, Path(private), harts, bootargs, timeout)
-        finally:
-            if reaper is not None:
-                reaper.stdin.close()
-                reaper.wait()
+    with private_directory("neuron-trace-") as private:
+        return _extract(elf, dump_path, private, harts, bootargs, timeout)
 
 
 def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: str,
