@@ -135,8 +135,7 @@ void smp_set_entry_claim_ignored(bool on)
 	boot_claim_ignored = on;
 }
 
-/* The highest DTB hart other than the boot hart; ~0u if none. */
-static unsigned highest_secondary(void)
+unsigned smp_highest_secondary(void)
 {
 	unsigned top = ~0u;
 	for (unsigned i = 0; i < dtb_hart_count; i++)
@@ -148,7 +147,7 @@ static unsigned highest_secondary(void)
 void smp_start_secondaries(void)
 {
 	unsigned expected = 1;
-	unsigned racer = entry_race_test ? highest_secondary() : ~0u;
+	unsigned racer = entry_race_test ? smp_highest_secondary() : ~0u;
 
 	for (unsigned i = 0; i < dtb_hart_count; i++) {
 		unsigned h = dtb_harts[i];

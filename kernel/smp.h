@@ -50,6 +50,8 @@ void smp_set_entry_race_test(bool on);
 void smp_set_entry_claim_ignored(bool on);
 
 unsigned smp_boot_hart(void);
+/* The highest DTB hart other than the boot hart; ~0u if there is none. */
+unsigned smp_highest_secondary(void);
 unsigned smp_dtb_hart_count(void);
 unsigned smp_dtb_hart(unsigned index);
 unsigned smp_online_count(void);

@@ -52,23 +52,11 @@ void sched_init(void)
 	task_pool_reset();
 }
 
-/* The highest DTB hart that is not the boot hart: the boot hart must join,
- * since it drives every run. */
-static unsigned highest_secondary(void)
-{
-	unsigned top = ~0u;
-	for (unsigned i = 0; i < smp_dtb_hart_count(); i++) {
-		unsigned h = smp_dtb_hart(i);
-		if (h != smp_boot_hart() && (top == ~0u || h > top))
-			top = h;
-	}
-	return top;
-}
-
 void sched_join_this_hart(void)
 {
 	unsigned hart = this_hart();
-	if (fault_active(FAULT_hart_not_registered) && hart == highest_secondary())
+	/* Never the boot hart: it drives every run, so it must join. */
+	if (fault_active(FAULT_hart_not_registered) && hart == smp_highest_secondary())
 		return;
 	__atomic_store_n(&joined[hart], 1, __ATOMIC_RELEASE);
 }
