@@ -315,10 +315,13 @@ void ipi_handle(void)
 		PERCPU_GUARD_IRQS_OFF(g);
 		me = percpu_current_hart(&g);
 		percpu_local_fetch_add(g, ipi_stats, ssi_traps, 1, relaxed);
-		for (unsigned kind = 0; fault_active(FAULT_early_completion) && kind < IPI_KIND_COUNT; kind++) {
-			if (late_counts[me][kind])
-				percpu_local_fetch_add(g, ipi_stats, handled[kind], late_counts[me][kind], release);
-			late_counts[me][kind] = 0;
+		if (fault_active(FAULT_early_completion)) {
+			for (unsigned kind = 0; kind < IPI_KIND_COUNT; kind++) {
+				if (late_counts[me][kind])
+					percpu_local_fetch_add(g, ipi_stats, handled[kind], late_counts[me][kind],
+							       release);
+				late_counts[me][kind] = 0;
+			}
 		}
 		struct ipi_mailbox *mb = percpu_local(g, ipi_mailboxes);
 		spin_lock(&mb->lock);
