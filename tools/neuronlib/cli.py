@@ -262,17 +262,12 @@ def _trace_drained(elf: Path, args: argparse.Namespace, bootargs: str, console_l
         _console_summary(console, args.harts, bootargs,
                          "the drain (every record, streamed out while the kernel ran)")
         status = result.status
-        print(f"neuron: trace: kernel exit status {status} "
-              f"({ctest_boot.EXIT_MEANING.get(status, 'unexpected')})")
+        print(f"neuron: trace: kernel {qemu.describe_status(status)}")
         try:
             summary = drain.to_dump(stream, dump_path)
         except dumpfmt.DumpError as error:
             if status in (2, 3, 4):
-                # The kernel ended before its scenario did: its status says why.
-                last = console.strip().splitlines()[-1:] or ["(no console output)"]
-                raise NeuronError(f"the kernel exited with status {status} "
-                                  f"({ctest_boot.EXIT_MEANING.get(status, 'unexpected')}) before "
-                                  f"the trace was whole: {last[0]}", status=status) from None
+                raise qemu.ended_early("trace", status, console) from None
             raise NeuronError(str(error)) from None
     print(f"neuron: trace: drained {summary.records} records from {summary.harts} harts "
           f"in {summary.chunks} chunks")
@@ -307,8 +302,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
                                   args.timeout, console_log)
         _console_summary(result.output.decode("utf-8", "replace"), args.harts, bootargs,
                          "the console stream")
-        print(f"neuron: trace: kernel exit status {result.status} "
-              f"({ctest_boot.EXIT_MEANING.get(result.status, 'unexpected')})")
+        print(f"neuron: trace: kernel {qemu.describe_status(result.status)}")
         status = result.status
         try:
             stream.to_dump(console_log, dump_path)

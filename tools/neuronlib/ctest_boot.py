@@ -18,14 +18,6 @@ from .selftests import SelfTest, read_selftest_list
 
 PASS, FAIL, SKIP = 0, 1, 77
 
-EXIT_MEANING = {
-    0: "every self-test passed or was skipped",
-    1: "at least one self-test failed",
-    2: "bad boot arguments",
-    3: "kernel panic",
-    4: "watchdog fired",
-    124: "timed out (QEMU killed by the harness)",
-}
 # Boot arguments of every CTest boot, so that each one repeats under icount.
 BASE_BOOTARGS = "seed=1"
 
@@ -34,8 +26,7 @@ def _say(message: str) -> None:
     print(f"neuron-ctest: {message}", flush=True)
 
 
-def _meaning(status: int) -> str:
-    return f"exit status {status} ({EXIT_MEANING.get(status, 'unexpected')})"
+_meaning = qemu.describe_status
 
 
 def _boot(elf: Path, harts: int, extra: str, timeout: float, icount: bool = True,

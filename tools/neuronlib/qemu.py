@@ -31,6 +31,32 @@ ICOUNT_FOR_GDB = "shift=auto,sleep=off"
 TERMINATE_GRACE_SECONDS = 2.0
 
 
+# The kernel's exit status, as QEMU's (docs/architecture.md).
+EXIT_MEANING = {
+    0: "every self-test passed or was skipped",
+    1: "at least one self-test failed",
+    2: "bad boot arguments",
+    3: "kernel panic",
+    4: "watchdog fired",
+    124: "timed out (QEMU killed by the harness)",
+}
+
+
+def describe_status(status: int) -> str:
+    """`exit status 3 (kernel panic)`."""
+    return f"exit status {status} ({EXIT_MEANING.get(status, 'unexpected')})"
+
+
+def ended_early(label: str, status: int, console: str) -> NeuronError:
+    """The error for a kernel that ended before its scenario did (a trace
+    then has nothing whole to give): its status, which says why, and its
+    last console line. The front door exits with that status when it means
+    bad arguments, a panic or the watchdog, else 1."""
+    last = [line for line in console.splitlines() if line.strip()][-1:] or ["no output"]
+    return NeuronError(f"{label}: the kernel ended with {describe_status(status)} before the "
+                       f"scenario did: {last[0]}", status=status if status in (2, 3, 4) else 1)
+
+
 @dataclass
 class Boot:
     """One QEMU boot of a kernel image."""

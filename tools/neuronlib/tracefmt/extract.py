@@ -162,12 +162,7 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
     log = console_path.read_text(errors="replace")
     if not private_dump.exists():
         if kernel_status is not None:
-            # The kernel ended before the scenario did: its status says why
-            # (2 bad boot arguments, 3 panic, 4 watchdog; docs/architecture.md).
-            last = [line for line in log.splitlines() if line.strip()][-1:] or ["no output"]
-            raise NeuronError(f"trace extract: the kernel exited with status {kernel_status} "
-                              f"before the scenario ended: {last[0]}",
-                              status=kernel_status if kernel_status in (2, 3, 4) else 1)
+            raise qemu.ended_early("trace extract", kernel_status, log)
         last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
         raise NeuronError(f"trace extract: gdb wrote no dump (status {gdb.returncode}): {last[0]}")
     # Only a whole dump reaches dump_path (a copy across file systems, then a rename).
