@@ -25,7 +25,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .dump import (DRAINED, HART_HEADER, HART_MAGIC, HEADER, MAGIC, MODES, DumpError)
+from .dump import (DRAINED, HART_HEADER, HART_MAGIC, HEADER, MAGIC, MODES, DumpError, map_file)
 from .records import FORMAT_VERSION, MAX_HARTS_LIMIT, RECORD_SIZE
 
 CHUNK = struct.Struct("<IHHIIQQQQ")
@@ -132,34 +132,26 @@ def _scan(path: Path, data) -> tuple[dict, dict[int, HartStream], int]:
 def to_dump(drain_path, dump_path) -> Summary:
     """Checks the drain stream at drain_path and writes the dump."""
     path = Path(drain_path)
+    data = map_file(path)
+    # Whole or not at all: written beside, renamed when complete.
+    partial = Path(str(dump_path) + ".partial")
     try:
-        handle = open(path, "rb")
-    except OSError as error:
-        raise DumpError(path, 0, None, f"cannot open: {error.strerror}") from None
-    with handle:
-        if path.stat().st_size == 0:
-            raise DumpError(path, 0, None, "empty: no BEGIN chunk (was the kernel booted with "
-                            "trace_drain=1 and QEMU with -semihosting-config enable=on?)")
-        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        try:
-            begin, harts, chunks = _scan(path, data)
-            order = sorted(harts)
-            # Whole or not at all: written beside, renamed when complete.
-            partial = Path(str(dump_path) + ".partial")
-            with open(partial, "wb") as out:
-                out.write(HEADER.pack(MAGIC, begin["version"], HEADER.size, RECORD_SIZE, len(order),
-                                      begin["capacity"], begin["mode"], 0, 0, begin["timebase_hz"],
-                                      begin["identity"], begin["max_harts"], DRAINED))
-                for hart in order:
-                    stream = harts[hart]
-                    out.write(HART_HEADER.pack(HART_MAGIC, hart, stream.produced,
-                                               stream.produced - stream.drained, stream.drained))
-                    for offset, count in stream.pieces:
-                        end = offset + count * RECORD_SIZE
-                        for start in range(offset, end, COPY_BYTES):
-                            out.write(data[start:min(end, start + COPY_BYTES)])
-            partial.replace(dump_path)
-        finally:
+        begin, harts, chunks = _scan(path, data)
+        with open(partial, "wb") as out:
+            out.write(HEADER.pack(MAGIC, begin["version"], HEADER.size, RECORD_SIZE, len(harts),
+                                  begin["capacity"], begin["mode"], 0, 0, begin["timebase_hz"],
+                                  begin["identity"], begin["max_harts"], DRAINED))
+            for hart in sorted(harts):
+                stream = harts[hart]
+                out.write(HART_HEADER.pack(HART_MAGIC, hart, stream.produced,
+                                           stream.produced - stream.drained, stream.drained))
+                for offset, count in stream.pieces:
+                    end = offset + count * RECORD_SIZE
+                    for start in range(offset, end, COPY_BYTES):
+                        out.write(data[start:min(end, start + COPY_BYTES)])
+        partial.replace(dump_path)
+    finally:
+        if isinstance(data, mmap.mmap):
             data.close()
-            Path(str(dump_path) + ".partial").unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
     return Summary(len(harts), sum(s.drained for s in harts.values()), chunks)

@@ -187,15 +187,23 @@ class Dump:
         ring.skipped = skipped
 
 
-def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
-    path = Path(dump_path)
+def map_file(path: Path):
+    """The file's bytes, read-only: an mmap, or b"" for an empty file (which
+    mmap refuses). A file that cannot be opened is a one-line DumpError."""
     try:
         handle = open(path, "rb")
     except OSError as error:
         raise DumpError(path, 0, None, f"cannot open: {error.strerror}") from None
     with handle:
-        size = path.stat().st_size
-        buffer = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        if path.stat().st_size == 0:
+            return b""
+        return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+
+
+def load(dump_path, elf_path=None, salvage: bool = False) -> Dump:
+    path = Path(dump_path)
+    buffer = map_file(path)
+    size = len(buffer)
     if size < HEADER.size:
         raise DumpError(path, size, None, f"truncated: {size} bytes, the header alone is {HEADER.size}")
     (magic, version, header_size, record_size, hart_count, capacity, mode, _pad, _pad2,
