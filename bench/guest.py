@@ -137,12 +137,16 @@ def run(elf: Path, flavour: str, harts: int, plugin: Path, work: Path,
                "-plugin", f"{plugin},symbols={symbols}", "-d", "plugin", "-D", str(log)]
     if drain:
         command += ["-semihosting-config", "enable=on,target=native"]
+    # The drain's bytes go to a file; otherwise stdout is the console.
+    sink = open(work / f"{tag}.drain", "wb") if drain else None
     try:
-        with open(work / f"{tag}.drain", "wb") if drain else open("/dev/null", "wb") as sink:
-            done = subprocess.run(command, stdout=sink if drain else subprocess.PIPE,
-                                  stderr=subprocess.PIPE, timeout=timeout, stdin=subprocess.DEVNULL)
+        done = subprocess.run(command, stdout=sink or subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         raise BenchError(f"{flavour} kernel, {harts} harts: QEMU timed out after {timeout:g} s")
+    finally:
+        if sink:
+            sink.close()
     console = (console_file.read_text(errors="replace") if drain
                else done.stdout.decode("utf-8", "replace"))
     result = GuestRun(flavour, harts, " ".join(command), done.returncode)
