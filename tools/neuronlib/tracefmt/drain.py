@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dump import (DRAINED, HART_HEADER, HART_MAGIC, HEADER, MAGIC, MODES, DumpError, map_file)
-from .records import FORMAT_VERSION, MAX_HARTS_LIMIT, RECORD_SIZE
+from .records import FORMAT_VERSION, MAX_HARTS_LIMIT, PRODUCED_LIMIT, RECORD_SIZE
 
 CHUNK = struct.Struct("<IHHIIQQQQ")
 CHUNK_MAGIC = 0x434E5244          # "DRNC"
@@ -107,6 +107,9 @@ def _scan(path: Path, data) -> tuple[dict, dict[int, HartStream], int]:
                 if b != stream.next_seq or c > b or b > a:
                     raise DumpError(path, offset, hart, f"HART_END says produced {a}, drained {b}, "
                                     f"lost {c}, but the stream carries {stream.next_seq} records")
+                if a > PRODUCED_LIMIT:
+                    raise DumpError(path, offset, hart, f"HART_END says produced {a} records, "
+                                    "more than the 2^53 a dump may count")
                 if c:
                     raise DumpError(path, offset, hart, f"the host refused {c} of this hart's "
                                     "records (a failed write): the run is not whole")
