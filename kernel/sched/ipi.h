@@ -17,6 +17,7 @@
 #define NEURON_SCHED_IPI_H
 
 #include <stdbool.h>
+#include <neuron/trace_contract.h>
 #include <stdint.h>
 
 #include <neuron/percpu.h>
@@ -24,7 +25,13 @@
 #define MAILBOX_CAPACITY 8
 #define MAILBOX_WAIT_MS 50
 
-enum ipi_kind { IPI_RESCHED, IPI_CALL, IPI_BROADCAST, IPI_STOP, IPI_KIND_COUNT };
+/* The kinds are part of the trace contract (h of the TRACE_IPI_* records). */
+enum ipi_kind {
+#define IPI__KIND(name, number, meaning) IPI_##name = number,
+	IPI_KIND_LIST(IPI__KIND)
+#undef IPI__KIND
+	IPI_KIND_COUNT
+};
 
 enum ipi_result {
 	IPI_OK = 0,

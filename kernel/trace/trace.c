@@ -113,25 +113,9 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 	intr_restore(irq);
 }
 
-/* The audit's violation codes are the trace's: recorded as they are. */
-#define SAME_CODE(name) \
-	_Static_assert((int)PERCPU_##name == (int)TRACE_##name, "trace: violation code " #name)
-SAME_CODE(MISSING_GUARD);
-SAME_CODE(STALE_GUARD);
-SAME_CODE(WRONG_OWNER);
-SAME_CODE(BAD_STAMP);
-SAME_CODE(BAD_BASE);
-SAME_CODE(NO_LOCK);
-SAME_CODE(WRONG_LOCK);
-SAME_CODE(LOCK_OTHER_HART);
-SAME_CODE(INIT_PHASE_OVER);
-SAME_CODE(BAD_HART);
-SAME_CODE(IRQS_ON);
-SAME_CODE(SELF_DEADLOCK);
-SAME_CODE(UNCHECKED_USE);
-SAME_CODE(DOMAIN_RULE);
-SAME_CODE(LOCK_ORDER);
-#undef SAME_CODE
+/* The audit's violation codes are recorded as they are (percpu_contract.h). */
+_Static_assert(PERCPU_OTHER < (1u << (24 - TRACE_VIOLATION_CODE_SHIFT)),
+	       "trace: a violation code fits w's top 4 bits");
 
 /* Descriptor of the variable named `name` (pointer identity: the audit
  * checks pass desc->name through). */
@@ -155,8 +139,8 @@ static const struct percpu_callsite *site_at(const char *file, unsigned line)
 void percpu_record_violation(const struct percpu_violation *v)
 {
 	unsigned site = trace_site_index(site_at(v->file, v->line));
-	unsigned code = (unsigned)v->code <= TRACE_OTHER ? (unsigned)v->code : TRACE_OTHER;
-	uint32_t w = (site & 0xfffff) | (uint32_t)code << 20;
+	unsigned code = (unsigned)v->code <= PERCPU_OTHER ? (unsigned)v->code : PERCPU_OTHER;
+	uint32_t w = (site & 0xfffff) | (uint32_t)code << TRACE_VIOLATION_CODE_SHIFT;
 	unsigned long irq = intr_save_off();
 	trace_put(v->accessing_hart, TRACE_VIOLATION, v->owner_hart & 0xff,
 		  trace_var_index(var_named(v->var_name)), w);

@@ -38,6 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <neuron/percpu_contract.h>
 #include <neuron/percpu_platform.h>
 #include <neuron/spinlock.h>
 
@@ -76,14 +77,11 @@ struct percpu_var_desc {
 _Static_assert(sizeof(struct percpu_var_desc) == 48 || sizeof(void *) != 8,
 	       "percpu: tools read percpu_vars as an array of 48-byte records");
 
+/* A call site's kind: PERCPU_ACCESS_KIND_LIST in percpu_contract.h. */
 enum percpu_access_kind {
-	PERCPU_ACCESS_LOCAL,
-	PERCPU_ACCESS_READ,		/* remote read under the variable's lock */
-	PERCPU_ACCESS_WRITE,		/* remote write under the variable's lock */
-	PERCPU_ACCESS_LOCKED,		/* remote pointer under the variable's lock */
-	PERCPU_ACCESS_ATOMIC,		/* remote atomic operation */
-	PERCPU_ACCESS_INIT,		/* init-phase access */
-	PERCPU_ACCESS_UNCHECKED,	/* escape hatch */
+#define PERCPU__ACCESS_KIND(NAME, name, meaning) PERCPU_ACCESS_##NAME,
+	PERCPU_ACCESS_KIND_LIST(PERCPU__ACCESS_KIND)
+#undef PERCPU__ACCESS_KIND
 };
 
 struct percpu_callsite {
@@ -98,34 +96,24 @@ struct percpu_callsite {
 _Static_assert(sizeof(struct percpu_callsite) == 40 || sizeof(void *) != 8,
 	       "percpu: tools read percpu_callsites as an array of 40-byte records");
 
-/* Why a hart touches another hart's instance. Add a reason here (and to
- * PERCPU__REASON below) with a line in docs/concurrency-model.md. */
+/* Why a hart touches another hart's instance: PERCPU_REASON_LIST in
+ * percpu_contract.h (adding one is a line there and one in
+ * docs/concurrency-model.md). Callers name a PUBLIC reason by its lower-case
+ * name; each is a distinct incomplete struct type, so _Generic maps the
+ * name to its number and an unknown name fails to compile. */
 enum percpu_reason {
-	PERCPU_REASON_STEAL,		/* work stealing from another runqueue */
-	PERCPU_REASON_IPI_POST,		/* posting into another hart's IPI mailbox */
-	PERCPU_REASON_WAKE,		/* making a task runnable on another hart */
-	PERCPU_REASON_STATS,		/* reading counters for a report */
-	PERCPU_REASON_INIT,		/* init phase */
-	PERCPU_REASON_DEBUG,		/* debugger / panic dump */
-	PERCPU_REASON_UNCHECKED,	/* escape hatch */
-	PERCPU_REASON_NONE,		/* local access: no reason needed */
+#define PERCPU__REASON_ENUM(NAME, name, scope, meaning) PERCPU_REASON_##NAME,
+	PERCPU_REASON_LIST(PERCPU__REASON_ENUM)
+#undef PERCPU__REASON_ENUM
 };
-struct percpu_reason_steal;
-struct percpu_reason_ipi_post;
-struct percpu_reason_wake;
-struct percpu_reason_stats;
-struct percpu_reason_init;
-struct percpu_reason_debug;
-#define PERCPU__REASON(r) _Generic((struct percpu_reason_##r *)0,	\
-	struct percpu_reason_steal *: PERCPU_REASON_STEAL,		\
-	struct percpu_reason_ipi_post *: PERCPU_REASON_IPI_POST,	\
-	struct percpu_reason_wake *: PERCPU_REASON_WAKE,		\
-	struct percpu_reason_stats *: PERCPU_REASON_STATS,		\
-	struct percpu_reason_init *: PERCPU_REASON_INIT,		\
-	struct percpu_reason_debug *: PERCPU_REASON_DEBUG,		\
-	default: -1)
+#define PERCPU__REASON_PUBLIC(NAME, name) struct percpu_reason_##name *: PERCPU_REASON_##NAME,
+#define PERCPU__REASON_INTERNAL(NAME, name)
+#define PERCPU__REASON_CASE(NAME, name, scope, meaning) PERCPU__REASON_##scope(NAME, name)
+#define PERCPU__REASON(r) _Generic((struct percpu_reason_##r *)0,			\
+	PERCPU_REASON_LIST(PERCPU__REASON_CASE) default: -1)
 #define PERCPU__CHECK_REASON(r) _Static_assert(PERCPU__REASON(r) >= 0,	\
-	"percpu: unknown remote access reason (steal, ipi_post, wake, stats, init, debug)")
+	"percpu: unknown remote access reason: name one of PERCPU_REASON_LIST's PUBLIC reasons "	\
+	"(steal, ipi_post, wake, stats, init, debug; percpu_contract.h)")
 
 /* Memory orders for atomic accessors, by name. */
 struct percpu_order_relaxed;

@@ -26,30 +26,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <neuron/percpu_contract.h>
+
 #define PERCPU_NO_HART 0xffffffffu
 
 /*
  * What a violation found missing, as a number the trace records (the text
- * in `missing` is for people). The values are enum trace_violation's
- * (trace/include/neuron/trace_record.h); kernel/trace/trace.c asserts that
- * they match.
+ * in `missing` is for people): PERCPU_VIOLATION_LIST in percpu_contract.h.
  */
 enum percpu_violation_code {
-	PERCPU_MISSING_GUARD = 0,	/* no room for a guard, or none taken */
-	PERCPU_STALE_GUARD = 1,		/* guard released, copied, or taken on another hart */
-	PERCPU_WRONG_OWNER = 2,		/* instance stamped for another hart */
-	PERCPU_BAD_STAMP = 3,		/* stamp magic wrong: not stamped, or overwritten */
-	PERCPU_BAD_BASE = 4,		/* base register not this hart's area */
-	PERCPU_NO_LOCK = 5,		/* lock not declared, or not held */
-	PERCPU_WRONG_LOCK = 6,		/* a lock held, but not the one protecting it */
-	PERCPU_LOCK_OTHER_HART = 7,	/* the right lock, held by another hart */
-	PERCPU_INIT_PHASE_OVER = 8,	/* init-phase operation after SMP began */
-	PERCPU_BAD_HART = 9,		/* hart not attached, out of range, or without an area */
-	PERCPU_IRQS_ON = 10,		/* interrupts on where they must be off */
-	PERCPU_SELF_DEADLOCK = 11,	/* a spinlock taken again by its holder */
-	PERCPU_UNCHECKED_USE = 12,	/* escape hatch used while strict (violation suite) */
-	PERCPU_DOMAIN_RULE = 13,	/* a subsystem's own rule (percpu_rule.h): steal bound, mailbox protocol */
-	PERCPU_LOCK_ORDER = 14,		/* ranked locks of one class taken out of ascending order */
+#define PERCPU__VIOLATION(name, code, meaning) PERCPU_##name = code,
+	PERCPU_VIOLATION_LIST(PERCPU__VIOLATION)
+#undef PERCPU__VIOLATION
 };
 
 /* One audit violation; `line` handed to the platform renders all of it. */

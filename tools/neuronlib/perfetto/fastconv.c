@@ -24,6 +24,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <neuron/trace_record.h>
+
 #define FC_API __attribute__((visibility("default")))
 
 /* fc_run() results. */
@@ -36,13 +38,8 @@ enum {
 	REQ_MARK = 11, REQ_COMM = 12, REQ_START = 13, REQ_INTERNED = 14,
 };
 
-/* Record types (trace/include/neuron/trace_record.h). */
-enum {
-	T_REMOTE = 1, T_VIOLATION = 2, T_UNCHECKED = 3, T_SWITCH = 16, T_WAKEUP = 17,
-	T_STEAL_BEGIN = 18, T_STEAL_END = 19, T_IPI_SEND = 20, T_IPI_RECV = 21,
-	T_IPI_HANDLED = 22, T_IDLE_ENTER = 23, T_IDLE_EXIT = 24, T_RUNQ_LEN = 25,
-	T_TASK_NEW = 26, T_MARK = 27,
-};
+/* type_flags(): set for every known record type, beside its TF_ flags. */
+#define FC_KNOWN 0x100u
 
 /* Perfetto enum values (schema.py) and the converter's constants (convert.py). */
 enum { SLICE_END = 2, COUNTER = 4 };
@@ -57,12 +54,13 @@ enum { ST_RUNNABLE = 2, ST_RUNNING = 3, ST_SLEEPING = 4, ST_DEAD = 7, ST_DESTROY
 #define FLUSH_AT 4096
 #define MAX_PENDING_IPIS (1 << 16)
 
-#define TIME_BITS 40
-#define TIME_MASK ((UINT64_C(1) << TIME_BITS) - 1)
+#define TIME_BITS TRACE_TIME_BITS
+#define TIME_MASK TRACE_TIME_MASK
 #define VAR_NONE 0xFFFF
 #define SITE_NONE 0xFFFFF
 #define MAX_HARTS 256	/* records name harts in 8 bits: dump.py refuses a larger max_harts */
-#define SWITCH_STATES 4
+#define FC_COUNT(name, number, meaning) + 1
+#define SWITCH_STATES (0 TRACE_TASK_STATE_LIST(FC_COUNT))
 #define TIME_WRAP_LIMIT (UINT64_C(1) << (TIME_BITS - 1))
 #define TASK_SLOTS ((1u << 24) + TID_OFFSET)
 
@@ -560,17 +558,26 @@ static void drop_read_pages(struct fc *c, struct ring *r)
 	r->dropped_upto = done;
 }
 
-static int valid_type(unsigned t)
+/* The flags of each record type, 0 for a number no type has. */
+static unsigned type_flags(unsigned t)
 {
-	return (t >= 1 && t <= 3) || (t >= 16 && t <= 27);
+	switch (t) {
+#define FC_TYPE_FLAGS(name, number, flags, carries) case number: return (flags) | FC_KNOWN;
+	TRACE_TYPE_LIST(FC_TYPE_FLAGS)
+#undef FC_TYPE_FLAGS
+	default: return 0;
+	}
 }
 
-/* records.py HART_B_TYPES: b is a hart (a violation's owner is not checked). */
+static int valid_type(unsigned t)
+{
+	return type_flags(t) != 0;
+}
+
+/* b is a hart of the dump (a violation's owner is not checked). */
 static int b_is_hart(unsigned t)
 {
-	return t == T_REMOTE || t == T_UNCHECKED || t == T_WAKEUP || t == T_STEAL_BEGIN ||
-	       t == T_STEAL_END || t == T_IPI_SEND || t == T_IPI_RECV || t == T_IPI_HANDLED ||
-	       t == T_TASK_NEW;
+	return (type_flags(t) & TF_HART_B) != 0;
 }
 
 /*
@@ -593,12 +600,12 @@ static int ring_next(struct fc *c, struct ring *r)
 	int bad = !valid_type(type);
 	if (!bad && b_is_hart(type) && b >= c->max_harts)
 		bad = 1;
-	if (!bad && (type == T_STEAL_BEGIN || type == T_STEAL_END) && !c->has_section[b])
+	if (!bad && (type_flags(type) & TF_VICTIM) && !c->has_section[b])
 		bad = 1;
-	if (!bad && type == T_SWITCH && b >= SWITCH_STATES)
+	if (!bad && type == TRACE_SWITCH && b >= SWITCH_STATES)
 		bad = 1;
-	if (!bad && c->have_tables && type <= 3) {
-		unsigned site = type == T_VIOLATION ? (w & 0xFFFFF) : w;
+	if (!bad && c->have_tables && (type_flags(type) & TF_PERCPU)) {
+		unsigned site = type == TRACE_VIOLATION ? (w & 0xFFFFF) : w;
 		bad = (h != VAR_NONE && h >= c->nvars) || (site != SITE_NONE && site >= c->nsites);
 	}
 	int64_t seq = 0;
@@ -990,41 +997,41 @@ static int record(struct fc *c, struct ring *r, uint64_t time)
 {
 	unsigned hart = (unsigned)r->hart;
 	switch (r->type) {
-	case T_REMOTE:
+	case TRACE_REMOTE:
 		return cached_packet(c, REQ_REMOTE, hart, time, r->b, r->h, r->w);
-	case T_UNCHECKED:
+	case TRACE_UNCHECKED:
 		return cached_packet(c, REQ_UNCHECKED, hart, time, r->b, r->h, r->w);
-	case T_VIOLATION:
+	case TRACE_VIOLATION:
 		return cached_packet(c, REQ_VIOLATION, hart, time, r->b, r->h, r->w);
-	case T_RUNQ_LEN:
+	case TRACE_RUNQ_LEN:
 		if (c->runq_value[hart] == (int)r->h)
 			return 0;
 		c->runq_value[hart] = (int)r->h;
 		return cached_packet(c, REQ_RUNQ, hart, time, 0, r->h, 0);
-	case T_SWITCH:
+	case TRACE_SWITCH:
 		return do_switch(c, r, time);
-	case T_WAKEUP:
+	case TRACE_WAKEUP:
 		if (c->task_state[r->w + TID_OFFSET] == ST_RUNNING + 1)
 			return 0;
 		return set_state(c, hart, time, r->w, ST_RUNNABLE, r->b);
-	case T_TASK_NEW:
+	case TRACE_TASK_NEW:
 		return set_state(c, hart, time, r->w, ST_RUNNABLE, r->b);
-	case T_IPI_SEND:
+	case TRACE_IPI_SEND:
 		return ipi_send(c, r, time);
-	case T_IPI_RECV:
+	case TRACE_IPI_RECV:
 		return ipi_recv(c, r, time, 0);
-	case T_IPI_HANDLED:
+	case TRACE_IPI_HANDLED:
 		return ipi_recv(c, r, time, 1);
-	case T_STEAL_BEGIN:
+	case TRACE_STEAL_BEGIN:
 		return steal_begin(c, r, time);
-	case T_STEAL_END:
+	case TRACE_STEAL_END:
 		if (c->steal_open[hart] && c->steal_victim[hart] == r->b && c->steal_id[hart] == r->w)
 			return steal_close(c, hart, time, (int)r->h);
 		return 0;
-	case T_IDLE_ENTER:
-	case T_IDLE_EXIT:
-		return do_idle(c, hart, time, r->type == T_IDLE_ENTER);
-	case T_MARK:
+	case TRACE_IDLE_ENTER:
+	case TRACE_IDLE_EXIT:
+		return do_idle(c, hart, time, r->type == TRACE_IDLE_ENTER);
+	case TRACE_MARK:
 		if (ask(c, REQ_MARK, hart, r->h, r->w, 0))
 			return -1;
 		{

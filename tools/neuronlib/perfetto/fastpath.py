@@ -28,6 +28,10 @@ from pathlib import Path
 
 SOURCE = Path(__file__).with_name("fastconv.c")
 _REPO = Path(__file__).resolve().parents[3]
+# The record types come from the trace contract (one definition for C and Python).
+CONTRACT_INCLUDE = _REPO / "trace" / "include"
+CONTRACT_HEADERS = (CONTRACT_INCLUDE / "neuron" / "trace_contract.h",
+                    CONTRACT_INCLUDE / "neuron" / "trace_record.h")
 HOST_BUILD_DIR = _REPO / "build" / "host" / "tools" / "fastconv"
 CACHE_DIR = _REPO / "build" / "fastconv-cache"
 FORCE_PYTHON = "NEURON_CONVERT_PYTHON"
@@ -47,7 +51,9 @@ _loaded: list = []   # [library or None] once decided
 
 
 def library_name() -> str:
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
+    # As tools/fastconv/CMakeLists.txt computes it: the hash of the files' hashes.
+    digests = "".join(hashlib.sha256(p.read_bytes()).hexdigest() for p in (SOURCE, *CONTRACT_HEADERS))
+    digest = hashlib.sha256(digests.encode()).hexdigest()[:16]
     return f"libfastconv-{digest}.so"
 
 
@@ -60,7 +66,8 @@ def _compile(target: Path) -> None:
     fd, temporary = tempfile.mkstemp(dir=target.parent, suffix=".so.tmp")
     os.close(fd)
     try:
-        done = subprocess.run([cc, "-std=c11", "-O2", "-shared", "-fPIC", "-o", temporary, str(SOURCE)],
+        done = subprocess.run([cc, "-std=c11", "-O2", "-shared", "-fPIC", "-I", str(CONTRACT_INCLUDE),
+                               "-o", temporary, str(SOURCE)],
                               capture_output=True, text=True, timeout=120)
         if done.returncode != 0:
             first = (done.stderr.strip().splitlines() or ["no message"])[0]

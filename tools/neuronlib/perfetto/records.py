@@ -1,8 +1,10 @@
-"""The record types of trace/include/neuron/trace_record.h, for the converter.
+"""The record types and numbers of the trace contract, named for the converter.
 
-The C header is the contract; tests/tools/test_perfetto_check.py parses it
-(and fastconv.c's copy) and fails if a number here drifts from it.
+Every table comes from the contract headers through contract.py; this
+module only gives the converter short names for them.
 """
+
+from .. import contract
 
 from ..tracefmt.records import TYPES as _TYPES
 from ..tracefmt.records import TYPE_BY_NAME as _T
@@ -26,30 +28,30 @@ RUNQ_LEN = _T["runq_len"]
 TASK_NEW = _T["task_new"]
 MARK = _T["mark"]
 
-# The C header's enumerator of each type (checked by test_perfetto_check.py).
+# The C enumerator of each type.
 TYPE_NAMES = {number: "TRACE_" + name.upper() for number, name in _TYPES.items()}
 
-# enum trace_task_state: the state SWITCH leaves the previous task in.
-TASK_RUNNABLE = 0
-TASK_BLOCKED = 1
-TASK_DONE = 2
-TASK_IDLE = 3
+# The state SWITCH leaves the previous task in.
+_STATE = {name: number for number, name in contract.TASK_STATES.items()}
+TASK_RUNNABLE = _STATE["runnable"]
+TASK_BLOCKED = _STATE["blocked"]
+TASK_DONE = _STATE["done"]
+TASK_IDLE = _STATE["idle"]
 
 # SWITCH's w when the hart switches to its idle loop rather than a task
 # (the largest 24-bit value; no scheduler task id reaches it).
 IDLE_TASK = (1 << 24) - 1
 
-# enum trace_violation (TRACE_VIOLATION, w bits 20..23).
-# One table for the dump reader and the trace: tracefmt.records.VIOLATIONS
-# (enum trace_violation), spelled with spaces on the trace.
+# What a TRACE_VIOLATION found missing (w bits 20..23), spelled with spaces
+# on the trace.
 VIOLATION_NAMES = {code: name.replace("_", " ") for code, name in _VIOLATIONS.items()}
 VIOLATION_SITE_BITS = 20
 
-MARK_SCENARIO_BEGIN = 1
-MARK_NAMES = {1: "scenario begin", 2: "scenario end"}
+MARK_NAMES = {number: name.replace("_", " ") for number, name in contract.MARKS.items()}
+MARK_SCENARIO_BEGIN = {name: number for number, name in contract.MARKS.items()}["scenario_begin"]
 
-# enum ipi_kind (kernel/sched/ipi.h); unknown kinds print as numbers.
-IPI_KIND_NAMES = {0: "resched", 1: "call", 2: "broadcast", 3: "stop"}
+# IPI kinds (h of the IPI records); unknown kinds print as numbers.
+IPI_KIND_NAMES = contract.IPI_KINDS
 
 
 def ipi_kind_name(kind: int) -> str:

@@ -15,11 +15,13 @@ from pathlib import Path
 
 from elftools.elf.elffile import ELFFile
 
+from .. import contract
+
 VAR_DESC = struct.Struct("<QQIIiIQQ")    # name file line size lock_offset value_offset lock_name area_offset
 SITE_DESC = struct.Struct("<QQIHHQQ")    # file function line kind reason var_name note
-ACCESS_KINDS = ["local", "read", "write", "locked", "atomic", "init", "unchecked"]
-# enum percpu_reason, in order; "none" marks a local access.
-REASONS = ["steal", "ipi_post", "wake", "stats", "init", "debug", "unchecked", "none"]
+# Numbered in order (percpu_contract.h); reason "none" marks a local access.
+ACCESS_KINDS = contract.ACCESS_KINDS
+REASONS = contract.REASONS
 
 
 class TablesError(Exception):
