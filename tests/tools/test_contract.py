@@ -73,3 +73,8 @@ def test_a_number_given_twice_is_an_error(tmp_path):
     header.write_text("#define THING_LIST(X) \\\n\tX(A, 1, \"a\") \\\n\tX(B, 1, \"b\")\n")
     with pytest.raises(contract.ContractError, match="gives 1 to A and B"):
         contract._numbered(contract.read_lists(header)["THING_LIST"], header, "THING_LIST")
+
+
+def test_the_converter_handles_every_record_type():
+    from neuronlib.perfetto.convert import Converter
+    assert set(Converter._HANDLERS) == set(contract.TYPES)

@@ -18,9 +18,16 @@ default; names are interned on first use. Memory stays flat: the only
 buffer is a bounded window that decides whether an IPI send gets a flow
 (it does when its receive or handled record shows up within the window).
 
-The per-record loop runs in C when it can (fastpath.py, fastconv.c: same
-bytes); the loop here is the reference, and runs for salvage, for dumps
-not read from a file, and when the C library cannot be built or loaded.
+Two loops, one product. The C loop (fastconv.c through fastpath.py) is
+what converts every dump file: it is 3-4x faster and long drained runs
+need it. This loop is its oracle (tests/tools/test_perfetto_fastpath.py
+asserts the same bytes on every synthetic and damaged dump) and the one
+place that salvages: --salvage keeps going past damage that the C loop
+refuses, and that resynchronising logic is kept once, here, rather than
+twice. It also runs when no C compiler is present. Both dispatch on the
+record type from one table (_HANDLERS here, record() there) of the
+types in trace_contract.h; a type missing from either fails a test
+(tests/tools/test_contract.py) or the build (-Wswitch).
 """
 
 from __future__ import annotations
@@ -660,38 +667,39 @@ class Converter:
         return self._cached_payload(("runq", hart, h), hart,
                                     lambda s: _counter_event(RUNQ_TRACK + hart, h))
 
-    def _record(self, hart, time, seq64, kind, b, h, w):
-        if kind == R.REMOTE:
-            self._remote(hart, time, b, h, w, "remote")
-        elif kind == R.RUNQ_LEN:
-            if self.runq_value.get(hart) != h:   # counters only when the value changed
-                self.runq_value[hart] = h
-                self._packet(self.sequences[hart], time, self._runq_payload(hart, h))
-        elif kind == R.SWITCH:
-            self._switch(hart, time, b, h, w)
-        elif kind == R.WAKEUP:
-            if self.task_state.get(w + TID_OFFSET) != S.TASK_RUNNING:
-                self._set_state(hart, time, w, S.TASK_RUNNABLE, b)
-        elif kind == R.TASK_NEW:
+    def _runq_len(self, hart, time, seq64, b, h, w):
+        if self.runq_value.get(hart) != h:   # counters only when the value changed
+            self.runq_value[hart] = h
+            self._packet(self.sequences[hart], time, self._runq_payload(hart, h))
+
+    def _wakeup(self, hart, time, seq64, b, h, w):
+        if self.task_state.get(w + TID_OFFSET) != S.TASK_RUNNING:
             self._set_state(hart, time, w, S.TASK_RUNNABLE, b)
-        elif kind == R.IPI_SEND:
-            self._ipi_send(hart, time, b, h, w)
-        elif kind == R.IPI_RECV:
-            self._ipi_recv(hart, time, b, h, w, handled=False)
-        elif kind == R.IPI_HANDLED:
-            self._ipi_recv(hart, time, b, h, w, handled=True)
-        elif kind == R.STEAL_BEGIN:
-            self._steal_begin(hart, time, seq64, b, w)
-        elif kind == R.STEAL_END:
-            self._steal_end(hart, time, b, h, w)
-        elif kind == R.VIOLATION:
-            self._violation(hart, time, b, h, w)
-        elif kind == R.UNCHECKED:
-            self._remote(hart, time, b, h, w, "unchecked")
-        elif kind == R.IDLE_ENTER or kind == R.IDLE_EXIT:
-            self._idle(hart, time, kind == R.IDLE_ENTER)
-        elif kind == R.MARK:
-            self._mark(hart, time, h, w)
+
+    # Record type -> handler(self, hart, time, seq64, b, h, w); fastconv.c's
+    # switch in record() is the same table; every type of the contract has one.
+    _HANDLERS = {
+        R.REMOTE: lambda c, hart, time, seq64, b, h, w: c._remote(hart, time, b, h, w, "remote"),
+        R.UNCHECKED: lambda c, hart, time, seq64, b, h, w: c._remote(hart, time, b, h, w, "unchecked"),
+        R.VIOLATION: lambda c, hart, time, seq64, b, h, w: c._violation(hart, time, b, h, w),
+        R.RUNQ_LEN: _runq_len,
+        R.SWITCH: lambda c, hart, time, seq64, b, h, w: c._switch(hart, time, b, h, w),
+        R.WAKEUP: _wakeup,
+        R.TASK_NEW: lambda c, hart, time, seq64, b, h, w: c._set_state(hart, time, w, S.TASK_RUNNABLE, b),
+        R.IPI_SEND: lambda c, hart, time, seq64, b, h, w: c._ipi_send(hart, time, b, h, w),
+        R.IPI_RECV: lambda c, hart, time, seq64, b, h, w: c._ipi_recv(hart, time, b, h, w, handled=False),
+        R.IPI_HANDLED: lambda c, hart, time, seq64, b, h, w: c._ipi_recv(hart, time, b, h, w, handled=True),
+        R.STEAL_BEGIN: lambda c, hart, time, seq64, b, h, w: c._steal_begin(hart, time, seq64, b, w),
+        R.STEAL_END: lambda c, hart, time, seq64, b, h, w: c._steal_end(hart, time, b, h, w),
+        R.IDLE_ENTER: lambda c, hart, time, seq64, b, h, w: c._idle(hart, time, True),
+        R.IDLE_EXIT: lambda c, hart, time, seq64, b, h, w: c._idle(hart, time, False),
+        R.MARK: lambda c, hart, time, seq64, b, h, w: c._mark(hart, time, h, w),
+    }
+
+    def _record(self, hart, time, seq64, kind, b, h, w):
+        handler = self._HANDLERS.get(kind)
+        if handler is not None:
+            handler(self, hart, time, seq64, b, h, w)
         elif not self.salvage:
             raise ConvertError(f"hart {hart} record seq {seq64}: unknown record type {kind}")
 

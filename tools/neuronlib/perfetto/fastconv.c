@@ -996,7 +996,10 @@ static int drops(struct fc *c, unsigned hart, uint64_t time, int64_t value)
 static int record(struct fc *c, struct ring *r, uint64_t time)
 {
 	unsigned hart = (unsigned)r->hart;
-	switch (r->type) {
+	/* On the enum, so that -Wswitch names a contract type left unhandled. */
+	switch ((enum trace_type)r->type) {
+	case TRACE_NONE:
+		break;
 	case TRACE_REMOTE:
 		return cached_packet(c, REQ_REMOTE, hart, time, r->b, r->h, r->w);
 	case TRACE_UNCHECKED:
