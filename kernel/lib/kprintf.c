@@ -1,4 +1,4 @@
-#include "console.h"
+#include "lib/console.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
 

@@ -1,12 +1,12 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/sbi.h"
 #include <neuron/percpu_rule.h>
-#include "panic.h"
-#include "sched/fault.h"
+#include "lib/panic.h"
+#include "proof/fault.h"
 #include "sched/ipi.h"
 #include "trace/trace.h"
 #include "sched/sched.h"
-#include "timer.h"
+#include "smp/timer.h"
 
 PERCPU_DEFINE_LOCKED(struct ipi_mailbox, ipi_mailboxes, lock);
 PERCPU_DEFINE(struct ipi_stats, ipi_stats);

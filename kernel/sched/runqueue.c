@@ -1,5 +1,5 @@
-#include "panic.h"
-#include "sched/fault.h"
+#include "lib/panic.h"
+#include "proof/fault.h"
 #include "sched/runqueue.h"
 
 PERCPU_DEFINE_LOCKED(struct runqueue, runqueues, lock);

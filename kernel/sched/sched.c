@@ -1,12 +1,12 @@
 #include "arch/riscv/csr.h"
 #include <neuron/percpu_rule.h>
-#include "panic.h"
-#include "sched/fault.h"
+#include "lib/panic.h"
+#include "proof/fault.h"
 #include "sched/ipi.h"
 #include "sched/runqueue.h"
 #include "trace/trace.h"
 #include "sched/sched.h"
-#include "smp.h"
+#include "smp/smp.h"
 
 /* This hart's scheduler state. Only its own hart touches it. */
 struct sched_cpu {

@@ -1,6 +1,6 @@
 #include <stddef.h>
 
-#include "panic.h"
+#include "lib/panic.h"
 #include "sched/sched.h"
 #include "sched/task.h"
 

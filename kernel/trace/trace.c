@@ -6,11 +6,11 @@
 #include <neuron/percpu.h>
 
 #include "arch/riscv/csr.h"
-#include "bootargs.h"
-#include "boot.h"
+#include "boot/bootargs.h"
+#include "boot/boot.h"
 #include "lib/kprintf.h"
-#include "smp.h"
-#include "timer.h"
+#include "smp/smp.h"
+#include "smp/timer.h"
 #include "trace/trace.h"
 #include "trace/trace_drain.h"
 #include "trace/trace_state.h"

@@ -91,7 +91,7 @@ static inline void trace_task_new(unsigned home_hart, unsigned flags, unsigned t
 	trace_emit(TRACE_TASK_NEW, home_hart, flags, task);
 }
 
-/* scenario: index into scenario_names[] (kernel/scenario.c), which the
+/* scenario: index into scenario_names[] (kernel/proof/scenarios/scenario.c), which the
  * tools read from the ELF to name the scenario's tasks. */
 static inline void trace_mark(enum trace_mark mark, unsigned scenario)
 {

@@ -11,7 +11,7 @@
 #include <neuron/trace_ring.h>
 
 #ifndef NEURON_TRACE_RING_RECORDS
-#error "NEURON_TRACE_RING_RECORDS must be defined (kernel/trace/trace.cmake does it)"
+#error "NEURON_TRACE_RING_RECORDS must be defined (trace/CMakeLists.txt does it for neuron-trace)"
 #endif
 
 #define TRACE_TYPE_SLOTS 32	/* enum trace_type values fit below this */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: bootargs_parse (kernel/bootargs.c) on any bytes.
+ * libFuzzer target: bootargs_parse (kernel/boot/bootargs.c) on any bytes.
  *
  * Beyond "no crash, no out-of-bounds read" (ASan; the input is copied
  * into a heap buffer of exactly its size, no NUL after it), every result
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootargs.h"
+#include "boot/bootargs.h"
 #include "fuzz_check.h"
 
 static const char *const scenarios[] = { "selftest", "mixed", "steal" };

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: the FDT reader (kernel/fdt.c) on any bytes, then the
- * boot-argument parser on the bootargs it finds, as kernel/main.c does.
+ * libFuzzer target: the FDT reader (kernel/boot/fdt.c) on any bytes, then the
+ * boot-argument parser on the bootargs it finds, as kernel/boot/main.c does.
  *
  * The blob is copied into a heap buffer of exactly its size, so ASan
  * reports any read outside it. Properties beyond that:
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootargs.h"
-#include "fdt.h"
+#include "boot/bootargs.h"
+#include "boot/fdt.h"
 #include "fuzz_check.h"
 
 static const char *const scenarios[] = { "selftest" };

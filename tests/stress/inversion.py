@@ -22,7 +22,7 @@ VIOLATION = re.compile(r"^percpu: violation: .*$", re.M)
 WATCHDOG = re.compile(r"^neuron: watchdog: (?!hart \d+:).*$", re.M)
 # The watchdog's diagnosis: one line per hart; the two deadlocked ones spin.
 SPINNING = re.compile(r"^neuron: watchdog: hart (\d+): .*; spinning \d+ ms on .*taken at "
-                      r"\S*kernel/sched/inversion\.c:\d+\r?$", re.M)
+                      r"\S*kernel/proof/scenarios/inversion\.c:\d+\r?$", re.M)
 
 
 def qemu_alive(tag: str) -> bool:

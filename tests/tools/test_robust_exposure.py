@@ -69,9 +69,9 @@ def test_gdbstub_is_a_unix_socket(tmp_path):
 
 
 def test_boot_arguments_are_bounded_before_parsing():
-    header = (REPO / "kernel" / "bootargs.h").read_text()
+    header = (REPO / "kernel" / "boot" / "bootargs.h").read_text()
     assert re.search(r"#define BOOTARGS_MAX_LEN 1024\b", header)
-    source = (REPO / "kernel" / "bootargs.c").read_text()
+    source = (REPO / "kernel" / "boot" / "bootargs.c").read_text()
     body = source[source.index("enum bootargs_status bootargs_parse("):]
     # The length check comes before the first loop over the input.
     assert body.index("len > BOOTARGS_MAX_LEN") < body.index("while (pos < len)")

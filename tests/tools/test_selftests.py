@@ -1,4 +1,4 @@
-"""Reading kernel/selftest/list.h (tools/neuronlib/selftests.py)."""
+"""Reading kernel/proof/selftest/list.h (tools/neuronlib/selftests.py)."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""One case of the violation suite (kernel/violations/list.h), checked from outside.
+"""One case of the violation suite (kernel/proof/violations/list.h), checked from outside.
 
 Usage: check_violation.py ELF LIST NAME [--fault FAULT]
 
@@ -12,7 +12,7 @@ trace_stream=1` and asserts:
   - the trace (console stream -> dump, ELF tables) holds exactly one
     violation record, on the accessing hart's ring, with the same owner,
     variable, site file:line and kind (the list's trace_what).
-With --fault FAULT (a check switched off, kernel/sched/fault.h): the
+With --fault FAULT (a check switched off, kernel/proof/fault.h): the
 counterfactual; the case must then report nothing (exit status 1, no
 violation line, no violation record).
 Exit 0 on success, 1 with one line per problem.

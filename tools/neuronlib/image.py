@@ -2,7 +2,7 @@
 
 A neuron kernel is a 64-bit RISC-V ELF whose symbol table defines
 NEURON_MAX_HARTS (the linker's --defsym, kernel/CMakeLists.txt) and whose
-scenario_names[] lists the scenarios it knows (kernel/scenario.c).
+scenario_names[] lists the scenarios it knows (kernel/proof/scenarios/scenario.c).
 Anything else is refused as bad usage (exit 2) before QEMU starts.
 """
 

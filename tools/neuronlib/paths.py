@@ -5,7 +5,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PRESETS = ("host", "release", "audit")
 KERNEL_PRESETS = ("release", "audit")
-SELFTEST_LIST = REPO_ROOT / "kernel" / "selftest" / "list.h"
+SELFTEST_LIST = REPO_ROOT / "kernel" / "proof" / "selftest" / "list.h"
 
 
 def build_dir(preset: str) -> Path:

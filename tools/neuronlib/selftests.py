@@ -1,4 +1,4 @@
-"""The kernel's self-test list, kernel/selftest/list.h.
+"""The kernel's self-test list, kernel/proof/selftest/list.h.
 
 It is an X-macro list with exactly one entry per line:
     SELFTEST(name, min_harts, "description")

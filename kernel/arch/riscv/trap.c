@@ -3,13 +3,13 @@
 #include "arch/riscv/entry.h"
 #include "arch/riscv/semihost.h"
 #include "arch/riscv/trap.h"
-#include "hart.h"
-#include "hart_watch.h"
-#include "panic.h"
+#include "smp/hart.h"
+#include "smp/hart_watch.h"
+#include "lib/panic.h"
 #include "sched/ipi.h"
 #include "sched/sched.h"
-#include "smp.h"
-#include "timer.h"
+#include "smp/smp.h"
+#include "smp/timer.h"
 
 void trap_init_this_hart(void)
 {

@@ -2,9 +2,9 @@
 `neuron version`, and `neuron dmesg` (the console output it has produced).
 
 The console keeps everything it printed in `console_log` (a ring of bytes,
-kernel/console.c) with `console_log_written` counting every byte ever
+kernel/lib/console.c) with `console_log_written` counting every byte ever
 written; the boot arguments are the DTB's /chosen bootargs as `fdt` in
-kernel/main.c read them, and `args` as bootargs.c parsed them.
+kernel/boot/main.c read them, and `args` as bootargs.c parsed them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def _main_static(name: str) -> gdb.Value:
     for symbol in gdb.lookup_static_symbols(name):
         if symbol.symtab and symbol.symtab.filename.endswith("main.c"):
             return symbol.value()
-    raise Problem(f"this build has no '{name}' in kernel/main.c")
+    raise Problem(f"this build has no '{name}' in kernel/boot/main.c")
 
 
 def _string(pointer: gdb.Value, length: int) -> str:

@@ -139,7 +139,7 @@ def load(elf_path: str | Path) -> Tables:
 
 
 def _scenario_names(elf: ELFFile, symtab, memory: _Memory) -> list[str]:
-    """kernel/scenario.c's scenario_names[]: an array of string pointers."""
+    """kernel/proof/scenarios/scenario.c's scenario_names[]: an array of string pointers."""
     symbols = symtab.get_symbol_by_name("scenario_names")
     if not symbols or not symbols[0]["st_size"]:
         return []

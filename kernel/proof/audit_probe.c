@@ -1,0 +1,21 @@
+#include "proof/audit_probe.h"
+
+PERCPU_DEFINE_LOCKED(struct audit_probe, audit_probe, lock);
+
+static struct spinlock *probe_locks[NEURON_MAX_HARTS];
+
+void audit_probe_init(void)
+{
+	PERCPU_INIT_TOKEN(t);
+	percpu_for_each_hart(t, h) {
+		struct audit_probe *p = percpu_init(t, audit_probe, h);
+		spin_init(&p->lock, "audit_probe.lock");
+		p->value = 0;
+		probe_locks[h] = &p->lock;
+	}
+}
+
+struct spinlock *audit_probe_lock(unsigned hart)
+{
+	return probe_locks[hart];
+}

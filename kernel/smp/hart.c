@@ -1,0 +1,128 @@
+#include <stddef.h>
+
+#include <neuron/percpu.h>
+
+#include "smp/hart.h"
+#include "smp/hart_watch.h"
+
+/*
+ * This hart's own state. Fields that other harts read (ids, counters,
+ * the isolation stamp) are touched locally only with the percpu_local_*
+ * atomics, as docs/concurrency-model.md section 3 requires of any field a
+ * remote atomic reads.
+ */
+struct hart_local {
+	unsigned id;
+	const char *context;
+	uint64_t next_tick_time;
+	uint64_t timer_ticks;
+	uint64_t ipis_handled;
+	uint64_t isolation_stamp;
+};
+PERCPU_DECLARE(struct hart_local, hart_local);
+PERCPU_DEFINE(struct hart_local, hart_local);
+
+void hart_init_this(unsigned hartid)
+{
+	PERCPU_GUARD(g);
+	percpu_local_store(g, hart_local, id, hartid, relaxed);
+	percpu_write(g, hart_local, context, "boot");
+}
+
+unsigned hart_id(void)
+{
+	PERCPU_GUARD(g);
+	return percpu_local_load(g, hart_local, id, relaxed);
+}
+
+const char *hart_context(void)
+{
+	PERCPU_GUARD(g);
+	return percpu_read(g, hart_local, context);
+}
+
+void hart_set_context(const char *what)
+{
+	PERCPU_GUARD(g);
+	percpu_write(g, hart_local, context, what);
+	hart_watch_context(what);
+}
+
+uint64_t hart_timer_ticks(void)
+{
+	PERCPU_GUARD(g);
+	return percpu_local_load(g, hart_local, timer_ticks, relaxed);
+}
+
+void hart_count_timer_tick(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_local_fetch_add(g, hart_local, timer_ticks, 1, relaxed);
+}
+
+uint64_t hart_next_tick_time(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	return percpu_read(g, hart_local, next_tick_time);
+}
+
+void hart_set_next_tick_time(uint64_t time)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, hart_local, next_tick_time, time);
+}
+
+void hart_count_ipi(void)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_local_fetch_add(g, hart_local, ipis_handled, 1, relaxed);
+}
+
+void hart_set_isolation_stamp(uint64_t value)
+{
+	PERCPU_GUARD(g);
+	percpu_local_store(g, hart_local, isolation_stamp, value, relaxed);
+}
+
+unsigned hart_remote_id(unsigned hart)
+{
+	return percpu_remote_load(hart_local, hart, id, relaxed, stats);
+}
+
+uint64_t hart_remote_timer_ticks(unsigned hart)
+{
+	return percpu_remote_load(hart_local, hart, timer_ticks, relaxed, stats);
+}
+
+uint64_t hart_remote_ipis(unsigned hart)
+{
+	return percpu_remote_load(hart_local, hart, ipis_handled, relaxed, stats);
+}
+
+uint64_t hart_remote_isolation_stamp(unsigned hart)
+{
+	return percpu_remote_load(hart_local, hart, isolation_stamp, relaxed, stats);
+}
+
+/* The slot's offset in every area plus the value's offset in the slot
+ * (non-zero in audit builds, where the stamp comes first). */
+static uintptr_t value_offset(void)
+{
+	return hart_local.desc.area_offset() + hart_local.desc.value_offset;
+}
+
+uintptr_t hart_id_offset(void)
+{
+	return value_offset() + offsetof(struct hart_local, id);
+}
+
+uintptr_t hart_isolation_stamp_offset(void)
+{
+	return value_offset() + offsetof(struct hart_local, isolation_stamp);
+}
+
+uintptr_t hart_id_address(void)
+{
+	PERCPU_GUARD(g);
+	return (uintptr_t)&percpu_local(g, hart_local)->id;
+}
