@@ -3,7 +3,8 @@ booting kernel at many points and checks `neuron harts` and `neuron check`
 at each.
 
 Stops: a one-shot breakpoint on every function of the scheduler and IPI
-layers (kernel/sched/*.c), and on instruction addresses drawn with a fixed
+layers and of the scenarios that drive them (kernel/sched/*.c,
+kernel/proof/scenarios/*.c), and on instruction addresses drawn with a fixed
 seed from the whole kernel image (trap entry, lock loops, boot code
 included). At each stop:
   - `neuron check` must report no problem (notes are fine);
@@ -29,12 +30,15 @@ HART_LINE = re.compile(r"^hart (\d+)\s+thread \d+\s+(\S+(?: \S+)?)\s+pc=(0x[0-9a
 QEMU_CPU = re.compile(r"^CPU#(\d+)\n(?: V\s+=\s+\d+\n)? pc\s+([0-9a-f]+)\n mhartid\s+([0-9a-f]+)", re.M)
 
 
+SCHED_DIRS = ("kernel/sched/", "kernel/proof/scenarios/")
+
+
 def sched_functions() -> list[str]:
     text = gdb.execute("info functions -q -n ^", to_string=True)
     names, wanted = [], False
     for line in text.splitlines():
         if line.startswith("File "):
-            wanted = "/kernel/sched/" in line or line.startswith("File kernel/sched/")
+            wanted = any(f"/{d}" in line or line.startswith(f"File {d}") for d in SCHED_DIRS)
         elif wanted and line.strip():
             match = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\(", line)
             if match:
