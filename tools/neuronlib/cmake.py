@@ -6,7 +6,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from .errors import NeuronError
+from .errors import CmakeError
 from .paths import REPO_ROOT, build_dir
 
 
@@ -15,16 +15,16 @@ def _cmake(*arguments: str) -> int:
         return subprocess.run(["cmake", *arguments], cwd=REPO_ROOT,
                               stdin=subprocess.DEVNULL).returncode
     except FileNotFoundError:
-        raise NeuronError("cmake not found; run tools/neuron setup")
+        raise CmakeError("cmake not found; run tools/neuron setup")
 
 
 def build(preset: str) -> None:
     """Configure `preset` if it has never been configured, then build it."""
     if not (build_dir(preset) / "CMakeCache.txt").exists():
         if _cmake("--preset", preset) != 0:
-            raise NeuronError(f"configuring preset '{preset}' failed")
+            raise CmakeError(f"configuring preset '{preset}' failed")
     if _cmake("--build", "--preset", preset) != 0:
-        raise NeuronError(f"building preset '{preset}' failed")
+        raise CmakeError(f"building preset '{preset}' failed")
 
 
 @dataclass

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from . import elftables
+from ..errors import DumpError
 from .records import (FORMAT_VERSION, HART_B_TYPES, MAX_HARTS_LIMIT, PERCPU_TYPES, PRODUCED_LIMIT,
                       RECORD, RECORD_SIZE, SITE_NONE, SWITCH_STATES, SWITCH_TYPE, TIME_BITS,
                       TIME_MASK, TIME_WRAP_LIMIT, TYPES, VAR_NONE, VICTIM_TYPES, W_MAX, site_of)
@@ -39,15 +40,6 @@ MODE_NUMBERS = {name: number for number, name in MODES.items()}
 # longer than the ring's capacity.
 DRAINED = 1
 assert HEADER.size == 64 and HART_HEADER.size == 32
-
-
-class DumpError(Exception):
-    """A bad dump; str() is one line: `FILE: offset N (hart H): what`."""
-
-    def __init__(self, path, offset: int, hart: int | None, what: str):
-        where = f"offset {offset}" + (f" (hart {hart})" if hart is not None else "")
-        super().__init__(f"{path}: {where}: {what}")
-        self.path, self.offset, self.hart, self.what = path, offset, hart, what
 
 
 @dataclass
