@@ -54,3 +54,26 @@ def test_ctest_missing_list_is_one_line(tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("neuron: ctest: cannot read the self-test list")
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_debug_switch_shows_the_traceback():
+    """NEURON_DEBUG=1 re-raises: the same failure with its Python traceback;
+    unset or 0, the one line."""
+    import os
+    environment = {k: v for k, v in os.environ.items() if k != "NEURON_DEBUG"}
+    argv = [str(NEURON), "run", "--elf", "/nonexistent/neuron.elf"]
+    for value in (None, "0"):
+        if value is not None:
+            environment["NEURON_DEBUG"] = value
+        quiet = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                               env=environment, timeout=60)
+        assert quiet.returncode == 2
+        assert quiet.stderr == "neuron: run: no kernel image at /nonexistent/neuron.elf\n"
+    environment["NEURON_DEBUG"] = "1"
+    loud = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          env=environment, timeout=60)
+    assert loud.returncode == 1
+    assert loud.stderr.startswith("Traceback (most recent call last):")
+    assert loud.stderr.rstrip().endswith(
+        "ImageError: no kernel image at /nonexistent/neuron.elf")
+    assert "neuronlib/image.py" in loud.stderr
