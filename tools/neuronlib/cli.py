@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from . import cmake, ctest_boot, errors, gdbsession, image, packages, qemu, tracefile, trace_workflow
 from .errors import NeuronError
@@ -530,18 +530,26 @@ def build_parser() -> argparse.ArgumentParser:
 
 # --- failures -------------------------------------------------------------
 
+def _own_status(error: NeuronError) -> int:
+    return error.status
+
+
+def _kernel_status(error: errors.KernelEndedEarly) -> int:
+    """The kernel's status when it means bad arguments, a panic or the watchdog."""
+    return error.kernel_status if error.kernel_status in (2, 3, 4) else 1
+
+
 # Each library error type and the exit status it means (errors.py); a type
 # not listed takes its nearest listed base class's status.
-EXIT_STATUS: dict[type, int | Callable[[Exception], int]] = {
-    NeuronError: lambda error: error.status,               # the front door's own
+EXIT_STATUS: dict[type[Exception], int | Callable[[Any], int]] = {
+    NeuronError: _own_status,                               # the front door's own
     errors.PackagesError: 1,
     errors.CmakeError: 1,
     errors.ImageError: 2,                                   # not a kernel we can boot
     errors.SelfTestListError: 1,
     errors.QemuError: 1,
     errors.QemuTimeout: 124,
-    errors.KernelEndedEarly:                                # bad arguments, panic, watchdog
-        lambda error: error.kernel_status if error.kernel_status in (2, 3, 4) else 1,
+    errors.KernelEndedEarly: _kernel_status,
     errors.GdbSessionError: 1,
     errors.GdbSessionTimeout: 124,
     errors.ExtractError: 1,

@@ -18,7 +18,7 @@ DEBIAN_PACKAGES = (
     "qemu-system-misc", "opensbi", "gdb-multiarch",
     "device-tree-compiler", "valgrind", "clang",
     "protobuf-compiler", "python3-protobuf", "python3-pyelftools",
-    "python3-pytest", "python3-hypothesis", "python3-pyflakes",
+    "python3-pytest", "python3-hypothesis", "python3-pyflakes", "python3-mypy",
     # tools/neuron bench: the real tracer it measures against
     "lttng-tools", "liblttng-ust-dev",
     # tests/fuzz (libFuzzer runtime) and tests/model (the ring's protocol)

@@ -189,12 +189,14 @@ def run(command: list[str], timeout: float | None,
             start_new_session=True, preexec_fn=_die_with_parent)
     except FileNotFoundError:
         raise QemuError(f"{command[0]} not found; run tools/neuron setup")
+    stdout = process.stdout
+    assert stdout is not None       # stdout=PIPE
     deadline = None if timeout is None else time.monotonic() + timeout
     output = bytearray()
     timed_out = False
     try:
         with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
+            selector.register(stdout, selectors.EVENT_READ)
             while True:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
@@ -202,7 +204,7 @@ def run(command: list[str], timeout: float | None,
                     break
                 if not selector.select(remaining):
                     continue
-                chunk = os.read(process.stdout.fileno(), 65536)
+                chunk = os.read(stdout.fileno(), 65536)
                 if not chunk:
                     break
                 output += chunk
@@ -216,7 +218,7 @@ def run(command: list[str], timeout: float | None,
     finally:
         if process.poll() is None:
             kill_process_group(process)
-        process.stdout.close()
+        stdout.close()
     if timed_out:
         return RunResult(124, True, bytes(output))
     status = process.returncode

@@ -186,8 +186,8 @@ def render(report: dict) -> str:
     lines = ["steal attempts (rows: thief hart, columns: victim hart; tasks moved in brackets; "
              "an attempt that found nothing to take moves 0)"]
     lines.append("        " + "".join(f"{'v' + str(h):>12}" for h in harts))
-    for row, thief in enumerate(harts):
-        cells = "".join(f"{report['steals']['matrix'][row][col]:>6} [{report['steals']['tasks_taken'][row][col]:>3}]"
+    for t, thief in enumerate(harts):
+        cells = "".join(f"{report['steals']['matrix'][t][col]:>6} [{report['steals']['tasks_taken'][t][col]:>3}]"
                         for col in range(len(harts)))
         lines.append(f"  t{thief:<5}" + cells)
     lines.append(f"  total {report['steals']['total']}")

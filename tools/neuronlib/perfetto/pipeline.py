@@ -18,26 +18,24 @@ from .readback import ReadError
 DEFAULT_OUT = Path("neuron.pftrace")
 
 
-def write_trace(dump, out: Path, salvage: bool = False, compress: bool = True,
-                check: bool = True) -> tuple[dict, checklib.Result | None]:
+def write_trace(dump, out: Path, salvage: bool = False,
+                compress: bool = True) -> tuple[dict, checklib.Result]:
     """Convert into out, through a temporary name: out appears only when the
-    conversion finished and (with check) the checker passed it; any failure
-    leaves neither out nor the temporary file. Returns (counts, check result).
+    conversion finished and the checker passed it; any failure leaves
+    neither out nor the temporary file. Returns (counts, check result).
     """
     out = Path(out)
     source = Path(getattr(dump, "path", "") or "")
     if source.name and same_file(source, out):
         raise SameFileError(f"{out}: is the input; give another --out")
     partial = out.with_name(out.name + ".partial")
-    result = None
     try:
         with open(partial, "wb") as stream:
             counts = convert(dump, stream, salvage=salvage, compress=compress)
-        if check:
-            result = check_trace(partial)
-            if not result.ok:
-                raise PipelineError(f"{out}: the converted trace fails its check: "
-                                    f"{result.errors[0]}")
+        result = check_trace(partial)
+        if not result.ok:
+            raise PipelineError(f"{out}: the converted trace fails its check: "
+                                f"{result.errors[0]}")
         os.replace(partial, out)
     except ConvertError as error:
         raise PipelineError(f"converting to {out}: {error}") from None

@@ -59,6 +59,8 @@ def pb2():
         directory = BUILT_DIRS[-1]
         _generate(directory)
     spec = importlib.util.spec_from_file_location(MODULE, directory / f"{MODULE}.py")
+    if spec is None or spec.loader is None:
+        raise SchemaError(f"cannot load {directory / MODULE}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     _loaded = module

@@ -20,7 +20,7 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from . import elftables
 from ..errors import DumpError
@@ -72,7 +72,7 @@ class Dump:
     harts: list[HartRing]
     tables: elftables.Tables | None
     salvage: bool
-    _buffer: object = field(repr=False, default=None)
+    _buffer: bytes | mmap.mmap = field(repr=False, default=b"")
     drained: bool = False        # header flag DRAINED: every record of the run
     _present: set = field(repr=False, default_factory=set)   # hart ids with a section
 
@@ -179,7 +179,7 @@ class Dump:
         ring.skipped = skipped
 
 
-def map_file(path: Path):
+def map_file(path: Path) -> bytes | mmap.mmap:
     """The file's bytes, read-only: an mmap, or b"" for an empty file (which
     mmap refuses). A file that cannot be opened is a one-line DumpError."""
     try:
@@ -282,7 +282,7 @@ class HartData:
     kept: int | None = None      # needed when records is a one-shot iterator
 
 
-def write(path, harts: list[HartData], *, timebase_hz: int = 10_000_000, mode: str = "overwrite",
+def write(path, harts: Sequence[HartData], *, timebase_hz: int = 10_000_000, mode: str = "overwrite",
           capacity: int = 4096, identity: int = 0, max_harts: int = 32,
           version: int = FORMAT_VERSION) -> None:
     """Writes a dump, streaming each hart's records (tests, generators, extractors).

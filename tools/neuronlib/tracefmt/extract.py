@@ -157,12 +157,12 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
                 gdb.stdout.close()
         kernel_status = machine.poll()     # None: still running (stopped at the breakpoint)
         _kill_group(machine)
-    output = output.decode("utf-8", "replace")
+    gdb_output = output.decode("utf-8", "replace")
     log = console_path.read_text(errors="replace")
     if not private_dump.exists():
         if kernel_status is not None:
             raise qemu.ended_early("trace extract", kernel_status, log)
-        last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
+        last = [line for line in gdb_output.splitlines() if line.strip()][-1:] or ["no output"]
         raise ExtractError(f"trace extract: gdb wrote no dump (status {gdb.returncode}): {last[0]}")
     # Only a whole dump reaches dump_path (a copy across file systems, then a rename).
     partial = dump_path.with_name(dump_path.name + ".partial")
@@ -173,4 +173,4 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
         raise ExtractError(f"{dump_path}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
-    return ExtractResult(dump_path, log, output)
+    return ExtractResult(dump_path, log, gdb_output)
