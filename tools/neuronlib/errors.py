@@ -9,16 +9,6 @@ without importing the modules (some need packages that `setup` installs).
 from __future__ import annotations
 
 
-class NeuronError(Exception):
-    """The front door's own failure (a bad argument, a failed step): its
-    message and the exit status to use (1 unless it has a more specific
-    meaning, such as 2 for bad usage or 124 for a timeout)."""
-
-    def __init__(self, message: str, status: int = 1):
-        super().__init__(message)
-        self.status = status
-
-
 class PackagesError(Exception):
     """packages: a Debian package missing or apt-get failing."""
 
@@ -43,14 +33,6 @@ class QemuTimeout(QemuError):
     """qemu: the kernel did not finish in time (exit 124)."""
 
 
-class KernelEndedEarly(QemuError):
-    """The kernel ended before its scenario did; kernel_status says why."""
-
-    def __init__(self, message: str, kernel_status: int):
-        super().__init__(message)
-        self.kernel_status = kernel_status
-
-
 class GdbSessionError(Exception):
     """gdbsession: QEMU's gdbstub or gdb could not be started."""
 
@@ -69,15 +51,6 @@ class ExtractTimeout(ExtractError):
 
 class ExtractPlaceError(ExtractError):
     """tracefmt.extract: the temporary directory is unusable (exit 2)."""
-
-
-class DumpError(Exception):
-    """tracefmt: a bad dump; str() is one line: `FILE: offset N (hart H): what`."""
-
-    def __init__(self, path, offset: int, hart: int | None, what: str):
-        where = f"offset {offset}" + (f" (hart {hart})" if hart is not None else "")
-        super().__init__(f"{path}: {where}: {what}")
-        self.path, self.offset, self.hart, self.what = path, offset, hart, what
 
 
 class SchemaError(Exception):
@@ -102,3 +75,33 @@ class TraceError(Exception):
 
 class TraceTimeout(TraceError):
     """trace_workflow: the traced kernel did not finish in time (exit 124)."""
+
+
+# The types that carry more than their message.
+
+
+class KernelEndedEarly(QemuError):
+    """The kernel ended before its scenario did; kernel_status says why."""
+
+    def __init__(self, message: str, kernel_status: int):
+        super().__init__(message)
+        self.kernel_status = kernel_status
+
+
+class DumpError(Exception):
+    """tracefmt: a bad dump; str() is one line: `FILE: offset N (hart H): what`."""
+
+    def __init__(self, path, offset: int, hart: int | None, what: str):
+        where = f"offset {offset}" + (f" (hart {hart})" if hart is not None else "")
+        super().__init__(f"{path}: {where}: {what}")
+        self.path, self.offset, self.hart, self.what = path, offset, hart, what
+
+
+class NeuronError(Exception):
+    """The front door's own failure (a bad argument, a failed step): its
+    message and the exit status to use (1 unless it has a more specific
+    meaning, such as 2 for bad usage or 124 for a timeout)."""
+
+    def __init__(self, message: str, status: int = 1):
+        super().__init__(message)
+        self.status = status
