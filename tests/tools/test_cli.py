@@ -77,3 +77,23 @@ def test_debug_switch_shows_the_traceback():
     assert loud.stderr.rstrip().endswith(
         "ImageError: no kernel image at /nonexistent/neuron.elf")
     assert "neuronlib/image.py" in loud.stderr
+
+
+def test_every_error_type_has_its_row_in_the_exit_status_table():
+    """A library error type without a row would reach the user as an
+    `internal error` (70); each has one, and the statuses are the ones
+    docs/reliability.md gives."""
+    import inspect
+    from neuronlib import cli, errors
+    types = [value for _, value in inspect.getmembers(errors, inspect.isclass)
+             if issubclass(value, Exception) and value.__module__ == errors.__name__]
+    assert types and all(kind in cli.EXIT_STATUS for kind in types), \
+        [kind.__name__ for kind in types if kind not in cli.EXIT_STATUS]
+    assert cli.exit_status(errors.ImageError("x")) == 2
+    assert cli.exit_status(errors.SameFileError("x")) == 2
+    assert cli.exit_status(errors.QemuTimeout("x")) == 124
+    assert cli.exit_status(errors.DumpError("f", 0, None, "x")) == 1
+    assert cli.exit_status(errors.NeuronError("x", status=7)) == 7
+    assert [cli.exit_status(errors.KernelEndedEarly("x", status)) for status in (1, 2, 3, 4, 5)] \
+        == [1, 2, 3, 4, 1]
+    assert cli.exit_status(ValueError("a bug")) is None
