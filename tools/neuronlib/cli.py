@@ -112,34 +112,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-STRESS_PRESETS = {"host-stress": "host", "release-stress": "release", "audit-stress": "audit"}   # test preset: its build
-
-
 def cmd_test(args: argparse.Namespace) -> int:
     packages.setup()
     if args.stress:
-        # The long runs (label stress) that the test presets leave out.
-        failed = []
-        for test_preset, build_preset in STRESS_PRESETS.items():
-            cmake.build(build_preset)
-            status = subprocess.run(["ctest", "--preset", test_preset], cwd=REPO_ROOT,
-                                    stdin=subprocess.DEVNULL).returncode
-            if status != 0:
-                failed.append(f"ctest --preset {test_preset}")
-        if failed:
-            raise NeuronError("stress tests failed: " + ", ".join(failed))
-        return 0
-    outcomes = []
-    for preset in PRESETS:
-        print(f"neuron: test: === {preset}: cmake --workflow --preset {preset} ===", flush=True)
-        outcomes.append(cmake.workflow(preset))
-    print("neuron: test: summary", flush=True)
-    for outcome in outcomes:
-        verdict = "passed" if outcome.status == 0 else f"FAILED (status {outcome.status})"
-        print(f"  {outcome.preset:8} {verdict:24} {outcome.seconds:6.1f} s")
-    failed = [outcome.preset for outcome in outcomes if outcome.status != 0]
-    if failed:
-        raise NeuronError("failed presets: " + ", ".join(failed))
+        cmake.test_stress()
+    else:
+        cmake.test_presets(PRESETS)
     return 0
 
 
@@ -199,17 +177,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if tracefile.same_file(Path(args.dump), out):
         raise NeuronError(f"--out {out}: is the input; give another --out", status=2)
     _output_file(out, "--out")
-    dump = tracefile.load_dump(Path(args.dump), Path(args.elf) if args.elf else None, args.salvage)
-    counts, result = pipeline.write_trace(dump, out, args.salvage, compress=not args.uncompressed)
-    print(f"neuron: convert: wrote {out}: {counts['records']} records, {counts['packets']} packets, "
-          f"{out.stat().st_size} bytes")
-    if args.salvage:
-        print(f"neuron: convert: salvage: kept the valid records, skipped {dump.skipped} bad "
-              "record(s)", file=sys.stderr)
-        for line in dump.skipped_lines():
-            print(f"neuron: convert: salvage: {line}", file=sys.stderr)
-    print(f"neuron: convert: check: {result.summary()}")
-    return 0
+    return pipeline.convert_file(Path(args.dump), Path(args.elf) if args.elf else None, out,
+                                 args.salvage, compress=not args.uncompressed)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -408,7 +377,7 @@ def _add_test_parser(subparsers) -> None:
                       help="instead, the long stress runs only: fuzzing for minutes, "
                            ">= 100,000 mutated dumps, the 1,000-boot false-alarm sweep, 2,000 boots "
                            "without icount "
-                           f"(ctest --preset {' and '.join(STRESS_PRESETS)})")
+                           f"(ctest --preset {' and '.join(cmake.STRESS_PRESETS)})")
     test.set_defaults(handler=cmd_test)
 
 

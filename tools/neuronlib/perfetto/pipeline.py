@@ -7,10 +7,11 @@ records; from the dump on, this module writes and checks the trace.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from ..errors import PipelineError, SameFileError
-from ..tracefile import same_file
+from ..tracefile import load_dump, same_file
 from . import check as checklib
 from .convert import ConvertError, convert
 from .readback import ReadError
@@ -51,3 +52,20 @@ def check_trace(path: Path) -> checklib.Result:
         return checklib.check(path)
     except ReadError as error:
         raise PipelineError(f"{path}: {error}") from None
+
+
+def convert_file(dump_path: Path, elf: Path | None, out: Path, salvage: bool,
+                 compress: bool = True) -> int:
+    """`tools/neuron convert`: the dump at dump_path into out, checked;
+    says what it wrote and, with salvage, what it skipped."""
+    dump = load_dump(dump_path, elf, salvage)
+    counts, result = write_trace(dump, out, salvage, compress=compress)
+    print(f"neuron: convert: wrote {out}: {counts['records']} records, {counts['packets']} packets, "
+          f"{out.stat().st_size} bytes")
+    if salvage:
+        print(f"neuron: convert: salvage: kept the valid records, skipped {dump.skipped} bad "
+              "record(s)", file=sys.stderr)
+        for line in dump.skipped_lines():
+            print(f"neuron: convert: salvage: {line}", file=sys.stderr)
+    print(f"neuron: convert: check: {result.summary()}")
+    return 0
