@@ -121,7 +121,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
-# --- run, trace, convert, report, diff ------------------------------------------------------
+# --- run, trace, convert, report, diff -----------------------------------
 
 def _kernel_preset(args: argparse.Namespace) -> str:
     return "release" if args.release else "audit"
@@ -400,7 +400,7 @@ def _add_trace_parser(subparsers) -> None:
                             "build/trace/SCENARIO-Nh-seedS.pftrace)")
     trace.add_argument("--release-check", action="store_true",
                        help="also boot the release kernel and require the same schedule digest")
-    trace.add_argument("--mode", choices=("drain", "ring", "console"), default="drain",
+    trace.add_argument("--mode", choices=trace_workflow.MODES, default="drain",
                        help="drain (default): every record leaves the kernel while it runs "
                             "(trace_drain=1, semihosting), nothing lost however long the run; "
                             "ring: the flight recorder, the last records of each ring read "
