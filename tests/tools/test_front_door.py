@@ -87,10 +87,10 @@ def test_image_limits_of_qemu():
     import sys
     sys.path.insert(0, str(REPO / "tools"))
     from neuronlib import image
-    from neuronlib.errors import NeuronError
+    from neuronlib.errors import ImageError
     wide = image.Image(Path("k.elf"), 4096, ("mixed",))
     image.check_boot(wide, 512, "mixed")
-    with pytest.raises(NeuronError, match="at most 512"):
+    with pytest.raises(ImageError, match="at most 512"):
         image.check_boot(wide, 513, "mixed")
 
 
@@ -179,10 +179,11 @@ def test_extract_reports_the_kernels_exit_status(tmp_path):
     a script): the kernel's status 2 and its message, not "gdb wrote no dump"."""
     import sys
     sys.path.insert(0, str(REPO / "tools"))
-    from neuronlib.errors import NeuronError
+    from neuronlib import cli
+    from neuronlib.errors import KernelEndedEarly
     from neuronlib.tracefmt import extract
-    with pytest.raises(NeuronError) as caught:
+    with pytest.raises(KernelEndedEarly) as caught:
         extract.extract(AUDIT_ELF, tmp_path / "x.dump", harts=2, bootargs="scenario=nosuch",
                         timeout=60)
-    assert caught.value.status == 2 and "unknown scenario" in str(caught.value)
+    assert cli.exit_status(caught.value) == 2 and "unknown scenario" in str(caught.value)
     assert list(tmp_path.iterdir()) == []

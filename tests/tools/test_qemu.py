@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from neuronlib import qemu
-from neuronlib.errors import NeuronError
+from neuronlib.errors import QemuError
 
 
 def test_command_line_boots_virt_with_opensbi_and_no_terminal():
@@ -38,7 +38,7 @@ def test_no_append_without_bootargs():
 
 
 def test_zero_harts_is_refused():
-    with pytest.raises(NeuronError, match="at least 1"):
+    with pytest.raises(QemuError, match="at least 1"):
         qemu.command_line(qemu.Boot(Path("k.elf"), harts=0))
 
 
@@ -86,5 +86,5 @@ def test_timeout_kills_the_whole_process_group(tmp_path):
 
 
 def test_missing_program_is_a_clear_error():
-    with pytest.raises(NeuronError, match="not found; run tools/neuron setup"):
+    with pytest.raises(QemuError, match="not found; run tools/neuron setup"):
         qemu.run(["/nonexistent/qemu-system-riscv64"], 5)

@@ -176,7 +176,7 @@ def _pftrace_mutation(data: bytes, boundaries: list, rng: random.Random) -> tupl
 def test_mutated_pftrace_is_one_line_exit_1(tmp_path):
     """report on damaged .pftrace files: a report, or one line naming the file
     (exit 1); never another exception (a MemoryError was 70 before)."""
-    from neuronlib.errors import NeuronError
+    from neuronlib.errors import ReportError
     from neuronlib.perfetto import convert as convertlib, fakedump
     from neuronlib.perfetto.wire import iter_trace_packets
     dump, _ = fakedump.scenario(seed=3, harts=3, steps=300)
@@ -197,8 +197,8 @@ def test_mutated_pftrace_is_one_line_exit_1(tmp_path):
             with M.time_limit(M.PER_INPUT_SECONDS):
                 report.report(target)
             verdicts["reported"] += 1
-        except NeuronError as error:
-            assert error.status == 1 and "\n" not in str(error) and str(target) in str(error), error
+        except ReportError as error:
+            assert cli.exit_status(error) == 1 and "\n" not in str(error) and str(target) in str(error), error
             verdicts["refused"] += 1
     _summary("pftrace-mutations", {"inputs": PFTRACE_INPUTS, **verdicts, **kinds})
     assert verdicts["refused"] and verdicts["reported"]

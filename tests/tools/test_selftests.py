@@ -2,7 +2,7 @@
 
 import pytest
 
-from neuronlib.errors import NeuronError
+from neuronlib.errors import SelfTestListError
 from neuronlib.selftests import SelfTest, parse_selftest_list
 
 LIST = '''/* one entry per line */
@@ -19,10 +19,10 @@ def test_entries_in_order():
 
 
 def test_duplicate_name_is_an_error_naming_both_lines():
-    with pytest.raises(NeuronError, match=r"list.h:3: self-test 'a' already listed at line 1"):
+    with pytest.raises(SelfTestListError, match=r"list.h:3: self-test 'a' already listed at line 1"):
         parse_selftest_list('SELFTEST(a, 1, "")\nSELFTEST(b, 1, "")\nSELFTEST(a, 2, "")\n')
 
 
 def test_empty_list_is_an_error():
-    with pytest.raises(NeuronError, match="no SELFTEST"):
+    with pytest.raises(SelfTestListError, match="no SELFTEST"):
         parse_selftest_list("/* nothing */\n")

@@ -1,8 +1,11 @@
 """tools/neuron: the one front door (argparse and the subcommands).
 
 Every failure is one line, `neuron: <subcommand>: <what>`, and a non-zero
-exit status; never a Python traceback. An interrupt exits 130 after QEMU
-has been killed.
+exit status from one table (EXIT_STATUS: the library's error types,
+errors.py); never a Python traceback, unless NEURON_DEBUG=1 asks for one.
+An interrupt exits 130 after QEMU has been killed. The subcommands' work
+lives in the library (trace_workflow.py for `trace`); this module parses
+and dispatches.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, Callable
 
-from . import cmake, ctest_boot, gdbsession, image, ktap, packages, qemu
+from . import cmake, ctest_boot, errors, gdbsession, image, packages, qemu, tracefile, trace_workflow
 from .errors import NeuronError
-from .paths import KERNEL_PRESETS, PRESETS, REPO_ROOT, SELFTEST_LIST, build_dir, kernel_elf
+from .paths import KERNEL_PRESETS, PRESETS, REPO_ROOT, SELFTEST_LIST, build_dir
+from .trace_workflow import DEFAULT_SCENARIO as DEFAULT_TRACE_SCENARIO
+from .trace_workflow import DEFAULT_SEED as DEFAULT_TRACE_SEED
+from .trace_workflow import TRACE_DIR, default_trace_path
 
 DEFAULT_HARTS = 4
 DEFAULT_RUN_TIMEOUT = 120.0
@@ -105,78 +112,25 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-STRESS_PRESETS = {"host-stress": "host", "release-stress": "release", "audit-stress": "audit"}   # test preset: its build
-
-
 def cmd_test(args: argparse.Namespace) -> int:
     packages.setup()
     if args.stress:
-        # The long runs (label stress) that the test presets leave out.
-        failed = []
-        for test_preset, build_preset in STRESS_PRESETS.items():
-            cmake.build(build_preset)
-            status = subprocess.run(["ctest", "--preset", test_preset], cwd=REPO_ROOT,
-                                    stdin=subprocess.DEVNULL).returncode
-            if status != 0:
-                failed.append(f"ctest --preset {test_preset}")
-        if failed:
-            raise NeuronError("stress tests failed: " + ", ".join(failed))
-        return 0
-    outcomes = []
-    for preset in PRESETS:
-        print(f"neuron: test: === {preset}: cmake --workflow --preset {preset} ===", flush=True)
-        outcomes.append(cmake.workflow(preset))
-    print("neuron: test: summary", flush=True)
-    for outcome in outcomes:
-        verdict = "passed" if outcome.status == 0 else f"FAILED (status {outcome.status})"
-        print(f"  {outcome.preset:8} {verdict:24} {outcome.seconds:6.1f} s")
-    failed = [outcome.preset for outcome in outcomes if outcome.status != 0]
-    if failed:
-        raise NeuronError("failed presets: " + ", ".join(failed))
+        cmake.test_stress()
+    else:
+        cmake.test_presets(PRESETS)
     return 0
 
 
-# --- run and trace ------------------------------------------------------
+# --- run, trace, convert, report, diff -----------------------------------
 
 def _kernel_preset(args: argparse.Namespace) -> str:
     return "release" if args.release else "audit"
 
 
 def _kernel(args: argparse.Namespace, preset: str) -> Path:
-    """The ELF to boot: --elf as given, else the preset's freshly built kernel.
-
-    Checked before anything boots: a riscv64 neuron kernel (status 2
-    otherwise) that can boot --harts harts and knows --scenario.
-    """
-    given = getattr(args, "elf", None)
-    if given:
-        elf = Path(given)
-        if not elf.is_file():
-            raise NeuronError(f"no kernel image at {elf}", status=2)
-    else:
-        cmake.build(preset)
-        elf = kernel_elf(preset)
-    found = image.inspect(elf)
-    image.check_boot(found, getattr(args, "harts", 1), getattr(args, "scenario", None))
-    return elf
-
-
-def _boot_and_stream(boot: qemu.Boot, timeout: float | None, log: Path | None,
-                     interactive: bool = False) -> qemu.RunResult:
-    log_file = open(log, "wb") if log else None
-    try:
-        def echo(chunk: bytes) -> None:
-            sys.stdout.buffer.write(chunk)
-            sys.stdout.buffer.flush()
-            if log_file:
-                log_file.write(chunk)
-        result = qemu.run(qemu.command_line(boot), timeout, echo, stdin_terminal=interactive)
-    finally:
-        if log_file:
-            log_file.close()
-    if result.timed_out:
-        raise NeuronError(f"timed out after {timeout:g} s", status=124)
-    return result
+    """--elf as given, else the preset's fresh kernel; checked (image.kernel)."""
+    return image.kernel(getattr(args, "elf", None), preset, getattr(args, "harts", 1),
+                        getattr(args, "scenario", None))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -197,81 +151,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 print(f"neuron: run: with gdb, icount is {qemu.ICOUNT_FOR_GDB} "
                       "(QEMU 7.2 deadlocks resuming under a fixed shift)", file=sys.stderr)
             boot = qemu.Boot(elf, args.harts, bootargs, args.icount, socket)
-            return _boot_and_stream(boot, timeout, args.log).status
+            return qemu.run_echoing(boot, timeout, args.log).status
     boot = qemu.Boot(elf, args.harts, bootargs, args.icount)
-    return _boot_and_stream(boot, timeout, args.log).status
-
-
-DEFAULT_TRACE_SCENARIO = "mixed"
-DEFAULT_TRACE_SEED = 1
-_DIGEST_PREFIX = "# schedule digest:"
-
-
-def _digests(output: bytes) -> list[str]:
-    text = output.decode("utf-8", "replace")
-    return [line.strip() for line in text.splitlines() if line.strip().startswith(_DIGEST_PREFIX)]
-
-
-def _release_check(args: argparse.Namespace, bootargs: str, audit_output: bytes) -> None:
-    """The release kernel, same arguments, must make the same scheduling decisions."""
-    elf = _kernel(argparse.Namespace(elf=None), "release")
-    result = qemu.run(qemu.command_line(qemu.Boot(elf, args.harts, bootargs, icount=True)),
-                      args.timeout, lambda chunk: None)
-    audit, release = _digests(audit_output), _digests(result.output)
-    if not audit or audit != release:
-        raise NeuronError(f"release check: schedule digests differ (audit {audit or 'none'}, "
-                          f"release {release or 'none'})")
-    print(f"neuron: trace: release check: release kernel made the same decisions ({audit[-1]})")
-
-
-TRACE_DIR = REPO_ROOT / "build" / "trace"
-
-
-def default_trace_path(scenario: str, harts: int, seed: int) -> Path:
-    return TRACE_DIR / f"{scenario}-{harts}h-seed{seed}.pftrace"
-
-
-def _console_summary(console: str, harts: int, bootargs: str, how: str) -> None:
-    report = ktap.parse(console)
-    print(f"neuron: trace: audit kernel, {harts} harts, icount, {bootargs}, records via {how}")
-    print(f"neuron: trace: self-tests: {report.summary()}")
-    for error in report.errors:
-        print(f"neuron: trace: KTAP problem: {error}")
-
-
-def _trace_drained(elf: Path, args: argparse.Namespace, bootargs: str, console_log: Path,
-                   dump_path: Path) -> int:
-    """Boot with the drain on; the stream and the console go to a private
-    directory (nothing half-written is left beside the trace, whatever
-    kills us), the console is copied out whole. Returns the kernel's status."""
-    from .scratch import private_directory
-    from .tracefmt import drain
-    from .tracefmt import dump as dumpfmt
-    with private_directory("neuron-drain-") as private:
-        stream, console_file = private / "trace.drain", private / "console.log"
-        result = qemu.run_to_file(
-            qemu.command_line(qemu.Boot(elf, args.harts, bootargs, icount=True,
-                                        drain_console=console_file)),
-            args.timeout, stream)
-        console = console_file.read_text(errors="replace") if console_file.exists() else ""
-        console_log.write_text(console)
-        sys.stdout.write(console)
-        if result.timed_out:
-            raise NeuronError(f"the kernel did not finish within {args.timeout:g} s "
-                              f"(console in {console_log})", status=124)
-        _console_summary(console, args.harts, bootargs,
-                         "the drain (every record, streamed out while the kernel ran)")
-        status = result.status
-        print(f"neuron: trace: kernel {qemu.describe_status(status)}")
-        try:
-            summary = drain.to_dump(stream, dump_path)
-        except dumpfmt.DumpError as error:
-            if status in (2, 3, 4):
-                raise qemu.ended_early("trace", status, console) from None
-            raise NeuronError(str(error)) from None
-    print(f"neuron: trace: drained {summary.records} records from {summary.harts} harts "
-          f"in {summary.chunks} chunks")
-    return status
+    return qemu.run_echoing(boot, timeout, args.log).status
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
@@ -284,64 +166,19 @@ def cmd_trace(args: argparse.Namespace) -> int:
     _output_file(out, "--out", create_parent=True)
     packages.setup()
     elf = _kernel(args, "audit")
-    console_log = out.with_suffix(".console.log")
-    dump_path = out.with_suffix(".dump")
-    from .perfetto import pipeline
-    from .report import load_dump
-    from .tracefmt import dump as dumpfmt
-    status = 0
-    mode = "console" if args.stream else args.mode
-    extra = args.append or ""
-    if mode == "drain":
-        bootargs = qemu.make_bootargs(args.scenario, args.seed, f"trace_drain=1 {extra}")
-        status = _trace_drained(elf, args, bootargs, console_log, dump_path)
-    elif mode == "console":
-        from .tracefmt import stream
-        bootargs = qemu.make_bootargs(args.scenario, args.seed, f"trace_stream=1 {extra}")
-        result = _boot_and_stream(qemu.Boot(elf, args.harts, bootargs, icount=True),
-                                  args.timeout, console_log)
-        _console_summary(result.output.decode("utf-8", "replace"), args.harts, bootargs,
-                         "the console stream")
-        print(f"neuron: trace: kernel {qemu.describe_status(result.status)}")
-        status = result.status
-        try:
-            stream.to_dump(console_log, dump_path)
-        except dumpfmt.DumpError as error:
-            raise NeuronError(str(error)) from None
-    else:
-        from .tracefmt import extract
-        bootargs = qemu.make_bootargs(args.scenario, args.seed, extra)
-        got = extract.extract(elf, dump_path, harts=args.harts, bootargs=bootargs,
-                              timeout=args.timeout)
-        console_log.write_text(got.console)
-        sys.stdout.write(got.console)
-        _console_summary(got.console, args.harts, bootargs,
-                         "gdb (rings read at trace_scenario_done)")
-    if args.release_check:
-        _release_check(args, bootargs, console_log.read_bytes())
-    print(f"neuron: trace: console log {console_log}, ring dump {dump_path}")
-    checked = pipeline.finish(load_dump(dump_path, elf, salvage=False), out)
-    return status or checked
+    return trace_workflow.trace(out, elf, args.harts, args.scenario, args.seed,
+                                "console" if args.stream else args.mode, args.append or "",
+                                args.timeout, args.release_check)
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
     from .perfetto import pipeline
-    from .report import load_dump
     out = Path(args.out) if args.out else Path(args.dump).with_suffix(".pftrace")
-    if pipeline._same_file(Path(args.dump), out):
+    if tracefile.same_file(Path(args.dump), out):
         raise NeuronError(f"--out {out}: is the input; give another --out", status=2)
     _output_file(out, "--out")
-    dump = load_dump(Path(args.dump), Path(args.elf) if args.elf else None, args.salvage)
-    counts, result = pipeline.write_trace(dump, out, args.salvage, compress=not args.uncompressed)
-    print(f"neuron: convert: wrote {out}: {counts['records']} records, {counts['packets']} packets, "
-          f"{out.stat().st_size} bytes")
-    if args.salvage:
-        print(f"neuron: convert: salvage: kept the valid records, skipped {dump.skipped} bad "
-              "record(s)", file=sys.stderr)
-        for line in dump.skipped_lines():
-            print(f"neuron: convert: salvage: {line}", file=sys.stderr)
-    print(f"neuron: convert: check: {result.summary()}")
-    return 0
+    return pipeline.convert_file(Path(args.dump), Path(args.elf) if args.elf else None, out,
+                                 args.salvage, compress=not args.uncompressed)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -493,19 +330,15 @@ def _add_ctest_parser(subparsers) -> None:
 
 # --- the parser ---------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="neuron",
-        description="Set up, build, boot and test the neuron kernel.")
-    subparsers = parser.add_subparsers(
-        dest="command", required=True, metavar="{setup,build,run,test,trace,convert,report,diff,gdb,bench}")
-
+def _add_setup_parser(subparsers) -> None:
     setup = subparsers.add_parser(
         "setup", help="install the Debian packages neuron needs",
         description="Check the Debian packages neuron needs and install the missing "
                     "ones with apt-get (as root); otherwise print the command to run.")
     setup.set_defaults(handler=cmd_setup)
 
+
+def _add_build_parser(subparsers) -> None:
     build = subparsers.add_parser(
         "build", help="configure and build CMake presets",
         description="Configure (once) and build a preset; without --preset, all of "
@@ -513,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--preset", choices=PRESETS)
     build.set_defaults(handler=cmd_build)
 
+
+def _add_run_parser(subparsers) -> None:
     run = subparsers.add_parser(
         "run", help="build the kernel and boot it on QEMU",
         description="Build a kernel preset (audit unless --release) and boot it on "
@@ -531,6 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--elf", metavar="PATH", help="boot this image instead of building one")
     run.set_defaults(handler=cmd_run)
 
+
+def _add_test_parser(subparsers) -> None:
     test = subparsers.add_parser(
         "test", help="set up, then configure, build and test every preset",
         description="Run setup, then `cmake --workflow --preset P` for "
@@ -540,9 +377,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="instead, the long stress runs only: fuzzing for minutes, "
                            ">= 100,000 mutated dumps, the 1,000-boot false-alarm sweep, 2,000 boots "
                            "without icount "
-                           f"(ctest --preset {' and '.join(STRESS_PRESETS)})")
+                           f"(ctest --preset {' and '.join(cmake.STRESS_PRESETS)})")
     test.set_defaults(handler=cmd_test)
 
+
+def _add_trace_parser(subparsers) -> None:
     trace = subparsers.add_parser(
         "trace", help="boot the audit kernel deterministically and write a Perfetto trace",
         description="Set up, build the audit preset, boot it under icount (the same command "
@@ -561,7 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "build/trace/SCENARIO-Nh-seedS.pftrace)")
     trace.add_argument("--release-check", action="store_true",
                        help="also boot the release kernel and require the same schedule digest")
-    trace.add_argument("--mode", choices=("drain", "ring", "console"), default="drain",
+    trace.add_argument("--mode", choices=trace_workflow.MODES, default="drain",
                        help="drain (default): every record leaves the kernel while it runs "
                             "(trace_drain=1, semihosting), nothing lost however long the run; "
                             "ring: the flight recorder, the last records of each ring read "
@@ -577,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="an audit kernel image to boot instead of building the audit preset")
     trace.set_defaults(handler=cmd_trace)
 
+
+def _add_convert_parser(subparsers) -> None:
     convert = subparsers.add_parser(
         "convert", help="convert a ring dump to a Perfetto trace and check it",
         description="Convert DUMP (from `trace`, gdb's neuron dump-trace, or the console "
@@ -592,6 +433,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "(about 5x larger; for reading with protoc --decode)")
     convert.set_defaults(handler=cmd_convert)
 
+
+def _add_report_parser(subparsers) -> None:
     report = subparsers.add_parser(
         "report", help="steals, IPI latencies, remote accesses, drops and violations of a trace",
         description="Summarize a trace: the steal matrix (thief x victim), IPI latency "
@@ -605,6 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="read what can be read of a damaged dump")
     report.set_defaults(handler=cmd_report)
 
+
+def _add_diff_parser(subparsers) -> None:
     diff = subparsers.add_parser(
         "diff", help="compare two traces: steals, IPIs, first diverging scheduling decision",
         description="Compare two traces (.pftrace or dumps): steal-matrix and IPI deltas "
@@ -619,7 +464,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="read what can be read of damaged dumps")
     diff.set_defaults(handler=cmd_diff)
 
-    _add_gdb_parser(subparsers)
+
+def _add_bench_parser(subparsers) -> None:
     bench = subparsers.add_parser(
         "bench", help="set up, build, run the benchmarks and regenerate their tables",
         description="Set up, build the kernel presets, then run bench/run.py: guest "
@@ -630,8 +476,78 @@ def build_parser() -> argparse.ArgumentParser:
                        help="tiny runs that only check every benchmark works; no file written")
     bench.set_defaults(handler=cmd_bench)
 
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="neuron",
+        description="Set up, build, boot and test the neuron kernel.")
+    subparsers = parser.add_subparsers(
+        dest="command", required=True, metavar="{setup,build,run,test,trace,convert,report,diff,gdb,bench}")
+    _add_setup_parser(subparsers)
+    _add_build_parser(subparsers)
+    _add_run_parser(subparsers)
+    _add_test_parser(subparsers)
+    _add_trace_parser(subparsers)
+    _add_convert_parser(subparsers)
+    _add_report_parser(subparsers)
+    _add_diff_parser(subparsers)
+    _add_gdb_parser(subparsers)
+    _add_bench_parser(subparsers)
     _add_ctest_parser(subparsers)
     return parser
+
+
+# --- failures -------------------------------------------------------------
+
+def _own_status(error: NeuronError) -> int:
+    return error.status
+
+
+def _kernel_status(error: errors.KernelEndedEarly) -> int:
+    """The kernel's status when it means bad arguments, a panic or the watchdog."""
+    return error.kernel_status if error.kernel_status in (2, 3, 4) else 1
+
+
+# Each library error type and the exit status it means (errors.py); a type
+# not listed takes its nearest listed base class's status.
+EXIT_STATUS: dict[type[Exception], int | Callable[[Any], int]] = {
+    NeuronError: _own_status,                               # the front door's own
+    errors.PackagesError: 1,
+    errors.CmakeError: 1,
+    errors.ImageError: 2,                                   # not a kernel we can boot
+    errors.SelfTestListError: 1,
+    errors.QemuError: 1,
+    errors.QemuTimeout: 124,
+    errors.KernelEndedEarly: _kernel_status,
+    errors.GdbSessionError: 1,
+    errors.GdbSessionTimeout: 124,
+    errors.ExtractError: 1,
+    errors.ExtractTimeout: 124,
+    errors.ExtractPlaceError: 2,
+    errors.DumpError: 1,
+    errors.SchemaError: 1,
+    errors.PipelineError: 1,
+    errors.SameFileError: 2,
+    errors.ReportError: 1,
+    errors.TraceError: 1,
+    errors.TraceTimeout: 124,
+}
+INTERNAL_ERROR = 70     # an exception in no table row: a bug in the tool
+DEBUG_VARIABLE = "NEURON_DEBUG"
+
+
+def exit_status(error: BaseException) -> int | None:
+    """The exit status EXIT_STATUS gives error, None if it names none of its types."""
+    for kind in type(error).__mro__:
+        status = EXIT_STATUS.get(kind)
+        if status is not None:
+            return status if isinstance(status, int) else status(error)
+    return None
+
+
+def _debugging() -> bool:
+    """NEURON_DEBUG=1: failures raise with their traceback instead of one line."""
+    return os.environ.get(DEBUG_VARIABLE, "") not in ("", "0")
 
 
 def _raise_terminated(signum, frame) -> None:
@@ -644,9 +560,6 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         return args.handler(args)
-    except NeuronError as error:
-        print(f"neuron: {args.command}: {error}", file=sys.stderr)
-        return error.status
     except KeyboardInterrupt:
         print(f"neuron: {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -655,7 +568,13 @@ def main(argv: list[str] | None = None) -> int:
         return 143
     except BrokenPipeError:
         return 141
-    except Exception as error:  # a bug in the tool: still one line, no traceback
-        print(f"neuron: {args.command}: internal error: {type(error).__name__}: {error}",
-              file=sys.stderr)
-        return 70
+    except Exception as error:
+        if _debugging():
+            raise
+        status = exit_status(error)
+        if status is None:      # a bug in the tool: still one line, no traceback
+            print(f"neuron: {args.command}: internal error: {type(error).__name__}: {error}",
+                  file=sys.stderr)
+            return INTERNAL_ERROR
+        print(f"neuron: {args.command}: {error}", file=sys.stderr)
+        return status

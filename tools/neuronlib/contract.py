@@ -61,7 +61,8 @@ def read_lists(path: Path) -> dict[str, list[list[str]]]:
 
 
 def _numbered(entries, path, list_name):
-    table, given = {}, {}
+    table: dict[int, str] = {}
+    given: dict[int, str] = {}
     for entry in entries:
         name, number = entry[0], int(entry[1], 0)
         if number in table:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import qemu
-from .errors import NeuronError
+from .errors import GdbSessionError, GdbSessionTimeout
 from .paths import REPO_ROOT
 
 GDB = "gdb-multiarch"
@@ -93,7 +93,7 @@ def _start_qemu(session: GdbSession, socket: Path) -> subprocess.Popen:
                                 stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, preexec_fn=qemu._die_with_parent)
     except FileNotFoundError:
-        raise NeuronError(f"{qemu.QEMU} not found; run tools/neuron setup")
+        raise GdbSessionError(f"{qemu.QEMU} not found; run tools/neuron setup")
     finally:
         log.close()
 
@@ -103,10 +103,10 @@ def _wait_for_socket(process: subprocess.Popen, socket: Path, console_log: Path)
     while not socket.exists():
         if process.poll() is not None:
             tail = console_log.read_text(errors="replace").strip().splitlines()[-1:]
-            raise NeuronError(f"QEMU exited with status {process.returncode} before its gdbstub "
+            raise GdbSessionError(f"QEMU exited with status {process.returncode} before its gdbstub "
                               f"was ready{': ' + tail[0] if tail else ''}")
         if time.monotonic() > deadline:
-            raise NeuronError(f"QEMU's gdbstub socket did not appear within {SOCKET_WAIT_SECONDS:g} s")
+            raise GdbSessionError(f"QEMU's gdbstub socket did not appear within {SOCKET_WAIT_SECONDS:g} s")
         time.sleep(0.02)
 
 
@@ -118,7 +118,7 @@ def _run_batch(command: list[str], timeout: float) -> int:
     try:
         return gdb.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise NeuronError(f"gdb batch did not finish within {timeout:g} s", status=124)
+        raise GdbSessionTimeout(f"gdb batch did not finish within {timeout:g} s")
     finally:
         if gdb.poll() is None:
             # SIGKILL at once: on SIGTERM gdb prints a Python traceback of
@@ -136,7 +136,7 @@ def run(session: GdbSession) -> int:
         subprocess.run([GDB, "--version"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                        check=False)
     except FileNotFoundError:
-        raise NeuronError(f"{GDB} not found; run tools/neuron setup")
+        raise GdbSessionError(f"{GDB} not found; run tools/neuron setup")
     with tempfile.TemporaryDirectory(prefix="neuron-gdb-") as directory:
         socket = Path(directory) / "gdbstub.sock"
         process = _start_qemu(session, socket)

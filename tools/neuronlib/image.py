@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import NeuronError
+from . import cmake
+from .errors import ImageError
+from .paths import kernel_elf
 
 # QEMU 7.2's riscv `virt` board: VIRT_CPUS_MAX (hw/riscv/virt.h); QEMU itself
 # answers "The max CPUs supported by machine 'virt' is 512" above it.
@@ -26,7 +28,7 @@ class Image:
 
 
 def inspect(path: Path) -> Image:
-    """The image's limits; NeuronError (status 2) when it is not a neuron kernel."""
+    """The image's limits; ImageError (bad usage, exit 2) when it is not a neuron kernel."""
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
 
@@ -34,38 +36,53 @@ def inspect(path: Path) -> Image:
 
     path = Path(path)
     if not path.is_file():
-        raise NeuronError(f"no kernel image at {path}", status=2)
+        raise ImageError(f"no kernel image at {path}")
     try:
         with open(path, "rb") as handle:
             if handle.read(4) != b"\x7fELF":
-                raise NeuronError(f"{path}: not an ELF file (not a neuron kernel)", status=2)
+                raise ImageError(f"{path}: not an ELF file (not a neuron kernel)")
             handle.seek(0)
             elf = ELFFile(handle)
             if elf["e_machine"] != "EM_RISCV" or elf.elfclass != 64:
-                raise NeuronError(f"{path}: a {elf.elfclass}-bit {elf['e_machine']} ELF, "
-                                  "not a riscv64 neuron kernel", status=2)
+                raise ImageError(f"{path}: a {elf.elfclass}-bit {elf['e_machine']} ELF, "
+                                  "not a riscv64 neuron kernel")
             symtab = elf.get_section_by_name(".symtab")
             symbols = symtab.get_symbol_by_name("NEURON_MAX_HARTS") if symtab is not None else None
             if not symbols:
-                raise NeuronError(f"{path}: a riscv64 ELF without the NEURON_MAX_HARTS symbol "
-                                  "(not a neuron kernel, or stripped)", status=2)
+                raise ImageError(f"{path}: a riscv64 ELF without the NEURON_MAX_HARTS symbol "
+                                  "(not a neuron kernel, or stripped)")
             max_harts = int(symbols[0]["st_value"])
             scenarios = tuple(elftables._scenario_names(elf, symtab, elftables._Memory(elf)))
     except OSError as error:
-        raise NeuronError(f"{path}: {error.strerror}", status=2) from None
+        raise ImageError(f"{path}: {error.strerror}") from None
     except (ELFError, ValueError, KeyError, IndexError) as error:
-        raise NeuronError(f"{path}: not a readable ELF file ({error})", status=2) from None
+        raise ImageError(f"{path}: not a readable ELF file ({error})") from None
     return Image(path, max_harts, scenarios)
 
 
 def check_boot(image: Image, harts: int, scenario: str | None) -> None:
     """Refuse (status 2) a hart count or scenario this image cannot boot."""
     if harts > image.max_harts:
-        raise NeuronError(f"--harts {harts}: this kernel is built for at most "
-                          f"NEURON_MAX_HARTS {image.max_harts} harts ({image.path})", status=2)
+        raise ImageError(f"--harts {harts}: this kernel is built for at most "
+                          f"NEURON_MAX_HARTS {image.max_harts} harts ({image.path})")
     if harts > QEMU_VIRT_MAX_HARTS:
-        raise NeuronError(f"--harts {harts}: QEMU's virt board has at most "
-                          f"{QEMU_VIRT_MAX_HARTS} harts", status=2)
+        raise ImageError(f"--harts {harts}: QEMU's virt board has at most "
+                          f"{QEMU_VIRT_MAX_HARTS} harts")
     if scenario is not None and image.scenarios and scenario not in image.scenarios:
-        raise NeuronError(f"--scenario {scenario}: this kernel has no such scenario "
-                          f"(it has: {', '.join(image.scenarios)})", status=2)
+        raise ImageError(f"--scenario {scenario}: this kernel has no such scenario "
+                          f"(it has: {', '.join(image.scenarios)})")
+
+
+def kernel(given: str | Path | None, preset: str, harts: int, scenario: str | None) -> Path:
+    """The ELF to boot: `given` as it is, else the preset's freshly built
+    kernel. Checked before anything boots: a riscv64 neuron kernel
+    (ImageError otherwise) that can boot `harts` harts and knows `scenario`."""
+    if given:
+        elf = Path(given)
+        if not elf.is_file():
+            raise ImageError(f"no kernel image at {elf}")
+    else:
+        cmake.build(preset)
+        elf = kernel_elf(preset)
+    check_boot(inspect(elf), harts, scenario)
+    return elf

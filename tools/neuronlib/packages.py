@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import sys
 
-from .errors import NeuronError
+from .errors import PackagesError
 
 DEBIAN_PACKAGES = (
     "cmake", "ninja-build", "gcc", "libc6-dev",
@@ -18,7 +18,7 @@ DEBIAN_PACKAGES = (
     "qemu-system-misc", "opensbi", "gdb-multiarch",
     "device-tree-compiler", "valgrind", "clang",
     "protobuf-compiler", "python3-protobuf", "python3-pyelftools",
-    "python3-pytest", "python3-hypothesis", "python3-pyflakes",
+    "python3-pytest", "python3-hypothesis", "python3-pyflakes", "python3-mypy",
     # tools/neuron bench: the real tracer it measures against
     "lttng-tools", "liblttng-ust-dev",
     # tests/fuzz (libFuzzer runtime) and tests/model (the ring's protocol)
@@ -32,7 +32,7 @@ APT_INSTALL = ("apt-get", "install", "-y", "--no-install-recommends",
 def missing_packages(packages=DEBIAN_PACKAGES) -> list[str]:
     """The packages in `packages` that dpkg does not have installed."""
     if shutil.which("dpkg-query") is None:
-        raise NeuronError("dpkg-query not found: setup supports Debian 12 only")
+        raise PackagesError("dpkg-query not found: setup supports Debian 12 only")
     query = subprocess.run(
         ["dpkg-query", "-W", "-f=${Package} ${db:Status-Abbrev}\n", *packages],
         stdin=subprocess.DEVNULL, capture_output=True, text=True)
@@ -57,7 +57,7 @@ def setup(verbose: bool = False) -> None:
             print("neuron: setup: all packages present")
         return
     if os.geteuid() != 0:
-        raise NeuronError(
+        raise PackagesError(
             f"missing Debian packages: {' '.join(missing)}; as root, run: "
             + install_command(missing))
     print(f"neuron: setup: installing {' '.join(missing)}", flush=True)
@@ -66,7 +66,7 @@ def setup(verbose: bool = False) -> None:
         sys.stdout.flush()
         completed = subprocess.run(step, stdin=subprocess.DEVNULL, env=environment)
         if completed.returncode != 0:
-            raise NeuronError(f"'{' '.join(step[:2])}' failed with status {completed.returncode}")
+            raise PackagesError(f"'{' '.join(step[:2])}' failed with status {completed.returncode}")
     still_missing = missing_packages()
     if still_missing:
-        raise NeuronError(f"still missing after apt-get install: {' '.join(still_missing)}")
+        raise PackagesError(f"still missing after apt-get install: {' '.join(still_missing)}")

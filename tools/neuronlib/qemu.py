@@ -13,12 +13,13 @@ import os
 import selectors
 import signal
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .errors import NeuronError
+from .errors import KernelEndedEarly, QemuError, QemuTimeout
 
 QEMU = "qemu-system-riscv64"
 MEMORY = "128M"
@@ -47,14 +48,14 @@ def describe_status(status: int) -> str:
     return f"exit status {status} ({EXIT_MEANING.get(status, 'unexpected')})"
 
 
-def ended_early(label: str, status: int, console: str) -> NeuronError:
+def ended_early(label: str, status: int, console: str) -> KernelEndedEarly:
     """The error for a kernel that ended before its scenario did (a trace
     then has nothing whole to give): its status, which says why, and its
     last console line. The front door exits with that status when it means
     bad arguments, a panic or the watchdog, else 1."""
     last = [line for line in console.splitlines() if line.strip()][-1:] or ["no output"]
-    return NeuronError(f"{label}: the kernel ended with {describe_status(status)} before the "
-                       f"scenario did: {last[0]}", status=status if status in (2, 3, 4) else 1)
+    return KernelEndedEarly(f"{label}: the kernel ended with {describe_status(status)} before "
+                            f"the scenario did: {last[0]}", status)
 
 
 @dataclass
@@ -96,7 +97,7 @@ def command_line(boot: Boot) -> list[str]:
     display, which works with no terminal and no stdin (as in CI).
     """
     if boot.harts < 1:
-        raise NeuronError(f"harts must be at least 1, not {boot.harts}")
+        raise QemuError(f"harts must be at least 1, not {boot.harts}")
     serial = "stdio" if boot.drain_console is None else f"file:{boot.drain_console}"
     command = [QEMU, "-machine", "virt", "-smp", str(boot.harts), "-m", MEMORY,
                "-bios", "default", "-kernel", str(boot.elf),
@@ -157,7 +158,7 @@ def run_to_file(command: list[str], timeout: float | None, stdout_path: Path) ->
                                        stderr=subprocess.PIPE, start_new_session=True,
                                        preexec_fn=_die_with_parent)
         except FileNotFoundError:
-            raise NeuronError(f"{command[0]} not found; run tools/neuron setup")
+            raise QemuError(f"{command[0]} not found; run tools/neuron setup")
         try:
             _, errors = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -187,13 +188,15 @@ def run(command: list[str], timeout: float | None,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             start_new_session=True, preexec_fn=_die_with_parent)
     except FileNotFoundError:
-        raise NeuronError(f"{command[0]} not found; run tools/neuron setup")
+        raise QemuError(f"{command[0]} not found; run tools/neuron setup")
+    stdout = process.stdout
+    assert stdout is not None       # stdout=PIPE
     deadline = None if timeout is None else time.monotonic() + timeout
     output = bytearray()
     timed_out = False
     try:
         with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
+            selector.register(stdout, selectors.EVENT_READ)
             while True:
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
@@ -201,7 +204,7 @@ def run(command: list[str], timeout: float | None,
                     break
                 if not selector.select(remaining):
                     continue
-                chunk = os.read(process.stdout.fileno(), 65536)
+                chunk = os.read(stdout.fileno(), 65536)
                 if not chunk:
                     break
                 output += chunk
@@ -215,8 +218,28 @@ def run(command: list[str], timeout: float | None,
     finally:
         if process.poll() is None:
             kill_process_group(process)
-        process.stdout.close()
+        stdout.close()
     if timed_out:
         return RunResult(124, True, bytes(output))
     status = process.returncode
     return RunResult(128 - status if status < 0 else status, False, bytes(output))
+
+
+def run_echoing(boot: Boot, timeout: float | None, log: Path | None,
+                interactive: bool = False) -> RunResult:
+    """Boot, echoing the console to stdout (and to log); QemuTimeout when
+    the kernel does not finish within timeout."""
+    log_file = open(log, "wb") if log else None
+    try:
+        def echo(chunk: bytes) -> None:
+            sys.stdout.buffer.write(chunk)
+            sys.stdout.buffer.flush()
+            if log_file:
+                log_file.write(chunk)
+        result = run(command_line(boot), timeout, echo, stdin_terminal=interactive)
+    finally:
+        if log_file:
+            log_file.close()
+    if result.timed_out:
+        raise QemuTimeout(f"timed out after {timeout:g} s")
+    return result

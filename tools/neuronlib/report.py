@@ -16,12 +16,11 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import NeuronError
+from .errors import ReportError
 from .perfetto import schema as S
 from .perfetto.convert import DROPS_TRACK, HART_TRACK, TID_OFFSET, VIOLATIONS_TRACK, ConvertError, convert
 from .perfetto.readback import Event, ReadError, TaskState, Track, read
-from .tracefmt import dump as dumpfmt
-from .tracefmt.dump import DumpError
+from .tracefile import is_perfetto_trace, load_dump
 
 PERCENTILES = (50, 90, 99)
 
@@ -40,20 +39,6 @@ class Stats:
     open_steals: dict = field(default_factory=dict)   # track -> (thief, victim) of its open slice
 
 
-def is_perfetto_trace(path: Path) -> bool:
-    """A .pftrace begins with Trace.packet (field 1, length-delimited)."""
-    with open(path, "rb") as stream:
-        return stream.read(1) == b"\x0a"
-
-
-def load_dump(path: Path, elf: Path | None, salvage: bool):
-    """The dump through tracefmt.dump (the ring's reader)."""
-    try:
-        return dumpfmt.load(str(path), str(elf) if elf else None, salvage=salvage)
-    except dumpfmt.DumpError as error:
-        raise NeuronError(str(error)) from None
-
-
 def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
     """Trace items of a .pftrace, or of a dump converted into a temporary one."""
     path = Path(path)
@@ -62,9 +47,9 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
             yield from read(path)
             return
     except OSError as error:
-        raise NeuronError(f"{path}: {error.strerror}") from None
+        raise ReportError(f"{path}: {error.strerror}") from None
     except ReadError as error:
-        raise NeuronError(f"{path}: {error}") from None
+        raise ReportError(f"{path}: {error}") from None
     dump = load_dump(path, elf, salvage)
     with tempfile.TemporaryDirectory(prefix="neuron-report-") as directory:
         converted = Path(directory) / "trace.pftrace"
@@ -72,9 +57,7 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
             with open(converted, "wb") as out:
                 convert(dump, out, progress=False, salvage=salvage)
         except ConvertError as error:
-            raise NeuronError(f"{path}: {error}") from None
-        except DumpError as error:      # a bad record met while converting
-            raise NeuronError(str(error)) from None
+            raise ReportError(f"{path}: {error}") from None
         if salvage:
             print(f"neuron: report: {path}: salvage: kept the valid records, skipped "
                   f"{dump.skipped} bad record(s)", file=sys.stderr)
@@ -203,8 +186,8 @@ def render(report: dict) -> str:
     lines = ["steal attempts (rows: thief hart, columns: victim hart; tasks moved in brackets; "
              "an attempt that found nothing to take moves 0)"]
     lines.append("        " + "".join(f"{'v' + str(h):>12}" for h in harts))
-    for row, thief in enumerate(harts):
-        cells = "".join(f"{report['steals']['matrix'][row][col]:>6} [{report['steals']['tasks_taken'][row][col]:>3}]"
+    for t, thief in enumerate(harts):
+        cells = "".join(f"{report['steals']['matrix'][t][col]:>6} [{report['steals']['tasks_taken'][t][col]:>3}]"
                         for col in range(len(harts)))
         lines.append(f"  t{thief:<5}" + cells)
     lines.append(f"  total {report['steals']['total']}")
@@ -234,7 +217,7 @@ def report(path, elf=None, salvage=False) -> dict:
     try:
         return to_json(collect(events_of(Path(path), elf, salvage)))
     except BadTrace as error:
-        raise NeuronError(f"{path}: {error}") from None
+        raise ReportError(f"{path}: {error}") from None
 
 
 def main(path, elf=None, as_json=False, salvage=False) -> int:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import NeuronError
+from .errors import SelfTestListError
 
 ENTRY = re.compile(r"^SELFTEST\(([a-z0-9_]+), *([0-9]+)")
 
@@ -23,7 +23,7 @@ class SelfTest:
 
 
 def parse_selftest_list(text: str, where: str = "list.h") -> list[SelfTest]:
-    """The entries in list order; NeuronError if none or a name repeats."""
+    """The entries in list order; SelfTestListError if none or a name repeats."""
     entries: list[SelfTest] = []
     first_line: dict[str, int] = {}
     for line_number, line in enumerate(text.splitlines(), start=1):
@@ -32,12 +32,12 @@ def parse_selftest_list(text: str, where: str = "list.h") -> list[SelfTest]:
             continue
         name = match[1]
         if name in first_line:
-            raise NeuronError(f"{where}:{line_number}: self-test '{name}' "
+            raise SelfTestListError(f"{where}:{line_number}: self-test '{name}' "
                               f"already listed at line {first_line[name]}")
         first_line[name] = line_number
         entries.append(SelfTest(name, int(match[2])))
     if not entries:
-        raise NeuronError(f"{where}: no SELFTEST(name, min_harts, ...) lines")
+        raise SelfTestListError(f"{where}: no SELFTEST(name, min_harts, ...) lines")
     return entries
 
 
@@ -45,5 +45,5 @@ def read_selftest_list(path: Path) -> list[SelfTest]:
     try:
         text = path.read_text()
     except OSError as error:
-        raise NeuronError(f"cannot read the self-test list {path}: {error.strerror}")
+        raise SelfTestListError(f"cannot read the self-test list {path}: {error.strerror}")
     return parse_selftest_list(text, str(path))

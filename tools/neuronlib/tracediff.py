@@ -23,8 +23,8 @@ def first_divergence(a, b, elf_a=None, elf_b=None, salvage=False):
     """
     stream_a = reportlib.decisions(a, elf_a, salvage)
     stream_b = reportlib.decisions(b, elf_b, salvage)
-    queues = ({}, {})      # per side: hart -> deque of (index, time, task)
-    counts = ({}, {})
+    queues: tuple[dict[int, deque], dict[int, deque]] = ({}, {})   # per side: hart -> deque of (index, time, task)
+    counts: tuple[dict[int, int], dict[int, int]] = ({}, {})
     found = []
     done = [False, False]
     streams = (stream_a, stream_b)
@@ -102,8 +102,8 @@ def render(result: dict) -> str:
     harts = result["harts"]
     lines = ["steal matrix delta, B - A (rows: thief, columns: victim)"]
     lines.append("       " + "".join(f"{'v' + str(h):>7}" for h in harts))
-    for row, thief in enumerate(harts):
-        lines.append(f"  t{thief:<4}" + "".join(f"{v:>+7}" for v in result["steals_delta"][row]))
+    for t, thief in enumerate(harts):
+        lines.append(f"  t{thief:<4}" + "".join(f"{v:>+7}" for v in result["steals_delta"][t]))
     lines.append(f"  total: A {result['steals_total']['a']}, B {result['steals_total']['b']}")
     lines.append("IPI delta, B - A")
     for kind, row in result["ipi_delta"].items():

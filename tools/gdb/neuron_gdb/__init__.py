@@ -7,7 +7,8 @@
   ring     neuron ring [HART] [-n N], neuron dump-trace FILE (ring_dump reads the rings)
   check    neuron check
   boot     neuron bootargs, neuron version, neuron dmesg
-  fifo     the one walk of runqueues and mailboxes
+  fifo     the one view of runqueues and mailboxes (walk, checks, layout)
+  command  the skeleton every neuron command and $function shares
   unwind   gdb unwinds through trap_entry into the interrupted code
   printers the PerCpu slot type, tasks, runqueues
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gdb
 
 from . import target
+from .command import neuron_command
 from .target import Problem
 
 
@@ -27,43 +28,34 @@ def _string(pointer: gdb.Value, length: int) -> str:
     return data.decode("ascii", "replace")
 
 
-class BootargsCommand(gdb.Command):
-    """Show the kernel command line (/chosen bootargs) and how it was parsed.
+@neuron_command("bootargs", gdb.COMMAND_STATUS)
+def bootargs_command(argument: str) -> None:
+    """Show the kernel command line (/chosen bootargs) and how it was parsed."""
+    target.require_connected()
+    fdt = _main_static("fdt")
+    if not target.boot_reached("AREAS") or target.u64(fdt["timebase_hz"]) == 0:
+        raise Problem(f"the DTB has not been read yet (boot stage {target.boot_stage()})")
+    if target.u64(fdt["bootargs"]) == 0:
+        gdb.write("bootargs: none (/chosen has no bootargs)\n")
+    else:
+        gdb.write(f"bootargs: \"{_string(fdt['bootargs'], int(fdt['bootargs_len']))}\"\n")
+    args = _main_static("args")
+    names = target.lookup_global("scenario_names")
+    scenario = int(args["scenario"])
+    count = int(target.lookup_global("scenario_count"))
+    scenario_text = names[scenario].string() if scenario < count else f"#{scenario}"
+    gdb.write(f"parsed: scenario={scenario_text} seed={int(args['seed'])} "
+              f"watchdog_ms={int(args['watchdog_ms'])} steal_k={int(args['steal_k'])} "
+              f"fault={_fault_name(int(args['fault']))} "
+              f"audit={'continue' if int(args['audit_continue']) else 'panic'}\n")
 
-Usage: neuron bootargs"""
 
-    def __init__(self):
-        super().__init__("neuron bootargs", gdb.COMMAND_STATUS)
-
-    @target.command_errors("neuron bootargs")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        if argument.strip():
-            raise Problem("usage: neuron bootargs (no arguments)")
-        target.require_connected()
-        fdt = _main_static("fdt")
-        if not target.boot_reached("AREAS") or target.u64(fdt["timebase_hz"]) == 0:
-            raise Problem(f"the DTB has not been read yet (boot stage {target.boot_stage()})")
-        if target.u64(fdt["bootargs"]) == 0:
-            gdb.write("bootargs: none (/chosen has no bootargs)\n")
-        else:
-            gdb.write(f"bootargs: \"{_string(fdt['bootargs'], int(fdt['bootargs_len']))}\"\n")
-        args = _main_static("args")
-        names = target.lookup_global("scenario_names")
-        scenario = int(args["scenario"])
-        count = int(target.lookup_global("scenario_count"))
-        scenario_text = names[scenario].string() if scenario < count else f"#{scenario}"
-        gdb.write(f"parsed: scenario={scenario_text} seed={int(args['seed'])} "
-                  f"watchdog_ms={int(args['watchdog_ms'])} steal_k={int(args['steal_k'])} "
-                  f"fault={self._fault(int(args['fault']))} "
-                  f"audit={'continue' if int(args['audit_continue']) else 'panic'}\n")
-
-    @staticmethod
-    def _fault(index: int) -> str:
-        try:
-            names = target.lookup_global("sched_fault_names")
-            return names[index].string()
-        except (Problem, gdb.error):
-            return str(index)
+def _fault_name(index: int) -> str:
+    try:
+        names = target.lookup_global("sched_fault_names")
+        return names[index].string()
+    except (Problem, gdb.error):
+        return str(index)
 
 
 def flavour() -> str:
@@ -75,65 +67,47 @@ def flavour() -> str:
     return "audit" if target.has_field(slot, "stamp") else "release"
 
 
-class VersionCommand(gdb.Command):
+@neuron_command("version", gdb.COMMAND_STATUS)
+def version_command(argument: str) -> None:
     """Show what this kernel is: build flavour, NEURON_MAX_HARTS, ELF, and
-the identity its trace carries (audit builds, once the trace started).
-
-Usage: neuron version"""
-
-    def __init__(self):
-        super().__init__("neuron version", gdb.COMMAND_STATUS)
-
-    @target.command_errors("neuron version")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        if argument.strip():
-            raise Problem("usage: neuron version (no arguments)")
-        table = target.lookup_global("hart_area")
-        max_harts = table.type.range()[1] + 1
-        line = (f"neuron {flavour()} build, NEURON_MAX_HARTS {max_harts}, "
-                f"ELF {gdb.current_progspace().filename}")
-        if target.has_symbol("trace_info"):
-            identity = target.u64(target.lookup_global("trace_info")["identity"])
-            line += f", trace identity {identity:#018x}" if identity else ", trace identity not set yet"
-        gdb.write(line + "\n")
-        inferior = gdb.selected_inferior()
-        if inferior.pid and inferior.threads():
-            target.require_connected()   # says so when the image differs
-            gdb.write("the running kernel's .text and .rodata equal this ELF's\n")
+the identity its trace carries (audit builds, once the trace started)."""
+    table = target.lookup_global("hart_area")
+    max_harts = table.type.range()[1] + 1
+    line = (f"neuron {flavour()} build, NEURON_MAX_HARTS {max_harts}, "
+            f"ELF {gdb.current_progspace().filename}")
+    if target.has_symbol("trace_info"):
+        identity = target.u64(target.lookup_global("trace_info")["identity"])
+        line += f", trace identity {identity:#018x}" if identity else ", trace identity not set yet"
+    gdb.write(line + "\n")
+    inferior = gdb.selected_inferior()
+    if inferior.pid and inferior.threads():
+        target.require_connected()   # says so when the image differs
+        gdb.write("the running kernel's .text and .rodata equal this ELF's\n")
 
 
-class DmesgCommand(gdb.Command):
-    """Show the console output the kernel has produced (its last 16 KiB).
-
-Usage: neuron dmesg"""
-
-    def __init__(self):
-        super().__init__("neuron dmesg", gdb.COMMAND_STATUS)
-
-    @target.command_errors("neuron dmesg")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        if argument.strip():
-            raise Problem("usage: neuron dmesg (no arguments)")
-        target.require_connected()
-        log = target.lookup_global("console_log")
-        written = target.u64(target.lookup_global("console_log_written"))
-        size = log.type.sizeof
-        if written == 0:
-            gdb.write("(the kernel has printed nothing yet)\n")
-            return
-        data = bytes(gdb.selected_inferior().read_memory(int(log.address), size))
-        if written <= size:
-            text = data[:written]
-        else:
-            start = written % size
-            text = data[start:] + data[:start]
-            gdb.write(f"(the first {written - size} bytes were overwritten)\n")
-        gdb.write(text.decode("utf-8", "replace").replace("\r\n", "\n"))
-        if not text.endswith(b"\n"):
-            gdb.write("\n")
+@neuron_command("dmesg", gdb.COMMAND_STATUS)
+def dmesg_command(argument: str) -> None:
+    """Show the console output the kernel has produced (its last 16 KiB)."""
+    target.require_connected()
+    log = target.lookup_global("console_log")
+    written = target.u64(target.lookup_global("console_log_written"))
+    size = log.type.sizeof
+    if written == 0:
+        gdb.write("(the kernel has printed nothing yet)\n")
+        return
+    data = bytes(gdb.selected_inferior().read_memory(int(log.address), size))
+    if written <= size:
+        text = data[:written]
+    else:
+        start = written % size
+        text = data[start:] + data[:start]
+        gdb.write(f"(the first {written - size} bytes were overwritten)\n")
+    gdb.write(text.decode("utf-8", "replace").replace("\r\n", "\n"))
+    if not text.endswith(b"\n"):
+        gdb.write("\n")
 
 
 def register() -> None:
-    BootargsCommand()
-    VersionCommand()
-    DmesgCommand()
+    bootargs_command()
+    version_command()
+    dmesg_command()

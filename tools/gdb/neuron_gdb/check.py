@@ -42,10 +42,12 @@ code included, through unwind.py), never by guessing:
 
 from __future__ import annotations
 
+from typing import Callable, Iterator
+
 import gdb
 
-from . import ipi, percpu, sched, target
-from .target import Problem
+from . import fifo, ipi, percpu, sched, target
+from .command import neuron_command
 
 SELF_MAGIC_NAME = "PERCPU_SELF_MAGIC"
 SELF_MAGIC_DEFAULT = 0x50435055  # "PCPU", pinned in percpu.h
@@ -163,14 +165,8 @@ class Checker:
             current = sched.current_task(hart)
             if current is not None and target.u64(current):
                 currents[target.u64(current)] = hart.hart
-        for hart in self.harts:
-            rq = sched.runqueue(hart, "neuron check")
-            label = f"runq: hart {hart.hart}"
-            broken = rq.problem()
-            if broken:
-                self.report(f"{label}: {broken}")
-                continue
-            mid_update = bool(int(rq.value["lock"]["locked"]))
+        for hart, rq, label, mid_update in self.whole_rings("runq", sched.runqueue,
+                                                            lambda rq: str(rq.problem())):
             self.queues_mid_update += mid_update
             for position, pointer in enumerate(rq.queued()):
                 address = target.u64(pointer)
@@ -197,6 +193,20 @@ class Checker:
         if pool:
             self.check_counts(where)
 
+    def whole_rings(self, what: str, view_of: Callable[[target.Hart, str], fifo.FifoView],
+                    broken: Callable[[fifo.FifoView], str]
+                    ) -> Iterator[tuple[target.Hart, fifo.FifoView, str, bool]]:
+        """Each hart's ring (runqueue or mailbox) whose head and count fit,
+        with its label and whether its lock is held (mid-update); the
+        others reported as `WHAT: hart N: broken(view)`."""
+        for hart in self.harts:
+            view = view_of(hart, "neuron check")
+            label = f"{what}: hart {hart.hart}"
+            if view.problem():
+                self.report(f"{label}: {broken(view)}")
+                continue
+            yield hart, view, label, bool(int(view.value["lock"]["locked"]))
+
     def check_counts(self, queued: dict[int, str]) -> None:
         """`queued`: address of every distinct pool task found in a runqueue."""
         pool = sched.task_pool()
@@ -219,14 +229,10 @@ class Checker:
 
     def check_mailboxes(self) -> None:
         kinds = ipi.kind_count()
-        for hart in self.harts:
-            box = ipi.mailbox(hart, "neuron check")
-            label = f"mailbox: hart {hart.hart}"
-            broken = box.problem()
-            if broken:
-                self.report(f"{label}: head {box.head} count {box.count} outside capacity {box.capacity}")
-                continue
-            if int(box.value["lock"]["locked"]):
+        for _, box, label, locked in self.whole_rings(
+                "mailbox", ipi.mailbox,
+                lambda box: f"head {box.head} count {box.count} outside capacity {box.capacity}"):
+            if locked:
                 continue  # a post or a drain is under way
             previous = None
             for position, message in enumerate(box.queued()):
@@ -298,30 +304,21 @@ class Checker:
         return self.problems
 
 
-class CheckCommand(gdb.Command):
+@neuron_command("check", gdb.COMMAND_STATUS)
+def check_command(argument: str) -> None:
     """Check the invariants of the halted machine; one line per problem,
-"neuron check: ok" when there is none.
-
-Usage: neuron check"""
-
-    def __init__(self):
-        super().__init__("neuron check", gdb.COMMAND_STATUS)
-
-    @target.command_errors("neuron check")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        if argument.strip():
-            raise Problem("usage: neuron check (no arguments)")
-        checker = Checker()
-        problems = checker.run()
-        for note in checker.notes:
-            gdb.write(f"neuron check: note: {note}\n")
-        for problem in problems:
-            gdb.write(f"neuron check: {problem}\n")
-        if problems:
-            gdb.write(f"neuron check: {len(problems)} problem(s)\n")
-        else:
-            gdb.write("neuron check: ok\n")
+"neuron check: ok" when there is none."""
+    checker = Checker()
+    problems = checker.run()
+    for note in checker.notes:
+        gdb.write(f"neuron check: note: {note}\n")
+    for problem in problems:
+        gdb.write(f"neuron check: {problem}\n")
+    if problems:
+        gdb.write(f"neuron check: {len(problems)} problem(s)\n")
+    else:
+        gdb.write("neuron check: ok\n")
 
 
 def register() -> None:
-    CheckCommand()
+    check_command()

@@ -1,11 +1,13 @@
 """The kernel's bounded FIFOs as gdb sees them: an array field, `head`
 and `count` in one struct. Runqueues (`slots`) and IPI mailboxes (`ring`)
-are both this shape; one view walks them and says when they are broken.
+are both this shape; one view walks them and says when they are broken,
+and one writer (write) lays them out for `neuron runq` and `neuron ipi`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import gdb
 
@@ -37,3 +39,24 @@ class FifoView:
 def view(hart: int, value: gdb.Value, array: str) -> FifoView:
     low, high = value[array].type.range()
     return FifoView(hart, value, array, high - low + 1, int(value["head"]), int(value["count"]))
+
+
+def write(view: FifoView, hart, title: str, fields: str, entries: str,
+          details: Callable[[], list[str]], describe: Callable[[gdb.Value], str]) -> None:
+    """One hart's ring as `neuron runq` and `neuron ipi` show it: the
+    header (title, head, count, capacity, then fields and the hart's state
+    when it is not in the kernel), a warning when the shape is impossible,
+    the detail lines, then the entries oldest first."""
+    gdb.write(f"hart {view.hart}: {title} count={view.count} head={view.head} "
+              f"capacity={view.capacity} {fields}"
+              + ("" if hart.in_kernel else f"  [hart {hart.describe_state()}]") + "\n")
+    broken = view.problem()
+    if broken:
+        gdb.write(f"  IMPOSSIBLE: {broken}; showing at most {view.capacity} {entries}\n")
+    for line in details():
+        gdb.write(f"  {line}\n")
+    queued = view.queued()
+    if not queued:
+        gdb.write("  empty\n")
+    for position, entry in enumerate(queued):
+        gdb.write(f"  [{position}] {describe(entry)}\n")

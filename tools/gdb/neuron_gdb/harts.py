@@ -11,7 +11,7 @@ from __future__ import annotations
 import gdb
 
 from . import ring, sched, target
-from .target import Problem
+from .command import neuron_command
 
 
 def hart_line(hart: target.Hart, with_scheduler: bool, with_ring: bool) -> str:
@@ -37,30 +37,21 @@ def hart_line(hart: target.Hart, with_scheduler: bool, with_ring: bool) -> str:
     return "  ".join(parts)
 
 
-class HartsCommand(gdb.Command):
+@neuron_command("harts", gdb.COMMAND_STATUS)
+def harts_command(argument: str) -> None:
     """Show every hart: gdb thread, pc and function, current task,
-runqueue length, interrupt state (sstatus.SIE), trace ring fill and drops.
-
-Usage: neuron harts"""
-
-    def __init__(self):
-        super().__init__("neuron harts", gdb.COMMAND_STATUS)
-
-    @target.command_errors("neuron harts")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        if argument.strip():
-            raise Problem("usage: neuron harts (no arguments)")
-        every = target.harts()
-        with_scheduler = sched.has_scheduler()
-        with_ring = ring.reader() is not None
-        stage = target.boot_stage()
-        if stage is not None:
-            gdb.write(f"boot stage {stage}\n")
-        for hart in every:
-            gdb.write(hart_line(hart, with_scheduler, with_ring) + "\n")
-        if not with_ring:
-            gdb.write(f"(ring: {ring.why_not_available()})\n")
+runqueue length, interrupt state (sstatus.SIE), trace ring fill and drops."""
+    every = target.harts()
+    with_scheduler = sched.has_scheduler()
+    with_ring = ring.reader() is not None
+    stage = target.boot_stage()
+    if stage is not None:
+        gdb.write(f"boot stage {stage}\n")
+    for hart in every:
+        gdb.write(hart_line(hart, with_scheduler, with_ring) + "\n")
+    if not with_ring:
+        gdb.write(f"(ring: {ring.why_not_available()})\n")
 
 
 def register() -> None:
-    HartsCommand()
+    harts_command()

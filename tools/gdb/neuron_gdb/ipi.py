@@ -9,6 +9,7 @@ from __future__ import annotations
 import gdb
 
 from . import fifo, target
+from .command import per_hart_command
 from .percpu import PerCpuVar
 from .target import Problem
 
@@ -60,45 +61,32 @@ def describe_message(message: gdb.Value) -> str:
     return text
 
 
-class IpiCommand(gdb.Command):
-    """Show IPI mailbox contents and counters, oldest message first.
+def per_kind(counts: gdb.Value) -> str:
+    """`call=3 resched=1 ...`: an array indexed by IPI kind."""
+    low, high = counts.type.range()
+    return " ".join(f"{kind_name(k)}={int(counts[k])}" for k in range(low, high + 1))
 
-Usage: neuron ipi [HART]"""
 
-    def __init__(self):
-        super().__init__("neuron ipi", gdb.COMMAND_DATA)
+@per_hart_command("ipi", "mailboxes are")
+def ipi_command(hart: target.Hart) -> None:
+    """Show IPI mailbox contents and counters, oldest message first."""
+    box = mailbox(hart, "neuron ipi")
+    v = box.value
 
-    @target.command_errors("neuron ipi")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        for hart in target.harts_of_command(argument, "neuron ipi", "mailboxes are"):
-            box = mailbox(hart, "neuron ipi")
-            v = box.value
-            posted = v["posted"]
-            low, high = posted.type.range()
-            posted_text = " ".join(f"{kind_name(k)}={int(posted[k])}" for k in range(low, high + 1))
-            gdb.write(f"hart {hart.hart}: mailbox count={box.count} head={box.head} "
-                      f"capacity={box.capacity} resched_pending={int(v['resched_pending'])} "
-                      f"paused={int(v['paused'])} next_seq={int(v['next_seq'])}"
-                      + ("" if hart.in_kernel else f"  [hart {hart.describe_state()}]") + "\n")
-            broken = box.problem()
-            if broken:
-                gdb.write(f"  IMPOSSIBLE: {broken}; showing at most {box.capacity} messages\n")
-            gdb.write(f"  posted: {posted_text} coalesced={int(v['coalesced'])} "
-                      f"rejected_full={int(v['rejected_full'])}\n")
-            if target.tls_offset(target.STORAGE_PREFIX + STATS) is not None:
-                s = PerCpuVar(STATS).value(hart)
-                handled = s["handled"]
-                low, high = handled.type.range()
-                handled_text = " ".join(f"{kind_name(k)}={int(handled[k])}" for k in range(low, high + 1))
-                gdb.write(f"  handled: {handled_text} ssi_traps={int(s['ssi_traps'])} "
-                          f"sent={int(s['sent'])} seq_errors={int(s['seq_errors'])} "
-                          f"stopped={int(s['stopped'])}\n")
-            queued = box.queued()
-            if not queued:
-                gdb.write("  empty\n")
-            for position, message in enumerate(queued):
-                gdb.write(f"  [{position}] {describe_message(message)}\n")
+    def details() -> list[str]:
+        lines = [f"posted: {per_kind(v['posted'])} coalesced={int(v['coalesced'])} "
+                 f"rejected_full={int(v['rejected_full'])}"]
+        if target.tls_offset(target.STORAGE_PREFIX + STATS) is not None:
+            s = PerCpuVar(STATS).value(hart)
+            lines.append(f"handled: {per_kind(s['handled'])} ssi_traps={int(s['ssi_traps'])} "
+                         f"sent={int(s['sent'])} seq_errors={int(s['seq_errors'])} "
+                         f"stopped={int(s['stopped'])}")
+        return lines
+    fifo.write(box, hart, "mailbox",
+               f"resched_pending={int(v['resched_pending'])} paused={int(v['paused'])} "
+               f"next_seq={int(v['next_seq'])}",
+               "messages", details, describe_message)
 
 
 def register() -> None:
-    IpiCommand()
+    ipi_command()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import gdb
 
 from . import target
+from .command import NeuronCommand, NeuronFunction, hart_argument
 from .target import Problem
 
 STAMP_MAGIC_NAME = "PERCPU_STAMP_MAGIC"
@@ -87,18 +88,19 @@ def instance(name: str, hart_number: int, label: str) -> gdb.Value:
     return variable.value(target.hart_by_number(hart_number, label))
 
 
-class PercpuCommand(gdb.Command):
+class PercpuCommand(NeuronCommand):
     """Show each hart's instance of a per-CPU variable.
 
 Usage: neuron percpu VAR [HART]
 Audit builds also show each instance's owner stamp and flag a stamp whose
 magic or owner is wrong. Without VAR, lists the per-CPU variables."""
 
-    def __init__(self):
-        super().__init__("neuron percpu", gdb.COMMAND_DATA, gdb.COMPLETE_SYMBOL)
+    name = "percpu"
+    usage = '$percpu("var"[, hart])'
+    completer = gdb.COMPLETE_SYMBOL
+    takes_argument = True
 
-    @target.command_errors("neuron percpu")
-    def invoke(self, argument: str, from_tty: bool) -> None:
+    def run(self, argument: str) -> None:
         words = gdb.string_to_argv(argument)
         if not words:
             gdb.write("per-CPU variables: " + (" ".join(variable_names()) or "none") + "\n")
@@ -123,45 +125,43 @@ magic or owner is wrong. Without VAR, lists the per-CPU variables."""
             gdb.write(f"  {variable.value(hart).format_string(pretty_structs=False)}\n")
 
 
-def _hart_argument(hart: gdb.Value | None, label: str) -> target.Hart:
-    """The hart a function argument names, or the selected thread's hart."""
-    if hart is None:
-        return target.current_hart(label)
-    return target.hart_by_number(int(hart), label)
+class _VariableFunction(NeuronFunction):
+    """$NAME("var"[, hart]): `pick` from per-CPU variable var on the selected
+    hart or on hart."""
 
-
-class PercpuFunction(gdb.Function):
-    """$percpu("var"[, hart]): an instance of per-CPU variable var (the value,
-not the slot): the selected hart's, or hart's."""
-
-    def __init__(self):
-        super().__init__("percpu")
-
-    @target.command_errors("$percpu")
-    def invoke(self, name: gdb.Value, hart: gdb.Value = None) -> gdb.Value:
+    def call(self, name: gdb.Value, hart: gdb.Value | None = None) -> gdb.Value:
+        label = f"${self.name}"
         try:
             text = name.string()
         except gdb.error:
-            raise Problem('usage: $percpu("var"[, hart]) with var a string')
-        return PerCpuVar(text, "$percpu").value(_hart_argument(hart, "$percpu"))
+            raise Problem(f'usage: {label}("var"[, hart]) with var a string')
+        return self.pick(PerCpuVar(text, label), hart_argument(hart, label))
+
+    def pick(self, variable: PerCpuVar, hart: target.Hart) -> gdb.Value:
+        raise NotImplementedError
 
 
-class PercpuSlotFunction(gdb.Function):
+class PercpuFunction(_VariableFunction):
+    """$percpu("var"[, hart]): an instance of per-CPU variable var (the value,
+not the slot): the selected hart's, or hart's."""
+
+    name = "percpu"
+    usage = '$percpu("var"[, hart])'
+
+    def pick(self, variable: PerCpuVar, hart: target.Hart) -> gdb.Value:
+        return variable.value(hart)
+
+
+class PercpuSlotFunction(_VariableFunction):
     """$percpu_slot("var"[, hart]): the whole slot of per-CPU variable var on
 the selected hart or on hart (audit builds: .stamp and .value; release
 builds: .value only)."""
 
-    def __init__(self):
-        super().__init__("percpu_slot")
+    name = "percpu_slot"
+    usage = '$percpu_slot("var"[, hart])'
 
-    @target.command_errors("$percpu_slot")
-    def invoke(self, name: gdb.Value, hart: gdb.Value = None) -> gdb.Value:
-        try:
-            text = name.string()
-        except gdb.error:
-            raise Problem('usage: $percpu_slot("var"[, hart]) with var a string')
-        variable = PerCpuVar(text, "$percpu_slot")
-        return variable.slot(_hart_argument(hart, "$percpu_slot"))
+    def pick(self, variable: PerCpuVar, hart: target.Hart) -> gdb.Value:
+        return variable.slot(hart)
 
 
 def register() -> None:

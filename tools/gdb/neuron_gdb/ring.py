@@ -17,6 +17,7 @@ from __future__ import annotations
 import gdb
 
 from . import target
+from .command import NeuronCommand
 from .target import Problem
 
 DEFAULT_RECORDS = 16
@@ -72,16 +73,15 @@ def _parse_ring_arguments(argument: str) -> tuple[str | None, int]:
     return hart, count
 
 
-class RingCommand(gdb.Command):
+class RingCommand(NeuronCommand):
     """Show the last N trace records of each hart's ring (default 16).
 
 Usage: neuron ring [HART] [-n N]"""
 
-    def __init__(self):
-        super().__init__("neuron ring", gdb.COMMAND_DATA)
+    name = "ring"
+    takes_argument = True
 
-    @target.command_errors("neuron ring")
-    def invoke(self, argument: str, from_tty: bool) -> None:
+    def run(self, argument: str) -> None:
         hart_argument, count = _parse_ring_arguments(argument)
         target.require_connected()
         selected = target.harts_selected(hart_argument, "neuron ring")
@@ -98,16 +98,16 @@ Usage: neuron ring [HART] [-n N]"""
                 gdb.write(f"  {line}\n")
 
 
-class DumpTraceCommand(gdb.Command):
+class DumpTraceCommand(NeuronCommand):
     """Write every hart's trace ring to FILE in the trace dump format.
 
 Usage: neuron dump-trace FILE"""
 
-    def __init__(self):
-        super().__init__("neuron dump-trace", gdb.COMMAND_DATA, gdb.COMPLETE_FILENAME)
+    name = "dump-trace"
+    completer = gdb.COMPLETE_FILENAME
+    takes_argument = True
 
-    @target.command_errors("neuron dump-trace")
-    def invoke(self, argument: str, from_tty: bool) -> None:
+    def run(self, argument: str) -> None:
         words = gdb.string_to_argv(argument)
         if len(words) != 1:
             raise Problem("usage: neuron dump-trace FILE")

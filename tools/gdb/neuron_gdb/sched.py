@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gdb
 
-from . import fifo, target
+from . import command, fifo, target
+from .command import NeuronFunction, neuron_command, per_hart_command
 from .percpu import PerCpuVar
 
 RUNQUEUES = "runqueues"
@@ -70,47 +71,29 @@ def current_task(hart: target.Hart) -> gdb.Value | None:
     return PerCpuVar(SCHED_CPU).value(hart)["current"]
 
 
-class RunqCommand(gdb.Command):
-    """Show runqueue contents, oldest task first.
+@per_hart_command("runq", "runqueues are")
+def runq_command(hart: target.Hart) -> None:
+    """Show runqueue contents, oldest task first."""
+    rq = runqueue(hart, "neuron runq")
 
-Usage: neuron runq [HART]"""
-
-    def __init__(self):
-        super().__init__("neuron runq", gdb.COMMAND_DATA)
-
-    @target.command_errors("neuron runq")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        for hart in target.harts_of_command(argument, "neuron runq", "runqueues are"):
-            rq = runqueue(hart, "neuron runq")
-            gdb.write(f"hart {hart.hart}: runqueue count={rq.count} head={rq.head} "
-                      f"capacity={rq.capacity} enqueued={int(rq.value['enqueued'])} "
-                      f"rejected={int(rq.value['rejected'])} "
-                      f"stolen_from={int(rq.value['stolen_from'])}"
-                      + ("" if hart.in_kernel else f"  [hart {hart.describe_state()}]") + "\n")
-            broken = rq.problem()
-            if broken:
-                gdb.write(f"  IMPOSSIBLE: {broken}; showing at most {rq.capacity} entries\n")
-            current = current_task(hart)
-            if current is not None:
-                gdb.write(f"  current: {describe_task(current)}\n")
-            queued = rq.queued()
-            if not queued:
-                gdb.write("  empty\n")
-            for position, task in enumerate(queued):
-                gdb.write(f"  [{position}] {describe_task(task)}\n")
+    def details() -> list[str]:
+        current = current_task(hart)
+        return [] if current is None else [f"current: {describe_task(current)}"]
+    fifo.write(rq, hart, "runqueue",
+               f"enqueued={int(rq.value['enqueued'])} rejected={int(rq.value['rejected'])} "
+               f"stolen_from={int(rq.value['stolen_from'])}",
+               "entries", details, describe_task)
 
 
-class CurrentFunction(gdb.Function):
+class CurrentFunction(NeuronFunction):
     """$current(): the task running on the selected hart (struct task *,
 NULL in the scheduler loop); $current(HART) for another hart."""
 
-    def __init__(self):
-        super().__init__("current")
+    name = "current"
+    usage = "$current([hart])"
 
-    @target.command_errors("$current")
-    def invoke(self, hart: gdb.Value = None) -> gdb.Value:
-        chosen = (target.current_hart("$current") if hart is None
-                  else target.hart_by_number(int(hart), "$current"))
+    def call(self, hart: gdb.Value | None = None) -> gdb.Value:
+        chosen = command.hart_argument(hart, "$current")
         current = current_task(chosen)
         if current is None:
             raise target.Problem("$current: this build has no scheduler")
@@ -129,45 +112,36 @@ def where_tasks_are(harts: list[target.Hart]) -> dict[int, str]:
     return where
 
 
-class PsCommand(gdb.Command):
+@neuron_command("ps", gdb.COMMAND_STATUS)
+def ps_command(argument: str) -> None:
     """Show every task of the pool that is in use: id, state, where it is
 (running on / queued on a hart), pinning, the hart it last ran on, steps
-run and its function.
-
-Usage: neuron ps"""
-
-    def __init__(self):
-        super().__init__("neuron ps", gdb.COMMAND_STATUS)
-
-    @target.command_errors("neuron ps")
-    def invoke(self, argument: str, from_tty: bool) -> None:
-        if argument.strip():
-            raise target.Problem("usage: neuron ps (no arguments)")
-        target.require_connected()
-        pool = task_pool()
-        if pool is None:
-            raise target.Problem("this build has no task pool")
-        target.require_stage("SCHED", "the task pool is", "neuron ps")
-        where = where_tasks_are([h for h in target.harts() if h.area])
-        low, high = pool.type.range()
-        rows = []
-        for i in range(low, high + 1):
-            task = pool[i]
-            state = task_state_name(task)
-            if state == "FREE":
-                continue
-            address = int(task.address)
-            rows.append(f"{int(task['id']):>5}  {state:<9} {where.get(address, '-'):<13} "
-                        f"{hart_text(int(task['pinned_hart'])):>6}  {hart_text(int(task['last_hart'])):>4}  "
-                        f"{int(task['steps']):>5}  {target.symbol_at(target.u64(task['fn']))}")
-        gdb.write(f"{'ID':>5}  {'STATE':<9} {'WHERE':<13} {'PINNED':>6}  {'LAST':>4}  {'STEPS':>5}  FN\n")
-        for row in rows:
-            gdb.write(row + "\n")
-        gdb.write(f"{len(rows)} task(s) in use of {high - low + 1}\n" if rows
-                  else f"no task in use (pool of {high - low + 1})\n")
+run and its function."""
+    target.require_connected()
+    pool = task_pool()
+    if pool is None:
+        raise target.Problem("this build has no task pool")
+    target.require_stage("SCHED", "the task pool is", "neuron ps")
+    where = where_tasks_are([h for h in target.harts() if h.area])
+    low, high = pool.type.range()
+    rows = []
+    for i in range(low, high + 1):
+        task = pool[i]
+        state = task_state_name(task)
+        if state == "FREE":
+            continue
+        address = int(task.address)
+        rows.append(f"{int(task['id']):>5}  {state:<9} {where.get(address, '-'):<13} "
+                    f"{hart_text(int(task['pinned_hart'])):>6}  {hart_text(int(task['last_hart'])):>4}  "
+                    f"{int(task['steps']):>5}  {target.symbol_at(target.u64(task['fn']))}")
+    gdb.write(f"{'ID':>5}  {'STATE':<9} {'WHERE':<13} {'PINNED':>6}  {'LAST':>4}  {'STEPS':>5}  FN\n")
+    for row in rows:
+        gdb.write(row + "\n")
+    gdb.write(f"{len(rows)} task(s) in use of {high - low + 1}\n" if rows
+              else f"no task in use (pool of {high - low + 1})\n")
 
 
 def register() -> None:
-    RunqCommand()
-    PsCommand()
+    runq_command()
+    ps_command()
     CurrentFunction()

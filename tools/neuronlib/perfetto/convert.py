@@ -175,7 +175,7 @@ class _HeldSend:
         self.prefix = prefix
         self.event = event
         self.flow_id = flow_id
-        self.flow = None  # None: undecided, True / False once decided
+        self.flow: bool | None = None  # None: undecided, True / False once decided
         self.time = time
 
     def render(self) -> bytes:
@@ -625,7 +625,7 @@ class Converter:
         hz = self.hz
         count = 0
         progress = self.progress
-        last_time_of = {}
+        last_time_of: dict[int, int] = {}
         for hart, record in merged_records(self.dump.harts):
             seq64, kind, b, h, w, time = record
             if not keep_ticks:

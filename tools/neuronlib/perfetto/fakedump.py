@@ -93,8 +93,8 @@ def scenario(seed: int = 1, harts: int = 4, steps: int = 2000, drop_every: int =
         events.append((time, hart, order, kind, b, h, w))
         order += 1
 
-    running = {hart: None for hart in range(harts)}
-    queues = {hart: [] for hart in range(harts)}
+    running: dict[int, int | None] = {hart: None for hart in range(harts)}
+    queues: dict[int, list[int]] = {hart: [] for hart in range(harts)}
     next_task = 0
     steal_ids = [0] * harts
     stealing_until = [0] * harts  # a hart steals once at a time
@@ -167,11 +167,11 @@ def scenario(seed: int = 1, harts: int = 4, steps: int = 2000, drop_every: int =
         put(end, hart, R.MARK, h=2)
     events.sort()
 
-    per_hart = {hart: [] for hart in range(harts)}
+    per_hart: dict[int, list[tuple[int, int, int, int, int]]] = {hart: [] for hart in range(harts)}
     for time, hart, _, kind, b, h, w in events:
         per_hart[hart].append((kind, b, h, w, time))
     rings = []
-    lost = {hart: set() for hart in range(harts)}
+    lost: dict[int, set[int]] = {hart: set() for hart in range(harts)}
     for hart, recs in per_hart.items():
         produced = len(recs)
         kept_records = []
@@ -198,7 +198,7 @@ def _recount(truth: Truth, rings) -> None:
     truth.remote, truth.steals, truth.tasks_taken, truth.ipis = {}, {}, {}, {}
     truth.violations = 0
     for ring in rings:
-        begun = {}
+        begun: set[tuple[int, int]] = set()
         for seq, kind, b, h, w, time in ring.records:
             if kind == R.REMOTE:
                 key = (names[h], kinds[w])

@@ -169,7 +169,7 @@ def run(converter, lib) -> dict:
     tables = dump.tables
     converter.engine = "c"
     failure: list = []
-    holder = {}
+    holder: dict[str, int] = {}     # "ctx": the conversion, once fc_new made it
 
     def request(kind, hart, a, b, c):
         try:

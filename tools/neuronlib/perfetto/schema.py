@@ -13,7 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..errors import NeuronError
+from ..errors import SchemaError
 from ..paths import REPO_ROOT
 
 PROTO_DIR = REPO_ROOT / "tools" / "proto"
@@ -40,13 +40,13 @@ def _fresh(directory: Path) -> bool:
 def _generate(directory: Path) -> None:
     protoc = shutil.which("protoc")
     if not protoc:
-        raise NeuronError("protoc not found (Debian package protobuf-compiler; run tools/neuron setup)")
+        raise SchemaError("protoc not found (Debian package protobuf-compiler; run tools/neuron setup)")
     directory.mkdir(parents=True, exist_ok=True)
     result = subprocess.run([protoc, f"-I{PROTO_DIR}", f"--python_out={directory}", str(PROTO)],
                             capture_output=True, text=True)
     if result.returncode != 0:
         first = (result.stderr.strip().splitlines() or ["no message"])[0]
-        raise NeuronError(f"protoc failed on {PROTO}: {first}")
+        raise SchemaError(f"protoc failed on {PROTO}: {first}")
 
 
 def pb2():
@@ -59,6 +59,8 @@ def pb2():
         directory = BUILT_DIRS[-1]
         _generate(directory)
     spec = importlib.util.spec_from_file_location(MODULE, directory / f"{MODULE}.py")
+    if spec is None or spec.loader is None:
+        raise SchemaError(f"cannot load {directory / MODULE}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     _loaded = module

@@ -45,6 +45,11 @@ class HartStream:
     drained: int | None = None
     lost: int | None = None
 
+    def ended(self) -> tuple[int, int]:
+        """(produced, drained) from the HART_END chunk, which _scan requires."""
+        assert self.produced is not None and self.drained is not None
+        return self.produced, self.drained
+
 
 @dataclass
 class Summary:
@@ -90,6 +95,7 @@ def _scan(path: Path, data) -> tuple[dict, dict[int, HartStream], int]:
                 raise DumpError(path, offset + 16, None, f"BEGIN: max_harts {begin['max_harts']}, "
                                 f"capacity {d}, timebase {a}: not a kernel's")
         elif kind in (RECORDS, HART_END):
+            assert begin is not None        # the BEGIN check above
             if hart >= begin["max_harts"]:
                 raise DumpError(path, offset + 6, hart, f"hart {hart} is beyond NEURON_MAX_HARTS "
                                 f"{begin['max_harts']}")
@@ -146,8 +152,8 @@ def to_dump(drain_path, dump_path) -> Summary:
                                   begin["identity"], begin["max_harts"], DRAINED))
             for hart in sorted(harts):
                 stream = harts[hart]
-                out.write(HART_HEADER.pack(HART_MAGIC, hart, stream.produced,
-                                           stream.produced - stream.drained, stream.drained))
+                produced, drained = stream.ended()
+                out.write(HART_HEADER.pack(HART_MAGIC, hart, produced, produced - drained, drained))
                 for offset, count in stream.pieces:
                     end = offset + count * RECORD_SIZE
                     for start in range(offset, end, COPY_BYTES):
@@ -157,4 +163,4 @@ def to_dump(drain_path, dump_path) -> Summary:
         if isinstance(data, mmap.mmap):
             data.close()
         partial.unlink(missing_ok=True)
-    return Summary(len(harts), sum(s.drained for s in harts.values()), chunks)
+    return Summary(len(harts), sum(s.ended()[1] for s in harts.values()), chunks)

@@ -20,9 +20,10 @@ import os
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from . import elftables
+from ..errors import DumpError
 from .records import (FORMAT_VERSION, HART_B_TYPES, MAX_HARTS_LIMIT, PERCPU_TYPES, PRODUCED_LIMIT,
                       RECORD, RECORD_SIZE, SITE_NONE, SWITCH_STATES, SWITCH_TYPE, TIME_BITS,
                       TIME_MASK, TIME_WRAP_LIMIT, TYPES, VAR_NONE, VICTIM_TYPES, W_MAX, site_of)
@@ -39,15 +40,6 @@ MODE_NUMBERS = {name: number for number, name in MODES.items()}
 # longer than the ring's capacity.
 DRAINED = 1
 assert HEADER.size == 64 and HART_HEADER.size == 32
-
-
-class DumpError(Exception):
-    """A bad dump; str() is one line: `FILE: offset N (hart H): what`."""
-
-    def __init__(self, path, offset: int, hart: int | None, what: str):
-        where = f"offset {offset}" + (f" (hart {hart})" if hart is not None else "")
-        super().__init__(f"{path}: {where}: {what}")
-        self.path, self.offset, self.hart, self.what = path, offset, hart, what
 
 
 @dataclass
@@ -80,7 +72,7 @@ class Dump:
     harts: list[HartRing]
     tables: elftables.Tables | None
     salvage: bool
-    _buffer: object = field(repr=False, default=None)
+    _buffer: bytes | mmap.mmap = field(repr=False, default=b"")
     drained: bool = False        # header flag DRAINED: every record of the run
     _present: set = field(repr=False, default_factory=set)   # hart ids with a section
 
@@ -187,7 +179,7 @@ class Dump:
         ring.skipped = skipped
 
 
-def map_file(path: Path):
+def map_file(path: Path) -> bytes | mmap.mmap:
     """The file's bytes, read-only: an mmap, or b"" for an empty file (which
     mmap refuses). A file that cannot be opened is a one-line DumpError."""
     try:
@@ -290,7 +282,7 @@ class HartData:
     kept: int | None = None      # needed when records is a one-shot iterator
 
 
-def write(path, harts: list[HartData], *, timebase_hz: int = 10_000_000, mode: str = "overwrite",
+def write(path, harts: Sequence[HartData], *, timebase_hz: int = 10_000_000, mode: str = "overwrite",
           capacity: int = 4096, identity: int = 0, max_harts: int = 32,
           version: int = FORMAT_VERSION) -> None:
     """Writes a dump, streaming each hart's records (tests, generators, extractors).

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import qemu
-from ..errors import NeuronError
+from ..errors import ExtractError, ExtractPlaceError, ExtractTimeout
 from ..scratch import private_directory
 
 GDB = "gdb-multiarch"
@@ -103,7 +103,7 @@ def extract(elf, dump_path, harts: int = 4, bootargs: str = "", timeout: float =
     """
     elf, dump_path = Path(elf).resolve(), Path(dump_path).resolve()
     if not elf.is_file():
-        raise NeuronError(f"trace extract: no kernel ELF at {elf}")
+        raise ExtractError(f"trace extract: no kernel ELF at {elf}")
     with private_directory("neuron-trace-") as private:
         return _extract(elf, dump_path, private, harts, bootargs, timeout)
 
@@ -112,8 +112,8 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
              timeout: float) -> ExtractResult:
     socket = private / "gdb.sock"
     if not _plain(socket):
-        raise NeuronError(f"trace extract: the temporary directory {private} contains a space "
-                          "or control character; set TMPDIR to a plain directory", status=2)
+        raise ExtractPlaceError(f"trace extract: the temporary directory {private} contains a "
+                                "space or control character; set TMPDIR to a plain directory")
     console_path = private / "console.log"
     private_dump = private / "trace.dump"
     boot = qemu.Boot(elf=elf, harts=harts, bootargs=bootargs, icount=True, gdb_socket=socket)
@@ -124,13 +124,13 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
                                        stdout=console, stderr=subprocess.STDOUT,
                                        start_new_session=True, preexec_fn=qemu._die_with_parent)
         except FileNotFoundError:
-            raise NeuronError(f"{qemu.QEMU} not found; run tools/neuron setup") from None
+            raise ExtractError(f"{qemu.QEMU} not found; run tools/neuron setup") from None
     gdb = None
     try:
         deadline = time.monotonic() + SOCKET_WAIT_SECONDS
         while not socket.exists():
             if machine.poll() is not None or time.monotonic() > deadline:
-                raise NeuronError(f"trace extract: QEMU did not open its gdb socket "
+                raise ExtractError(f"trace extract: QEMU did not open its gdb socket "
                                   f"(exit status {machine.poll()}): "
                                   f"{console_path.read_text(errors='replace').strip()[-200:]}")
             time.sleep(0.05)
@@ -145,12 +145,11 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
                                    stderr=subprocess.STDOUT, env=environment,
                                    start_new_session=True, preexec_fn=qemu._die_with_parent)
         except FileNotFoundError:
-            raise NeuronError(f"{GDB} not found; run tools/neuron setup") from None
+            raise ExtractError(f"{GDB} not found; run tools/neuron setup") from None
         try:
             output, _ = gdb.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            raise NeuronError(f"trace extract: gdb did not finish in {timeout:g} s",
-                              status=124) from None
+            raise ExtractTimeout(f"trace extract: gdb did not finish in {timeout:g} s") from None
     finally:
         if gdb is not None:
             _kill_group(gdb)
@@ -158,20 +157,20 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
                 gdb.stdout.close()
         kernel_status = machine.poll()     # None: still running (stopped at the breakpoint)
         _kill_group(machine)
-    output = output.decode("utf-8", "replace")
+    gdb_output = output.decode("utf-8", "replace")
     log = console_path.read_text(errors="replace")
     if not private_dump.exists():
         if kernel_status is not None:
             raise qemu.ended_early("trace extract", kernel_status, log)
-        last = [line for line in output.splitlines() if line.strip()][-1:] or ["no output"]
-        raise NeuronError(f"trace extract: gdb wrote no dump (status {gdb.returncode}): {last[0]}")
+        last = [line for line in gdb_output.splitlines() if line.strip()][-1:] or ["no output"]
+        raise ExtractError(f"trace extract: gdb wrote no dump (status {gdb.returncode}): {last[0]}")
     # Only a whole dump reaches dump_path (a copy across file systems, then a rename).
     partial = dump_path.with_name(dump_path.name + ".partial")
     try:
         shutil.copyfile(private_dump, partial)
         os.replace(partial, dump_path)
     except OSError as error:
-        raise NeuronError(f"{dump_path}: {error.strerror}") from None
+        raise ExtractError(f"{dump_path}: {error.strerror}") from None
     finally:
         partial.unlink(missing_ok=True)
-    return ExtractResult(dump_path, log, output)
+    return ExtractResult(dump_path, log, gdb_output)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import dump as dumpfmt
@@ -21,10 +22,18 @@ PREFIX = "neuron-trace: "
 FRAME = re.compile(r"neuron-trace: (?P<body>.*) \*(?P<crc>[0-9a-f]{8})\s*$")
 
 
+@dataclass
+class StreamedHart(dumpfmt.HartData):
+    """A hart's section as the stream announced it: its records in a list,
+    kept as the frame said (parse() then checks one against the other)."""
+    records: list[tuple[int, int, int, int, int, int]] = field(default_factory=list)
+    kept: int = 0
+
+
 class StreamResult:
-    def __init__(self):
+    def __init__(self) -> None:
         self.header: dict[str, str] = {}
-        self.harts: list[dumpfmt.HartData] = []
+        self.harts: list[StreamedHart] = []
         self.skipped = 0
 
 
@@ -35,7 +44,7 @@ def _fields(body: str) -> dict[str, str]:
 def parse(log_path, salvage: bool = False) -> StreamResult:
     path = Path(log_path)
     result = StreamResult()
-    current = None
+    current: StreamedHart | None = None
     ended = False
     with open(path, "r", encoding="utf-8", errors="replace") as log:
         for number, line in enumerate(log, 1):
@@ -64,8 +73,8 @@ def parse(log_path, salvage: bool = False) -> StreamResult:
                     result.header = _fields(body)
                 elif words[0] == "hart":
                     f = _fields(body)
-                    current = dumpfmt.HartData(int(words[1]), int(f["produced"]),
-                                               int(f["dropped"]), [], int(f["kept"]))
+                    current = StreamedHart(int(words[1]), int(f["produced"]),
+                                           int(f["dropped"]), [], int(f["kept"]))
                     result.harts.append(current)
                 elif words[0] == "r":
                     if current is None or int(words[1]) != current.hart or len(words[2]) != 32:
