@@ -167,20 +167,20 @@ static bool rung_full_runqueue(void)
 {
 	static struct task dummy;
 	unsigned self = me();
-	struct spinlock *lock = rq_lock_of(self);
 	bool ok = true;
-	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	struct runqueue *rq = percpu_remote(runqueues, self, lock, stats);
-	uint32_t start = rq->count;
+	uint32_t start = 0, full = 0;
 	unsigned accepted = 0;
-	while (rq->count < RQ_CAPACITY && rq_push(rq, &dummy) == RQ_OK)
-		accepted++;
-	enum rq_result extra = rq_push(rq, &dummy);
-	uint32_t full = rq->count;
-	for (unsigned i = 0; i < accepted; i++)
-		(void)rq_pop(rq);
-	spin_unlock(lock);
+	enum rq_result extra = RQ_OK;
+	unsigned long was = intr_save_off();
+	percpu_remote_locked(runqueues, self, stats, rq) {
+		start = rq->count;
+		while (rq->count < RQ_CAPACITY && rq_push(rq, &dummy) == RQ_OK)
+			accepted++;
+		extra = rq_push(rq, &dummy);
+		full = rq->count;
+		for (unsigned i = 0; i < accepted; i++)
+			(void)rq_pop(rq);
+	}
 	intr_restore(was);
 	ok = extra == RQ_FULL && full == RQ_CAPACITY && accepted == RQ_CAPACITY - start;
 	if (!ok)

@@ -685,6 +685,158 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 			    (value_), PERCPU__ORDER_CHECKED(order))
 
 /* ---------------------------------------------------------------------- */
+/* Scoped remote access: lock and pointer in one lexical scope. */
+
+/*
+ *   percpu_remote_locked(runqueues, hart, steal, rq) {
+ *           rq_push(rq, t);
+ *   }
+ *
+ * Takes the lock of hart's instance of a PERCPU_DECLARE_LOCKED variable
+ * (the member its declaration names), runs the block with `p` (a
+ * PERCPU__T(var) *) pointing at that instance, and releases the lock when
+ * the block is left by its end, break, return or goto (a cleanup
+ * attribute). `p` is declared by the construct, so it does not exist
+ * after it: the usual remote access cannot outlive its lock. Audit builds
+ * record the access as percpu_remote does and report a spin_unlock of the
+ * lock while the block is still open (the pointer would outlive it).
+ *
+ * Precondition (spin_lock's): interrupts off on this hart, and this hart
+ * does not hold hart's lock. Copy the pointer out of the block and the
+ * audit cannot follow it: reviewers grep for assignments from `p`.
+ */
+struct percpu_borrow {
+	struct spinlock *lock;		/* the instance's own lock, held */
+	uintptr_t value;		/* the instance */
+	bool open;			/* the for-once loop's condition */
+#if NEURON_AUDIT
+	const struct percpu_callsite *site;
+#endif
+};
+
+#if NEURON_AUDIT
+struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
+					  const struct percpu_callsite *site,
+					  enum percpu_reason reason);
+void percpu__audit_borrow_end(struct percpu_borrow *borrow);
+struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, unsigned hart,
+					   const char *file, unsigned line);
+static inline void percpu__borrow_end(struct percpu_borrow *borrow)
+{
+	percpu__audit_borrow_end(borrow);
+}
+#define PERCPU__BORROW(id, var, hart, reason)						\
+	({ PERCPU__SITE(id, PERCPU_ACCESS_LOCKED, (uint16_t)PERCPU__REASON(reason), var, NULL); \
+	   percpu__audit_borrow(&(var).desc, (hart), &PERCPU__ID(site, id),		\
+				(enum percpu_reason)PERCPU__REASON(reason)); })
+#define PERCPU__REMOTE_LOCK(var, hart)							\
+	percpu__audit_remote_lock(&(var).desc, (hart), __FILE__, __LINE__)
+#else
+static inline __attribute__((always_inline)) struct percpu_borrow
+percpu__borrow_at(uintptr_t value, struct spinlock *lock, const char *file, unsigned line)
+{
+	spin__lock(lock, file, line);
+	return (struct percpu_borrow){ .lock = lock, .value = value, .open = true };
+}
+static inline __attribute__((always_inline)) void percpu__borrow_end(struct percpu_borrow *borrow)
+{
+	spin__unlock(borrow->lock, NULL, 0);
+}
+#define PERCPU__BORROW(id, var, hart, reason) ({					\
+	uintptr_t PERCPU__ID(bv, id) = PERCPU__REMOTE_SLOT(id, var, (hart), NULL, 0, reason) + \
+		PERCPU__VALUE_OFF(var);							\
+	percpu__borrow_at(PERCPU__ID(bv, id),						\
+		percpu_lock_of__##var((PERCPU__T(var) *)PERCPU__ID(bv, id)), __FILE__, __LINE__); })
+#define PERCPU__REMOTE_LOCK(var, hart)							\
+	percpu_lock_of__##var((PERCPU__T(var) *)(PERCPU__REMOTE_SLOT(0, var, (hart), NULL, 0, none) + \
+						  PERCPU__VALUE_OFF(var)))
+#endif
+
+#define PERCPU__CHECK_LOCKED(var, what) _Static_assert(				\
+	_Generic(percpu_lock_of__##var(0), struct spinlock *: 1, default: 0),		\
+	"percpu: " what " needs a variable with its own lock (PERCPU_DECLARE_LOCKED); use the atomic accessors")
+
+#define percpu_remote_locked(var, hart, reason, p)					\
+	PERCPU__REMOTE_LOCKED(var, hart, reason, p, __COUNTER__)
+#define PERCPU__REMOTE_LOCKED(var, hart, reason, p, id)				\
+	for (struct percpu_borrow PERCPU__ID(b, id)					\
+		__attribute__((cleanup(percpu__borrow_end))) = ({			\
+			PERCPU__CHECK_VAR(var);						\
+			PERCPU__CHECK_REASON(reason);					\
+			PERCPU__CHECK_LOCKED(var, "percpu_remote_locked");		\
+			PERCPU__STORAGE_BEGIN						\
+			struct percpu_borrow PERCPU__ID(bb, id) = PERCPU__BORROW(id, var, hart, reason); \
+			PERCPU__STORAGE_END						\
+			PERCPU__ID(bb, id); });						\
+	     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)			\
+		for (PERCPU__T(var) *p = (PERCPU__T(var) *)PERCPU__ID(b, id).value;	\
+		     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)
+
+/*
+ * Two instances of one locked variable, both locks held (stealing moves
+ * tasks between two runqueues): the locks are taken in ascending hart
+ * order, the rule for ranked lock classes, and released in reverse.
+ * Precondition: hart_a != hart_b, interrupts off, neither lock held.
+ */
+struct percpu_borrow_pair {
+	struct percpu_borrow a, b;
+	bool a_first;			/* hart_a < hart_b: a's lock taken first */
+	bool open;
+};
+
+static inline void percpu__borrow_pair_end(struct percpu_borrow_pair *pair)
+{
+	if (pair->a_first) {
+		percpu__borrow_end(&pair->b);
+		percpu__borrow_end(&pair->a);
+	} else {
+		percpu__borrow_end(&pair->a);
+		percpu__borrow_end(&pair->b);
+	}
+}
+
+#define percpu_remote_locked_pair(var, hart_a, hart_b, reason, pa, pb)			\
+	PERCPU__REMOTE_LOCKED_PAIR(var, hart_a, hart_b, reason, pa, pb, __COUNTER__)
+#define PERCPU__REMOTE_LOCKED_PAIR(var, hart_a, hart_b, reason, pa, pb, id)		\
+	for (struct percpu_borrow_pair PERCPU__ID(b, id)				\
+		__attribute__((cleanup(percpu__borrow_pair_end))) = ({			\
+			PERCPU__CHECK_VAR(var);						\
+			PERCPU__CHECK_REASON(reason);					\
+			PERCPU__CHECK_LOCKED(var, "percpu_remote_locked_pair");	\
+			unsigned PERCPU__ID(ha, id) = (hart_a), PERCPU__ID(hb, id) = (hart_b); \
+			struct percpu_borrow_pair PERCPU__ID(bb, id);			\
+			PERCPU__ID(bb, id).a_first = PERCPU__ID(ha, id) < PERCPU__ID(hb, id); \
+			PERCPU__ID(bb, id).open = true;					\
+			PERCPU__STORAGE_BEGIN						\
+			if (PERCPU__ID(bb, id).a_first) {				\
+				PERCPU__ID(bb, id).a = PERCPU__BORROW(id, var, PERCPU__ID(ha, id), reason); \
+				PERCPU__ID(bb, id).b = PERCPU__BORROW(id, var, PERCPU__ID(hb, id), reason); \
+			} else {							\
+				PERCPU__ID(bb, id).b = PERCPU__BORROW(id, var, PERCPU__ID(hb, id), reason); \
+				PERCPU__ID(bb, id).a = PERCPU__BORROW(id, var, PERCPU__ID(ha, id), reason); \
+			}								\
+			PERCPU__STORAGE_END						\
+			PERCPU__ID(bb, id); });						\
+	     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)			\
+		for (PERCPU__T(var) *pa = (PERCPU__T(var) *)PERCPU__ID(b, id).a.value,	\
+				    *pb = (PERCPU__T(var) *)PERCPU__ID(b, id).b.value;	\
+		     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)
+
+/*
+ * The lock of hart's instance, not the instance: for code that takes or
+ * orders locks without touching the data (lock-order tests, the violation
+ * suite's provocations). Data under it is reached with percpu_remote or
+ * percpu_remote_locked, which check and record the access.
+ */
+#define percpu_remote_lock(var, hart) ({						\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_LOCKED(var, "percpu_remote_lock");				\
+	PERCPU__STORAGE_BEGIN								\
+	struct spinlock *percpu__lock_ = PERCPU__REMOTE_LOCK(var, hart);		\
+	PERCPU__STORAGE_END								\
+	percpu__lock_; })
+
+/* ---------------------------------------------------------------------- */
 /* Init phase: single hart, secondaries not started. */
 
 #if NEURON_AUDIT
