@@ -12,12 +12,12 @@
  * remote atomic reads.
  */
 struct hart_local {
-	unsigned id;
+	_Atomic unsigned id;
 	const char *context;
 	uint64_t next_tick_time;
-	uint64_t timer_ticks;
-	uint64_t ipis_handled;
-	uint64_t isolation_stamp;
+	_Atomic uint64_t timer_ticks;
+	_Atomic uint64_t ipis_handled;
+	_Atomic uint64_t isolation_stamp;
 };
 PERCPU_DECLARE(struct hart_local, hart_local);
 PERCPU_DEFINE(struct hart_local, hart_local);

@@ -382,9 +382,9 @@ uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind)
 	return percpu_remote_load(ipi_stats, hart, handled[kind], acquire, stats);
 }
 
-struct ipi_stats ipi_stats_of(unsigned hart)
+struct ipi_stats_copy ipi_stats_of(unsigned hart)
 {
-	struct ipi_stats s = { 0 };
+	struct ipi_stats_copy s = { 0 };
 	for (unsigned k = 0; k < IPI_KIND_COUNT; k++)
 		s.handled[k] = ipi_stat_handled(hart, k);
 	s.ssi_traps = percpu_remote_load(ipi_stats, hart, ssi_traps, acquire, stats);

@@ -53,7 +53,7 @@ struct chain_wait {
 static bool chain_done(const void *arg)
 {
 	const struct chain_wait *w = arg;
-	struct ipi_stats s = ipi_stats_of(w->hart);
+	struct ipi_stats_copy s = ipi_stats_of(w->hart);
 	return s.ssi_traps > w->traps && s.handled[IPI_RESCHED] > w->acks;
 }
 
@@ -66,12 +66,12 @@ static bool rung_resched_chain(void)
 		unsigned h = sched_hart_at(i);
 		if (h == self)
 			continue;
-		struct ipi_stats mine = ipi_stats_of(self), theirs = ipi_stats_of(h);
+		struct ipi_stats_copy mine = ipi_stats_of(self), theirs = ipi_stats_of(h);
 		enum ipi_result r = ipi_post(h, IPI_RESCHED, NULL, false);
 		uint64_t sent = ipi_stats_of(self).sent - mine.sent;
 		struct chain_wait w = { h, theirs.ssi_traps, theirs.handled[IPI_RESCHED] };
 		timer_wait_until(chain_done, &w, BOUND_MS);
-		struct ipi_stats after = ipi_stats_of(h);
+		struct ipi_stats_copy after = ipi_stats_of(h);
 		uint64_t traps = after.ssi_traps - theirs.ssi_traps;
 		uint64_t acks = after.handled[IPI_RESCHED] - theirs.handled[IPI_RESCHED];
 		if (r != IPI_OK || sent != 1 || traps < 1 || acks != 1) {

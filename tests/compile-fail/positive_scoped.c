@@ -13,3 +13,15 @@ void f(unsigned me, unsigned victim)
 	spin_lock(lock);
 	spin_unlock(lock);
 }
+
+/* _Atomic fields through the atomic accessors; plain fields through read/write. */
+void atomics(unsigned hart);
+void atomics(unsigned hart)
+{
+	PERCPU_GUARD(g);
+	percpu_local_fetch_add(g, mailboxes, pending, 1, relaxed);
+	percpu_local_store(g, mailboxes, pending, percpu_local_exchange(g, mailboxes, pending, 2, acq_rel), release);
+	use((long)percpu_remote_exchange(mailboxes, hart, pending, 0, acq_rel, ipi_post));
+	percpu_write(g, mailboxes, flags, percpu_read(g, mailboxes, flags) | 1);
+	use((long)percpu_read(g, mailboxes, limit));
+}

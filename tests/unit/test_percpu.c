@@ -29,8 +29,8 @@ PERCPU_DECLARE_LOCKED(struct runqueue, runqueues, lock);
 PERCPU_DEFINE_LOCKED(struct runqueue, runqueues, lock);
 
 struct mailbox {
-	unsigned long pending;	/* posted by remote atomics */
-	unsigned long seen;
+	_Atomic unsigned long pending;	/* posted by remote atomics */
+	_Atomic unsigned long seen;
 };
 PERCPU_DECLARE(struct mailbox, mailboxes);
 PERCPU_DEFINE(struct mailbox, mailboxes);

@@ -14,9 +14,13 @@
  *     percpu_write(g, stats, ticks, v)  one store in release
  *     percpu_read_var(g, var), percpu_write_var(g, var, v)  whole scalar
  *     percpu_local(g, runqueues)        struct runqueue *, valid while g lives
- *     percpu_local_fetch_add(g, var, field, v, order)  for fields that are
- *                                       also touched by remote atomics
+ *     percpu_local_fetch_add/_exchange/_load/_store(g, var, field, [v,] order)
+ *                                       only for _Atomic fields of a variable
+ *                                       without a lock; read/write refuse them
  *   Remote (another hart's instance), with a sync argument and a reason:
+ *     percpu_remote_locked(runqueues, hart, steal, rq) { ... }  takes and
+ *                                       releases hart's lock; rq is in scope only inside
+ *     percpu_remote_locked_pair(var, a, b, reason, pa, pb) { ... }  both locks
  *     percpu_remote(runqueues, hart, &lock, steal)     struct runqueue *
  *     percpu_remote_read/_write(var, hart, field, [v,] &lock, reason)
  *     percpu_remote_load/_store/_fetch_add/_exchange(var, hart, field, [v,]
@@ -308,6 +312,26 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 
 #define PERCPU__T(var) percpu_type__##var
 #define PERCPU__FIELD_T(var, field) __typeof__(((PERCPU__T(var) *)0)->field)
+/* The field (or, with the _var forms, the whole value) as an unevaluated lvalue. */
+#define PERCPU__FIELD_X(var, field) (((PERCPU__T(var) *)0)->field)
+#define PERCPU__VAR_X(var) (*(PERCPU__T(var) *)0)
+
+/*
+ * Whether lvalue x is declared _Atomic, at compile time. A plain read of x
+ * (lvalue conversion, here through __auto_type) drops its qualifiers,
+ * _Atomic included, and decays an array: &x points at that type, at a
+ * const/volatile version of it, or (x is _Atomic) at neither. An array is
+ * never _Atomic (C11 6.7.3p3): its read type is a pointer, not compatible.
+ */
+#define PERCPU__READ_T(x) __typeof__(({ __auto_type percpu__x_ = (x); percpu__x_; }))
+#define PERCPU__IS_ATOMIC(x) _Generic(&(x),							PERCPU__READ_T(x) *: 0, const PERCPU__READ_T(x) *: 0,					volatile PERCPU__READ_T(x) *: 0, const volatile PERCPU__READ_T(x) *: 0,		default: __builtin_types_compatible_p(__typeof__(x), PERCPU__READ_T(x)))
+
+/* Atomic accessors: for a lock-free variable's _Atomic fields only. A
+ * locked variable's fields are reached under its lock; a field some hart
+ * touches atomically is touched atomically by all (section 3). */
+#define PERCPU__CHECK_ATOMIC_FIELD(var, field)							_Static_assert(_Generic(percpu_lock_of__##var(0), struct percpu_no_lock *: 1, default: 0), 		"percpu: atomic accessors are refused on a PERCPU_DECLARE_LOCKED variable: its fields are reached under its lock"); 	_Static_assert(PERCPU__IS_ATOMIC(PERCPU__FIELD_X(var, field)),					"percpu: atomic accessors take only fields declared _Atomic")
+/* Plain read/write: never of an _Atomic field (its every access names an order). */
+#define PERCPU__CHECK_NOT_ATOMIC(x) _Static_assert(!PERCPU__IS_ATOMIC(x),			"percpu: read/write refuse an _Atomic field: use percpu_local_load/_store with a memory order")
 #define PERCPU__FIELD_OFF(var, field) \
 	(__builtin_offsetof(struct percpu_slot__##var, value) + __builtin_offsetof(PERCPU__T(var), field))
 #define PERCPU__VALUE_OFF(var) __builtin_offsetof(struct percpu_slot__##var, value)
@@ -518,18 +542,22 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 /* Local read/write of a field (member designator: nr, slots[2], a.b) or,
  * with the _var forms, of a whole scalar variable. */
 #define percpu_read(g, var, field)							\
-	PERCPU__READ_AT(g, var, PERCPU__FIELD_T(var, field), PERCPU__FIELD_OFF(var, field), __COUNTER__)
+	PERCPU__READ_AT(g, var, PERCPU__FIELD_X(var, field), PERCPU__FIELD_T(var, field),	\
+			PERCPU__FIELD_OFF(var, field), __COUNTER__)
 #define percpu_read_var(g, var)								\
-	PERCPU__READ_AT(g, var, PERCPU__T(var), PERCPU__VALUE_OFF(var), __COUNTER__)
+	PERCPU__READ_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), __COUNTER__)
 #define percpu_write(g, var, field, value_)						\
-	PERCPU__WRITE_AT(g, var, PERCPU__FIELD_T(var, field), PERCPU__FIELD_OFF(var, field), value_, __COUNTER__)
+	PERCPU__WRITE_AT(g, var, PERCPU__FIELD_X(var, field), PERCPU__FIELD_T(var, field),	\
+			 PERCPU__FIELD_OFF(var, field), value_, __COUNTER__)
 #define percpu_write_var(g, var, value_)						\
-	PERCPU__WRITE_AT(g, var, PERCPU__T(var), PERCPU__VALUE_OFF(var), value_, __COUNTER__)
+	PERCPU__WRITE_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), value_, \
+			 __COUNTER__)
 
-#define PERCPU__READ_AT(g, var, T, off, id) ({						\
+#define PERCPU__READ_AT(g, var, x, T, off, id) ({					\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_SCALAR(T);							\
+	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
 	union { unsigned long raw; T value; } PERCPU__ID(v, id);			\
@@ -537,10 +565,11 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 	PERCPU__STORAGE_END								\
 	PERCPU__ID(v, id).value; })
 
-#define PERCPU__WRITE_AT(g, var, T, off, value_, id) ({				\
+#define PERCPU__WRITE_AT(g, var, x, T, off, value_, id) ({				\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_SCALAR(T);							\
+	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	T PERCPU__ID(v, id) = (value_);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
@@ -580,16 +609,21 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 	(void)0; })
 #endif
 
-/* Local atomic read-modify-write, for fields remote harts also touch with
- * the atomic accessors. */
+/* Local atomic operations, for the _Atomic fields of a variable without a
+ * lock (the fields remote harts touch with the atomic accessors). */
+#define PERCPU__LOCAL_ATOMIC_PTR(g, var, field) ({					\
+	PERCPU__CHECK_GUARD(g);								\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_ATOMIC_FIELD(var, field);						\
+	&percpu_local(g, var)->field; })
 #define percpu_local_fetch_add(g, var, field, value_, order)				\
-	__atomic_fetch_add(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+	__atomic_fetch_add(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), (value_), PERCPU__ORDER_CHECKED(order))
 #define percpu_local_exchange(g, var, field, value_, order)				\
-	__atomic_exchange_n(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+	__atomic_exchange_n(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), (value_), PERCPU__ORDER_CHECKED(order))
 #define percpu_local_load(g, var, field, order)						\
-	__atomic_load_n(&percpu_local(g, var)->field, PERCPU__ORDER_CHECKED(order))
+	__atomic_load_n(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), PERCPU__ORDER_CHECKED(order))
 #define percpu_local_store(g, var, field, value_, order)				\
-	__atomic_store_n(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+	__atomic_store_n(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), (value_), PERCPU__ORDER_CHECKED(order))
 #define PERCPU__ORDER_CHECKED(o) ({ PERCPU__CHECK_ORDER(o); PERCPU__ORDER(o); })
 
 /* The hart running this code, under guard (&g): percpu_current_hart(&g).
@@ -662,6 +696,7 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #define PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, id) ({			\
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_REASON(reason);							\
+	PERCPU__CHECK_ATOMIC_FIELD(var, field);						\
 	unsigned PERCPU__ID(h, id) = (hart);						\
 	PERCPU__STORAGE_BEGIN								\
 	uintptr_t PERCPU__ID(s, id) = PERCPU__REMOTE_SLOT(id, var, PERCPU__ID(h, id),	\
