@@ -108,7 +108,7 @@ uint64_t hart_remote_isolation_stamp(unsigned hart)
  * (non-zero in audit builds, where the stamp comes first). */
 static uintptr_t value_offset(void)
 {
-	return hart_local.desc.area_offset() + hart_local.desc.value_offset;
+	return percpu_area_value_offset(hart_local);
 }
 
 uintptr_t hart_id_offset(void)

@@ -580,6 +580,17 @@ struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, un
 				   (uintptr_t)var->lock_offset);
 }
 
+struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, unsigned hart,
+					    const char *file, unsigned line)
+{
+	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] == 0) {
+		violation(PERCPU_BAD_HART, hart, var->name, file, line,
+			  "a target hart that has an area; hart", NULL, hart);
+		return NULL;
+	}
+	return (struct percpu_stamp *)(percpu__area_bases[hart] + var->area_offset());
+}
+
 /* spin_unlock of `lock` by this hart: a borrow of it still open is a
  * pointer in scope without its lock. Reported, like every lock rule, for
  * the lock at the spin_unlock; the text names the borrowed variable and

@@ -223,8 +223,7 @@ static void base_other_hart(const struct violation_context *c)
  * stamps it (magic still zero), reached under its own lock. */
 static void unstamped(const struct violation_context *c)
 {
-	struct percpu_stamp *stamp = (struct percpu_stamp *)
-		(percpu_area_base(c->other) + audit_probe.desc.area_offset());
+	struct percpu_stamp *stamp = percpu_audit_stamp(audit_probe, c->other);
 	struct percpu_stamp saved = *stamp;
 	unsigned long was = intr_save_off();
 	spin_lock(percpu_remote_lock(audit_probe, c->other));

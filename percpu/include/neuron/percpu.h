@@ -913,6 +913,32 @@ static inline unsigned percpu__next_hart(unsigned from)
 	     hart < NEURON_MAX_HARTS; hart = percpu__next_hart(hart + 1))
 
 /* ---------------------------------------------------------------------- */
+/* Offsets and stamps, for code that inspects areas rather than using them. */
+
+/*
+ * The offset of var's value from any hart's area base, for the tools that
+ * read areas from outside (the trace reader, gdb scripts). An offset, not
+ * an access: added to an area base it reaches an instance unchecked and
+ * unrecorded, which is what reviewers grep this name for.
+ */
+#define percpu_area_value_offset(var) ({						\
+	PERCPU__CHECK_VAR(var);								\
+	(var).desc.area_offset() + (uintptr_t)(var).desc.value_offset; })
+
+#if NEURON_AUDIT
+/*
+ * The audit stamp of hart's instance (audit builds only: release has no
+ * stamp), for the violation suite, which overwrites it to provoke the
+ * stamp check. Reports a hart without an area and returns NULL.
+ */
+struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, unsigned hart,
+					    const char *file, unsigned line);
+#define percpu_audit_stamp(var, hart) ({						\
+	PERCPU__CHECK_VAR(var);								\
+	percpu__audit_stamp_of(&(var).desc, (hart), __FILE__, __LINE__); })
+#endif
+
+/* ---------------------------------------------------------------------- */
 /* The one escape hatch: reviewed by grepping for its name. */
 
 #if NEURON_AUDIT
