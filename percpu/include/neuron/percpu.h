@@ -307,7 +307,8 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 	"percpu: init access needs an init-phase token (PERCPU_INIT_TOKEN)")
 #define PERCPU__CHECK_SCALAR(T) _Static_assert(					\
 	(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8) && \
-	_Generic((T *)0, float *: 0, double *: 0, long double *: 0, default: 1), \
+	_Generic((T *)0, float *: 0, double *: 0, long double *: 0,		\
+		 _Complex float *: 0, _Complex double *: 0, _Complex long double *: 0, default: 1), \
 	"percpu: read/write take integer or pointer fields; use percpu_local for aggregates")
 
 #define PERCPU__T(var) percpu_type__##var
@@ -330,7 +331,15 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
  * locked variable's fields are reached under its lock; a field some hart
  * touches atomically is touched atomically by all (section 3). */
 #define PERCPU__CHECK_ATOMIC_FIELD(var, field)							_Static_assert(_Generic(percpu_lock_of__##var(0), struct percpu_no_lock *: 1, default: 0), 		"percpu: atomic accessors are refused on a PERCPU_DECLARE_LOCKED variable: its fields are reached under its lock"); 	_Static_assert(PERCPU__IS_ATOMIC(PERCPU__FIELD_X(var, field)),					"percpu: atomic accessors take only fields declared _Atomic")
-/* Plain read/write: never of an _Atomic field (its every access names an order). */
+/* Plain read/write: never of an array (a read would yield a pointer into
+ * the accessor's own temporary), never a write to a const field or
+ * variable, never of an _Atomic field (its every access names an order). */
+#define PERCPU__IS_ARRAY(x) (!__builtin_types_compatible_p(__typeof__(x), PERCPU__READ_T(x)))
+#define PERCPU__CHECK_NOT_ARRAY(x) _Static_assert(!PERCPU__IS_ARRAY(x),		\
+	"percpu: read/write take integer or pointer fields, not arrays; name an element (slots[2]) or use percpu_local")
+#define PERCPU__CHECK_WRITABLE(x) _Static_assert(_Generic(&(x),			\
+	const PERCPU__READ_T(x) *: 0, const volatile PERCPU__READ_T(x) *: 0, default: 1), \
+	"percpu: write to a const field or variable")
 #define PERCPU__CHECK_NOT_ATOMIC(x) _Static_assert(!PERCPU__IS_ATOMIC(x),			"percpu: read/write refuse an _Atomic field: use percpu_local_load/_store with a memory order")
 #define PERCPU__FIELD_OFF(var, field) \
 	(__builtin_offsetof(struct percpu_slot__##var, value) + __builtin_offsetof(PERCPU__T(var), field))
@@ -556,6 +565,7 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 #define PERCPU__READ_AT(g, var, x, T, off, id) ({					\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_NOT_ARRAY(x);							\
 	PERCPU__CHECK_SCALAR(T);							\
 	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	PERCPU__STORAGE_BEGIN								\
@@ -568,7 +578,9 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 #define PERCPU__WRITE_AT(g, var, x, T, off, value_, id) ({				\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_NOT_ARRAY(x);							\
 	PERCPU__CHECK_SCALAR(T);							\
+	PERCPU__CHECK_WRITABLE(x);							\
 	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	T PERCPU__ID(v, id) = (value_);							\
 	PERCPU__STORAGE_BEGIN								\
