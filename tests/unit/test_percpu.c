@@ -148,6 +148,7 @@ static void init_runqueues(void)
 	percpu_for_each_hart(t, h) {
 		struct runqueue *rq = percpu_init(t, runqueues, h);
 		rq->nr_ready = 1000 * (long)h;
+		rq->stolen = 0;
 		spin_init(&rq->lock, "runqueues.lock");
 		percpu_init(t, ticks, h)[0] = 0;
 	}
@@ -244,6 +245,39 @@ static void test_remote_locked(void)
 	run_harts(init_runqueues, steal_body, sum_runqueues);
 	CHECK_EQ(stolen, (long)HARTS * ROUNDS);
 	CHECK_EQ(ready, 1000L * (0 + 1 + 2 + 3) - (long)HARTS * ROUNDS);
+	CHECK_EQ(reports, 0);
+}
+
+/* Every hart moves units between its queue and the others' with the
+ * scoped forms: the pair takes both locks in ascending hart order, so
+ * harts doing this to each other at once neither deadlock nor lose an
+ * update. */
+static void scoped_steal_body(unsigned hart)
+{
+	for (int i = 0; i < ROUNDS; i++) {
+		unsigned victim = (hart + 1 + (unsigned)i % (HARTS - 1)) % HARTS;
+		PERCPU_GUARD(g);
+		percpu_remote_locked_pair(runqueues, hart, victim, steal, mine, theirs) {
+			theirs->nr_ready--;
+			theirs->stolen++;
+			mine->nr_ready++;
+		}
+		percpu_remote_locked(runqueues, victim, wake, rq) {
+			if (i % 2)
+				continue;	/* leaves the block: the lock is released */
+			rq->nr_ready++;
+		}
+		percpu_remote_locked(runqueues, hart, wake, rq)
+			rq->nr_ready -= i % 2 ? 0 : 1;
+	}
+}
+
+/* The scoped remote forms exclude each other: no update is lost. */
+static void test_remote_scoped(void)
+{
+	run_harts(init_runqueues, scoped_steal_body, sum_runqueues);
+	CHECK_EQ(stolen, (long)HARTS * ROUNDS);
+	CHECK_EQ(ready, 1000L * (0 + 1 + 2 + 3));
 	CHECK_EQ(reports, 0);
 }
 
@@ -407,6 +441,47 @@ static void test_audit_remote_record(void)
 	CHECK_EQ(last_event.site->line, line);
 	CHECK_CONTAINS(last_event.site->var_name, "runqueues");
 	CHECK_EQ(percpu_read(g, runqueues, stolen), 5);
+}
+
+/* A scoped borrow is recorded as a locked remote access, and its lock
+ * released when the block is left. */
+static void test_audit_scoped_record(void)
+{
+	prepare_single_hart();
+	PERCPU_GUARD(g);
+	struct spinlock *lock = percpu_remote_lock(runqueues, 0);
+	int line = __LINE__ + 1;
+	percpu_remote_locked(runqueues, 0, stats, rq) {
+		CHECK(spin_held_by_current_hart(lock));
+		CHECK(&rq->lock == lock);
+		break;
+	}
+	CHECK(!spin_held_by_current_hart(lock));
+	CHECK_EQ(reports, 0);
+	CHECK_EQ(remote_records, 1);
+	CHECK(last_event.allowed);
+	CHECK(last_event.lock == lock);
+	CHECK_EQ(last_event.kind, PERCPU_ACCESS_LOCKED);
+	CHECK_EQ(last_event.site->line, line);
+}
+
+/* The borrow's lock released inside its block: reported once, at the
+ * spin_unlock, and not again when the block ends. */
+static void test_audit_borrow_outlives_unlock(void)
+{
+	prepare_single_hart();
+	PERCPU_GUARD(g);
+	int opened = __LINE__ + 1;
+	percpu_remote_locked(runqueues, 0, stats, rq) {
+		line_of_access = __LINE__ + 1;
+		spin_unlock(&rq->lock);
+		rq->stolen++;
+	}
+	char missing[96];
+	snprintf(missing, sizeof missing,
+		 "the lock held until the end of the borrow of runqueues opened at line %d", opened);
+	check_report(0, 0, "runqueues.lock", line_of_access, missing);
+	CHECK(!spin_held_by_current_hart(percpu_remote_lock(runqueues, 0)));
 }
 
 /* A guard copied out of its block is dead: using the copy is caught. */
@@ -694,12 +769,15 @@ TEST_MAIN(
 	TEST(test_nested_guards),
 	TEST(test_remote_locked),
 	TEST(test_remote_atomic),
+	TEST(test_remote_scoped),
 	TEST(test_layout),
 	TEST(test_records_only_in_audit),
 #if NEURON_AUDIT
 	TEST(test_audit_remote_wrong_lock),
 	TEST(test_audit_remote_lock_not_held),
 	TEST(test_audit_remote_record),
+	TEST(test_audit_scoped_record),
+	TEST(test_audit_borrow_outlives_unlock),
 	TEST(test_audit_guard_after_release),
 	TEST(test_audit_guard_serial_past_2_32),
 	TEST(test_audit_stale_guard_after_2_32_guards),

@@ -748,6 +748,9 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
  * record the access as percpu_remote does and report a spin_unlock of the
  * lock while the block is still open (the pointer would outlive it).
  *
+ * The block is the body of a loop run once: `break` and `continue` in it
+ * leave the block (releasing the lock), not a loop around it.
+ *
  * Precondition (spin_lock's): interrupts off on this hart, and this hart
  * does not hold hart's lock. Copy the pointer out of the block and the
  * audit cannot follow it: reviewers grep for assignments from `p`.
