@@ -684,10 +684,13 @@ void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned l
 
 void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line)
 {
-	if (lock->rank && self_hart() < NEURON_MAX_HARTS)
-		ranked_release(lock, self_hart());
-	if (self_hart() < NEURON_MAX_HARTS && borrow_depth[self_hart()])
-		check_open_borrows(lock, self_hart(), file, line);
+	unsigned me = self_hart();
+	if (me < NEURON_MAX_HARTS) {
+		if (lock->rank)
+			ranked_release(lock, me);
+		if (borrow_depth[me])
+			check_open_borrows(lock, me, file, line);
+	}
 	if (!spin_held_by_current_hart(lock))
 		violation(PERCPU_NO_LOCK, atomic_load_explicit(&lock->holder, memory_order_relaxed),
 			  lock->name, file, line,
