@@ -272,6 +272,29 @@ static void scoped_steal_body(unsigned hart)
 	}
 }
 
+/* A return from inside the block releases the lock too. */
+static long scoped_peek(unsigned hart)
+{
+	percpu_remote_locked(runqueues, hart, stats, rq)
+		return rq->nr_ready;
+	return -1;
+}
+
+static void scoped_return_body(unsigned hart)
+{
+	PERCPU_GUARD(g);
+	unsigned other = (hart + 1) % HARTS;
+	CHECK_EQ(scoped_peek(other), 1000L * other);
+	struct spinlock *lock = percpu_remote_lock(runqueues, other);
+	CHECK_EQ(atomic_load_explicit(&lock->locked, memory_order_relaxed), 0u);
+}
+
+static void test_remote_scoped_return(void)
+{
+	run_harts(init_runqueues, scoped_return_body, NULL);
+	CHECK_EQ(reports, 0);
+}
+
 /* The scoped remote forms exclude each other: no update is lost. */
 static void test_remote_scoped(void)
 {
@@ -770,6 +793,7 @@ TEST_MAIN(
 	TEST(test_remote_locked),
 	TEST(test_remote_atomic),
 	TEST(test_remote_scoped),
+	TEST(test_remote_scoped_return),
 	TEST(test_layout),
 	TEST(test_records_only_in_audit),
 #if NEURON_AUDIT
