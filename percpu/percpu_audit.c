@@ -375,6 +375,14 @@ void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct perc
 	check_guard(guard, var, owner, site);
 }
 
+/* percpu_write by the owner of a locked variable without its lock. */
+void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
+				  const struct percpu_callsite *site)
+{
+	violation(PERCPU_NO_LOCK, self_hart(), var->name, site->file, site->line,
+		  "its own lock held by this hart for the owner's write:", var->lock_name, NO_NUMBER);
+}
+
 /* ---- remote access ---- */
 
 static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,

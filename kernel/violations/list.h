@@ -18,6 +18,7 @@ VIOLATION(remote_write_unlocked, boot, other, "audit_probe", "lock held by this 
 VIOLATION(remote_read_unlocked, boot, other, "audit_probe", "lock held by this hart: audit_probe.lock", no_lock)
 VIOLATION(wrong_lock, boot, other, "audit_probe", "the variable's own lock: pass and hold audit_probe.lock", wrong_lock)
 VIOLATION(lock_other_hart, boot, other, "audit_probe", "lock held by this hart: audit_probe.lock", lock_other_hart)
+VIOLATION(owner_write_unlocked, boot, boot, "audit_probe", "its own lock held by this hart for the owner's write: audit_probe.lock", no_lock)
 VIOLATION(borrow_outlives_unlock, boot, other, "audit_probe.lock", "the lock held until the end of the borrow of audit_probe opened at line", no_lock)
 VIOLATION(pair_borrow_outlives_unlock, boot, other, "runqueues.lock", "the lock held until the end of the borrow of runqueues opened at line", no_lock)
 VIOLATION(no_guard, boot, boot, "audit_probe", "a live guard", stale_guard)

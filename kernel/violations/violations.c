@@ -100,6 +100,16 @@ static void lock_other_hart(const struct violation_context *c)
 		kprintf("# violation: hart %u did not drop its probe lock\n", c->other);
 }
 
+/* The owner writes its instance of a locked variable without the lock
+ * that remote harts take to reach it. */
+static void owner_write_unlocked(const struct violation_context *c)
+{
+	(void)c;
+	PERCPU_GUARD(g);
+	/* violation-site: owner_write_unlocked */
+	percpu_write(g, audit_probe, value, 1);
+}
+
 /* ---- scoped borrows ---- */
 
 /* The borrow's lock dropped inside its block: the pointer is still in

@@ -161,11 +161,15 @@ static void isolation_body(unsigned hart)
 	unsigned long errors = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		PERCPU_GUARD(g);
+		/* Remote harts reach runqueues under its lock: the owner's writes too. */
+		struct spinlock *own = &percpu_local(g, runqueues)->lock;
+		spin_lock(own);
 		long before = percpu_read(g, runqueues, nr_ready);
 		if (before != 1000 * (long)hart + i)
 			errors++;
 		percpu_write(g, runqueues, nr_ready, before + 1);
 		percpu_write(g, runqueues, slots[2], (int)hart);
+		spin_unlock(own);
 		percpu_write_var(g, ticks, percpu_read_var(g, ticks) + 1);
 		if (percpu_current_hart(&g) != hart)
 			errors++;
@@ -507,6 +511,22 @@ static void test_audit_borrow_outlives_unlock(void)
 	CHECK(!spin_held_by_current_hart(percpu_remote_lock(runqueues, 0)));
 }
 
+/* The owner writing its locked variable without the lock is caught. */
+static void test_audit_owner_write_unlocked(void)
+{
+	prepare_single_hart();
+	PERCPU_GUARD(g);
+	line_of_access = __LINE__ + 1;
+	percpu_write(g, runqueues, stolen, 1);
+	check_report(0, 0, "runqueues", line_of_access,
+		     "its own lock held by this hart for the owner's write: runqueues.lock");
+	struct spinlock *own = &percpu_local(g, runqueues)->lock;
+	spin_lock(own);
+	percpu_write(g, runqueues, stolen, 2);
+	spin_unlock(own);
+	CHECK_EQ(reports, 1);
+}
+
 /* A guard copied out of its block is dead: using the copy is caught. */
 static void test_audit_guard_after_release(void)
 {
@@ -802,6 +822,7 @@ TEST_MAIN(
 	TEST(test_audit_remote_record),
 	TEST(test_audit_scoped_record),
 	TEST(test_audit_borrow_outlives_unlock),
+	TEST(test_audit_owner_write_unlocked),
 	TEST(test_audit_guard_after_release),
 	TEST(test_audit_guard_serial_past_2_32),
 	TEST(test_audit_stale_guard_after_2_32_guards),

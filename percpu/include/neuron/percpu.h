@@ -544,8 +544,31 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 		percpu__audit_local(&(g), &(var).desc,					\
 			(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0), \
 			&PERCPU__ID(site, id))
+/*
+ * A write by the owner to a PERCPU_DECLARE_LOCKED variable: remote harts
+ * access it under its lock, so the owner's write needs the lock too
+ * (docs/concurrency-model.md section 3). Inline: the lock word and its
+ * holder against the identity word; the lock's offset is a constant, and
+ * a variable without a lock compiles to nothing here.
+ */
+static inline __attribute__((always_inline)) bool
+percpu__audit_owner_holds(const struct spinlock *lock)
+{
+	return __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) &&
+				atomic_load_explicit(&lock->holder, memory_order_relaxed) ==
+				(unsigned)(percpu_arch_identity_word() >> 32), 1);
+}
+void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
+				  const struct percpu_callsite *site);
+#define PERCPU__AUDIT_OWNER_LOCK(id, var)						\
+	if (percpu_lock_offset__##var >= 0 &&						\
+	    !percpu__audit_owner_holds(PERCPU_ARCH_ADDR(percpu_storage__##var,		\
+			PERCPU__VALUE_OFF(var) +					\
+			(percpu_lock_offset__##var >= 0 ? percpu_lock_offset__##var : 0)))) \
+		percpu__audit_owner_unlocked(&(var).desc, &PERCPU__ID(site, id))
 #else
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind) ((void)(g))
+#define PERCPU__AUDIT_OWNER_LOCK(id, var) ((void)0)
 #endif
 
 /* Local read/write of a field (member designator: nr, slots[2], a.b) or,
@@ -585,6 +608,7 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 	T PERCPU__ID(v, id) = (value_);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
+	PERCPU__AUDIT_OWNER_LOCK(id, var);						\
 	PERCPU_ARCH_STORE_RAW(percpu_storage__##var, sizeof(T), off, PERCPU__ID(v, id));	\
 	PERCPU__STORAGE_END								\
 	(void)0; })
