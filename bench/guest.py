@@ -41,7 +41,10 @@ FIRMWARE = "opensbi_firmware"
 FIRMWARE_START, KERNEL_LOAD = 0x80000000, 0x80200000
 AUDIT_LOCAL = ["percpu__audit_local", "percpu__audit_local_ptr"]
 AUDIT_GUARD = ["percpu__audit_guard_acquire", "percpu__audit_guard_release"]
-AUDIT_REMOTE = ["percpu__audit_remote"]
+# Remote accesses: the explicit lock and atomic forms (percpu__audit_remote)
+# and the scoped borrows (percpu__audit_borrow, ended by _borrow_end).
+AUDIT_REMOTE = ["percpu__audit_remote", "percpu__audit_borrow", "percpu__audit_borrow_end"]
+AUDIT_REMOTE_ENTRIES = ["percpu__audit_remote", "percpu__audit_borrow"]
 
 
 class BenchError(Exception):

@@ -153,10 +153,10 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
          ["percpu__audit_local_ptr"]),
         ("guard acquire + release, out of line, per guard", guest.AUDIT_GUARD,
          ["percpu__audit_guard_acquire"]),
-        ("remote access check, own instructions per call", ["percpu__audit_remote"],
-         ["percpu__audit_remote"]),
+        ("remote access check, own instructions per access (a scoped borrow's open and end "
+         "include taking and releasing its lock)", guest.AUDIT_REMOTE, guest.AUDIT_REMOTE_ENTRIES),
         ("remote access record (`percpu_record_remote` + ring write), per remote access",
-         ["percpu_record_remote", "trace_ring_write"], ["percpu__audit_remote"]),
+         ["percpu_record_remote", "trace_ring_write"], guest.AUDIT_REMOTE_ENTRIES),
     ]
     out += [f"### Audit cost per access, riscv64 instructions executed (audit kernel, {h4} harts, "
             "`mixed` seed 1)", "",

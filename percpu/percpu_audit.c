@@ -375,6 +375,14 @@ void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct perc
 	check_guard(guard, var, owner, site);
 }
 
+/* percpu_write by the owner of a locked variable without its lock. */
+void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
+				  const struct percpu_callsite *site)
+{
+	violation(PERCPU_NO_LOCK, self_hart(), var->name, site->file, site->line,
+		  "its own lock held by this hart for the owner's write:", var->lock_name, NO_NUMBER);
+}
+
 /* ---- remote access ---- */
 
 static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
@@ -501,6 +509,120 @@ uintptr_t percpu__audit_unchecked(const struct percpu_var_desc *var, unsigned ha
 	return slot;
 }
 
+/* ---- scoped remote borrows (percpu_remote_locked) ---- */
+
+/*
+ * Each hart's open borrows, innermost last: the lock each holds and where
+ * it was opened. A borrow opens and ends on one hart (interrupts stay off
+ * in between, spin_lock's precondition), so the stack is the hart's own.
+ * spinlock__audit_release looks a released lock up here: found, the
+ * borrow's pointer is still in scope without its lock.
+ */
+#define BORROW_DEPTH 4
+struct open_borrow {
+	const struct spinlock *lock;
+	const struct percpu_var_desc *var;
+	const struct percpu_callsite *site;
+	unsigned owner;
+	bool released;			/* spin_unlock'ed inside the block (reported) */
+};
+static struct open_borrow open_borrows[NEURON_MAX_HARTS][BORROW_DEPTH];
+static unsigned borrow_depth[NEURON_MAX_HARTS];
+
+struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
+					  const struct percpu_callsite *site,
+					  enum percpu_reason reason)
+{
+	bool ok;
+	uintptr_t slot = slot_of(var, hart, site, &ok);
+	uintptr_t value = slot + var->value_offset;
+	struct spinlock *lock = (struct spinlock *)(value + (uintptr_t)var->lock_offset);
+	spin__lock(lock, site->file, site->line);
+
+	unsigned me = self_hart();
+	if (me < NEURON_MAX_HARTS) {
+		unsigned depth = borrow_depth[me];
+		if (depth < BORROW_DEPTH)
+			open_borrows[me][depth] = (struct open_borrow){
+				.lock = lock, .var = var, .site = site, .owner = hart,
+			};
+		borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
+	}
+	struct percpu_remote_event event = {
+		.accessing_hart = me, .owner_hart = hart, .var = var,
+		.kind = PERCPU_ACCESS_LOCKED, .reason = reason,
+		.lock = lock, .site = site, .allowed = ok,
+	};
+	percpu_record_remote(&event);
+	return (struct percpu_borrow){ .lock = lock, .value = value, .open = true, .site = site };
+}
+
+void percpu__audit_borrow_end(struct percpu_borrow *borrow)
+{
+	unsigned me = self_hart();
+	bool released = false;
+	if (me < NEURON_MAX_HARTS && borrow_depth[me] > 0) {
+		unsigned depth = --borrow_depth[me];
+		if (depth < BORROW_DEPTH) {
+			released = open_borrows[me][depth].released;
+			open_borrows[me][depth] = (struct open_borrow){ 0 };
+		}
+	}
+	/* Released inside the block: reported there; a second unlock would
+	 * only report the same mistake again. */
+	if (!released)
+		spin__unlock(borrow->lock, borrow->site->file, borrow->site->line);
+}
+
+struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, unsigned hart,
+					   const char *file, unsigned line)
+{
+	uintptr_t own = percpu__area_bases[self_hart() < NEURON_MAX_HARTS ? self_hart() : 0];
+	uintptr_t base = hart < NEURON_MAX_HARTS ? percpu__area_bases[hart] : 0;
+	if (base == 0) {
+		violation(PERCPU_BAD_HART, hart, var->name, file, line,
+			  "a target hart that has an area; hart", NULL, hart);
+		base = own;
+	}
+	return (struct spinlock *)(base + var->area_offset() + var->value_offset +
+				   (uintptr_t)var->lock_offset);
+}
+
+struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, unsigned hart,
+					    const char *file, unsigned line)
+{
+	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] == 0) {
+		violation(PERCPU_BAD_HART, hart, var->name, file, line,
+			  "a target hart that has an area; hart", NULL, hart);
+		return NULL;
+	}
+	return (struct percpu_stamp *)(percpu__area_bases[hart] + var->area_offset());
+}
+
+/* spin_unlock of `lock` by this hart: a borrow of it still open is a
+ * pointer in scope without its lock. Reported, like every lock rule, for
+ * the lock at the spin_unlock; the text names the borrowed variable and
+ * the line that opened the borrow. */
+static void check_open_borrows(const struct spinlock *lock, unsigned me, const char *file,
+			       unsigned line)
+{
+	unsigned depth = borrow_depth[me] < BORROW_DEPTH ? borrow_depth[me] : BORROW_DEPTH;
+	for (unsigned i = 0; i < depth; i++) {
+		struct open_borrow *b = &open_borrows[me][i];
+		if (b->lock != lock || b->released)
+			continue;
+		b->released = true;
+		char what[96];
+		struct line_buf w = { what, sizeof what, 0 };
+		put_str(&w, "the lock held until the end of the borrow of ");
+		put_str(&w, b->var->name);
+		put_str(&w, " opened at line ");
+		put_uint(&w, b->site->line);
+		violation(PERCPU_NO_LOCK, b->owner, b->var->lock_name, file, line, what, NULL, NO_NUMBER);
+		return;
+	}
+}
+
 /* ---- spinlocks ---- */
 
 bool spin_held_by_current_hart(const struct spinlock *lock)
@@ -570,8 +692,13 @@ void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned l
 
 void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line)
 {
-	if (lock->rank && self_hart() < NEURON_MAX_HARTS)
-		ranked_release(lock, self_hart());
+	unsigned me = self_hart();
+	if (me < NEURON_MAX_HARTS) {
+		if (lock->rank)
+			ranked_release(lock, me);
+		if (borrow_depth[me])
+			check_open_borrows(lock, me, file, line);
+	}
 	if (!spin_held_by_current_hart(lock))
 		violation(PERCPU_NO_LOCK, atomic_load_explicit(&lock->holder, memory_order_relaxed),
 			  lock->name, file, line,

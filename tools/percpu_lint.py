@@ -28,9 +28,9 @@ A finding can be waived on its line or the line above with a comment
 a justification.
 
 Output, like checkpatch: one `FILE:LINE: RULE: message` per finding, exit
-status 1 if there is any (0 if none, 2 on a usage error). --baseline FILE
-lists known findings (`FILE: RULE: TEXT`, no line numbers), reported as
-known and not counted.
+status 1 if there is any (0 if none, 2 on a usage error). There is no
+list of known findings: the tree has none, and a new one is fixed or
+waived where it is.
 
   tools/percpu_lint.py                 the tree (see DEFAULT_EXCLUDES)
   tools/percpu_lint.py FILE...         those files, wherever they are
@@ -301,21 +301,10 @@ def tracked_files(root):
                   and not f.startswith(DEFAULT_EXCLUDES))
 
 
-def read_baseline(path):
-    known = set()
-    with open(path) as f:
-        for raw in f:
-            entry = raw.strip()
-            if entry and not entry.startswith("#"):
-                known.add(entry)
-    return known
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="*", help="files to lint (default: the tree)")
     parser.add_argument("--root", default=ROOT, help="tree to lint and report paths against")
-    parser.add_argument("--baseline", help="known findings, FILE: RULE: TEXT per line")
     args = parser.parse_args(argv)
 
     root = os.path.abspath(args.root)
@@ -340,14 +329,10 @@ def main(argv=None):
         # files relative to its root.
         linter.lint(path if args.files else os.path.relpath(path, root), text)
 
-    known = read_baseline(args.baseline) if args.baseline else set()
     counted = 0
-    for path, line, rule, message, text in sorted(set(linter.findings)):
-        if "%s: %s: %s" % (path, rule, text) in known:
-            print("%s:%d: %s: %s (known, in the baseline)" % (path, line, rule, message))
-        else:
-            print("%s:%d: %s: %s" % (path, line, rule, message))
-            counted += 1
+    for path, line, rule, message, _text in sorted(set(linter.findings)):
+        print("%s:%d: %s: %s" % (path, line, rule, message))
+        counted += 1
     if counted:
         print("percpu_lint: %d finding%s in %d file%s" % (
             counted, "" if counted == 1 else "s", len(sources), "" if len(sources) == 1 else "s"))

@@ -201,7 +201,6 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 	sched_init();
 	reach(BOOT_STAGE_SCHED);
 	audit_probe_init();
-	violations_init();
 	percpu_smp_begin();
 	smp_start_secondaries();
 	sched_join_this_hart();

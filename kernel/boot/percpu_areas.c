@@ -10,7 +10,9 @@ extern char __percpu_areas_start[], __percpu_areas_end[];
 char *hart_area[NEURON_MAX_HARTS];
 static size_t area_size;
 
-/* Initialised, so it lives in .tdata: the one value every copy must carry. */
+/* Initialised, so it lives in .tdata: the one value every copy must carry.
+ * Not per-hart state (no hart ever writes it), so not a PerCpu variable.
+ * percpu-lint: allow plain-thread: the template marker proves every area copy is complete */
 static __thread uint64_t area_marker __attribute__((used)) = PERCPU_AREA_MARKER;
 
 static size_t align_up(size_t n, size_t a)

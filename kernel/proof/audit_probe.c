@@ -2,8 +2,6 @@
 
 PERCPU_DEFINE_LOCKED(struct audit_probe, audit_probe, lock);
 
-static struct spinlock *probe_locks[NEURON_MAX_HARTS];
-
 void audit_probe_init(void)
 {
 	PERCPU_INIT_TOKEN(t);
@@ -11,11 +9,5 @@ void audit_probe_init(void)
 		struct audit_probe *p = percpu_init(t, audit_probe, h);
 		spin_init(&p->lock, "audit_probe.lock");
 		p->value = 0;
-		probe_locks[h] = &p->lock;
 	}
-}
-
-struct spinlock *audit_probe_lock(unsigned hart)
-{
-	return probe_locks[hart];
 }

@@ -17,14 +17,9 @@ struct audit_probe {
 };
 PERCPU_DECLARE_LOCKED(struct audit_probe, audit_probe, lock);
 
-/* Init phase: initialise every hart's instance and remember its lock. */
+/* Init phase: initialise every hart's instance. A case that needs
+ * hart's probe lock without its data names it as
+ * percpu_remote_lock(audit_probe, hart). */
 void audit_probe_init(void);
-
-/*
- * hart's probe lock, recorded in the init phase: a lock-form remote access
- * names the lock before it can reach the instance. Precondition: hart has
- * a per-hart area.
- */
-struct spinlock *audit_probe_lock(unsigned hart);
 
 #endif

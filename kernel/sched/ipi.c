@@ -11,8 +11,6 @@
 PERCPU_DEFINE_LOCKED(struct ipi_mailbox, ipi_mailboxes, lock);
 PERCPU_DEFINE(struct ipi_stats, ipi_stats);
 
-static struct spinlock *mailbox_locks[NEURON_MAX_HARTS];
-
 /* fault=early_completion: handled counts held back until the next IPI. */
 static uint64_t late_counts[NEURON_MAX_HARTS][IPI_KIND_COUNT];
 
@@ -22,7 +20,6 @@ void ipi_init_all(void)
 	percpu_for_each_hart(t, h) {
 		struct ipi_mailbox *mb = percpu_init(t, ipi_mailboxes, h);
 		spin_init(&mb->lock, "ipi_mailboxes.lock");
-		mailbox_locks[h] = &mb->lock;
 	}
 }
 
@@ -77,39 +74,37 @@ static uint32_t next_sender_seq(unsigned target)
 /* One attempt: IPI_OK, IPI_COALESCED or IPI_FULL. Never waits. */
 static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object, unsigned from)
 {
-	struct spinlock *lock = mailbox_locks[hart];
 	enum ipi_result result = IPI_OK;
 	unsigned long was = intr_save_off();
 
-	spin_lock(lock);
-	struct ipi_mailbox *mb = percpu_remote(ipi_mailboxes, hart, lock, ipi_post);
-	if (kind == IPI_RESCHED) {
-		if (mb->resched_pending) {
-			/* Coalesced: no interrupt is sent and nothing is recorded;
-			 * the pending post's records stand for this one too. */
-			mb->coalesced++;
-			result = IPI_COALESCED;
+	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb) {
+		if (kind == IPI_RESCHED) {
+			if (mb->resched_pending) {
+				/* Coalesced: no interrupt is sent and nothing is recorded;
+				 * the pending post's records stand for this one too. */
+				mb->coalesced++;
+				result = IPI_COALESCED;
+			} else {
+				mb->resched_pending = 1;
+				mb->resched_from = from;
+				mb->resched_trace_id = next_trace_id();
+				mb->posted[kind]++;
+				trace_ipi_send(hart, kind, mb->resched_trace_id);
+			}
+		} else if (mb->count == MAILBOX_CAPACITY) {
+			mb->rejected_full++;
+			result = fault_active(FAULT_full_queue_accepts) ? IPI_OK : IPI_FULL;
 		} else {
-			mb->resched_pending = 1;
-			mb->resched_from = from;
-			mb->resched_trace_id = next_trace_id();
+			uint32_t trace_id = next_trace_id();
+			mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
+				.kind = kind, .seq = ++mb->next_seq, .sender_seq = next_sender_seq(hart),
+				.from = from, .trace_id = trace_id, .object = object,
+			};
+			mb->count++;
 			mb->posted[kind]++;
-			trace_ipi_send(hart, kind, mb->resched_trace_id);
+			trace_ipi_send(hart, kind, trace_id);
 		}
-	} else if (mb->count == MAILBOX_CAPACITY) {
-		mb->rejected_full++;
-		result = fault_active(FAULT_full_queue_accepts) ? IPI_OK : IPI_FULL;
-	} else {
-		uint32_t trace_id = next_trace_id();
-		mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
-			.kind = kind, .seq = ++mb->next_seq, .sender_seq = next_sender_seq(hart),
-			.from = from, .trace_id = trace_id, .object = object,
-		};
-		mb->count++;
-		mb->posted[kind]++;
-		trace_ipi_send(hart, kind, trace_id);
 	}
-	spin_unlock(lock);
 	intr_restore(was);
 	if (result == IPI_OK)
 		kick(hart);
@@ -123,11 +118,10 @@ struct room_wait {
 static bool has_room(const void *arg)
 {
 	unsigned hart = ((const struct room_wait *)arg)->hart;
-	struct spinlock *lock = mailbox_locks[hart];
+	bool room = false;
 	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	bool room = percpu_remote_read(ipi_mailboxes, hart, count, lock, ipi_post) < MAILBOX_CAPACITY;
-	spin_unlock(lock);
+	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb)
+		room = mb->count < MAILBOX_CAPACITY;
 	intr_restore(was);
 	return room;
 }
@@ -135,7 +129,7 @@ static bool has_room(const void *arg)
 enum ipi_result ipi_post(unsigned hart, enum ipi_kind kind, void *object, bool may_wait)
 {
 	unsigned from = this_hart();
-	ASSERT(hart < NEURON_MAX_HARTS && hart != from && mailbox_locks[hart]);
+	ASSERT(hart < NEURON_MAX_HARTS && hart != from && percpu_registered_area_base(hart));
 
 	enum ipi_result r = try_post(hart, kind, object, from);
 	if (r != IPI_FULL)
@@ -355,11 +349,9 @@ void ipi_handle(void)
 
 void ipi_set_paused(unsigned hart, bool paused)
 {
-	struct spinlock *lock = mailbox_locks[hart];
 	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	percpu_remote_write(ipi_mailboxes, hart, paused, paused ? 1u : 0u, lock, ipi_post);
-	spin_unlock(lock);
+	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb)
+		mb->paused = paused ? 1u : 0u;
 	intr_restore(was);
 	if (!paused)
 		kick(hart);
@@ -367,22 +359,20 @@ void ipi_set_paused(unsigned hart, bool paused)
 
 uint32_t ipi_queued(unsigned hart)
 {
-	struct spinlock *lock = mailbox_locks[hart];
+	uint32_t n = 0;
 	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	uint32_t n = percpu_remote_read(ipi_mailboxes, hart, count, lock, stats);
-	spin_unlock(lock);
+	percpu_remote_locked(ipi_mailboxes, hart, stats, mb)
+		n = mb->count;
 	intr_restore(was);
 	return n;
 }
 
 uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind)
 {
-	struct spinlock *lock = mailbox_locks[hart];
+	uint64_t n = 0;
 	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	uint64_t n = percpu_remote_read(ipi_mailboxes, hart, posted[kind], lock, stats);
-	spin_unlock(lock);
+	percpu_remote_locked(ipi_mailboxes, hart, stats, mb)
+		n = mb->posted[kind];
 	intr_restore(was);
 	return n;
 }
@@ -392,9 +382,9 @@ uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind)
 	return percpu_remote_load(ipi_stats, hart, handled[kind], acquire, stats);
 }
 
-struct ipi_stats ipi_stats_of(unsigned hart)
+struct ipi_stats_copy ipi_stats_of(unsigned hart)
 {
-	struct ipi_stats s = { 0 };
+	struct ipi_stats_copy s = { 0 };
 	for (unsigned k = 0; k < IPI_KIND_COUNT; k++)
 		s.handled[k] = ipi_stat_handled(hart, k);
 	s.ssi_traps = percpu_remote_load(ipi_stats, hart, ssi_traps, acquire, stats);

@@ -79,26 +79,41 @@ struct ipi_mailbox {
 };
 PERCPU_DECLARE_LOCKED(struct ipi_mailbox, ipi_mailboxes, lock);
 
-/* Per-hart counters: written by the owner (atomically), read by anyone. */
+/* Per-hart counters: written by the owner (atomically), read by anyone.
+ * The fields other harts read are _Atomic, so every access to them names
+ * a memory order (the PerCpu atomic accessors refuse any other field). */
 struct ipi_stats {
-	uint64_t handled[IPI_KIND_COUNT];
-	uint64_t ssi_traps;          /* supervisor software interrupts taken */
-	uint64_t sent;               /* SBI IPIs this hart sent */
-	uint64_t send_suppressed;    /* fault=ipi_send_suppressed */
-	uint64_t backpressure_waits; /* posts that waited for room */
-	uint64_t backpressure_rejects;
-	uint64_t seq_errors;         /* a message seen out of order or twice */
+	_Atomic uint64_t handled[IPI_KIND_COUNT];
+	_Atomic uint64_t ssi_traps;          /* supervisor software interrupts taken */
+	_Atomic uint64_t sent;               /* SBI IPIs this hart sent */
+	_Atomic uint64_t send_suppressed;    /* fault=ipi_send_suppressed */
+	_Atomic uint64_t backpressure_waits; /* posts that waited for room */
+	_Atomic uint64_t backpressure_rejects;
+	_Atomic uint64_t seq_errors;         /* a message seen out of order or twice */
 	uint32_t last_seq;
 	/* Exactly once per (sender, target), from both ends: posted_to[t] on
 	 * the sender counts messages it put in t's mailbox (numbered 1, 2, ...
 	 * in sender_seq); handled_from[s] on the target counts messages from s
 	 * it handled, each required to carry the next number. Reschedules are
 	 * not messages (they coalesce) and are not counted here. */
-	uint32_t posted_to[NEURON_MAX_HARTS];
-	uint32_t handled_from[NEURON_MAX_HARTS];
-	uint64_t sender_seq_errors;  /* a sender's message skipped or repeated */
-	uint32_t stopped;
+	_Atomic uint32_t posted_to[NEURON_MAX_HARTS];
+	_Atomic uint32_t handled_from[NEURON_MAX_HARTS];
+	_Atomic uint64_t sender_seq_errors;  /* a sender's message skipped or repeated */
+	_Atomic uint32_t stopped;
 	uint32_t next_trace_id;      /* ids of the IPIs this hart sends (trace) */
+};
+
+/* A plain copy of one hart's ipi_stats counters, for reports (ipi_stats_of). */
+struct ipi_stats_copy {
+	uint64_t handled[IPI_KIND_COUNT];
+	uint64_t ssi_traps;
+	uint64_t sent;
+	uint64_t send_suppressed;
+	uint64_t backpressure_waits;
+	uint64_t backpressure_rejects;
+	uint64_t seq_errors;
+	uint64_t sender_seq_errors;
+	uint32_t stopped;
 };
 PERCPU_DECLARE(struct ipi_stats, ipi_stats);
 
@@ -130,7 +145,7 @@ uint32_t ipi_queued(unsigned hart);
 
 uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind);
 uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind);
-struct ipi_stats ipi_stats_of(unsigned hart);
+struct ipi_stats_copy ipi_stats_of(unsigned hart);
 /* Messages sender put in target's mailbox / target handled from sender. */
 uint32_t ipi_pair_posted(unsigned sender, unsigned target);
 uint32_t ipi_pair_handled(unsigned sender, unsigned target);

@@ -4,8 +4,6 @@
 
 PERCPU_DEFINE_LOCKED(struct runqueue, runqueues, lock);
 
-static struct spinlock *locks[NEURON_MAX_HARTS];
-
 void rq_init_all(void)
 {
 	PERCPU_INIT_TOKEN(t);
@@ -13,14 +11,7 @@ void rq_init_all(void)
 		struct runqueue *rq = percpu_init(t, runqueues, h);
 		spin_init_ranked(&rq->lock, "runqueues.lock", h);
 		rq->head = rq->count = 0;
-		locks[h] = &rq->lock;
 	}
-}
-
-struct spinlock *rq_lock_of(unsigned hart)
-{
-	ASSERT(hart < NEURON_MAX_HARTS && locks[hart]);
-	return locks[hart];
 }
 
 enum rq_result rq_push(struct runqueue *rq, struct task *t)

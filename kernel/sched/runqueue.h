@@ -34,11 +34,6 @@ struct task *rq_pop(struct runqueue *rq);
  * unless ignore_pin, the fault switch). NULL if none. */
 struct task *rq_take_for(struct runqueue *rq, unsigned thief, bool ignore_pin);
 
-/*
- * The lock of hart's runqueue, recorded in the init phase so a thief can
- * take it before it may touch the queue itself. Precondition: hart has an area.
- */
-struct spinlock *rq_lock_of(unsigned hart);
 /* Init phase only (before percpu_smp_begin). */
 void rq_init_all(void);
 

@@ -274,17 +274,15 @@ static void dispatch(struct task *t, unsigned hart)
 
 static void run_phase(struct sched_run *run, unsigned hart, uint64_t round)
 {
-	struct spinlock *lock = rq_lock_of(hart);
-
 	for (unsigned b = 0; b < run->batch; b++) {
 		struct task *t;
 		{
 			PERCPU_GUARD(g);
 			struct runqueue *rq = percpu_local(g, runqueues);
-			spin_lock(lock);
+			spin_lock(&rq->lock);
 			t = rq_pop(rq);
 			trace_runq_len(rq->count);
-			spin_unlock(lock);
+			spin_unlock(&rq->lock);
 		}
 		if (!t)
 			return;
@@ -295,10 +293,10 @@ static void run_phase(struct sched_run *run, unsigned hart, uint64_t round)
 		if (t->state == TASK_RUNNABLE) {
 			PERCPU_GUARD(g);
 			struct runqueue *rq = percpu_local(g, runqueues);
-			spin_lock(lock);
+			spin_lock(&rq->lock);
 			/* Cannot fail: t's own slot was freed by the pop. */
 			enum rq_result r = rq_push(rq, t);
-			spin_unlock(lock);
+			spin_unlock(&rq->lock);
 			if (r != RQ_OK)
 				__atomic_fetch_add(&run->enqueue_rejects, 1, __ATOMIC_RELAXED);
 		}
@@ -308,11 +306,10 @@ static void run_phase(struct sched_run *run, unsigned hart, uint64_t round)
 /* Pushes t onto hart's runqueue under its lock. Serialized phases only. */
 static enum rq_result enqueue_on(unsigned hart, struct task *t)
 {
-	struct spinlock *lock = rq_lock_of(hart);
+	enum rq_result r = RQ_FULL;
 	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	enum rq_result r = rq_push(percpu_remote(runqueues, hart, lock, wake), t);
-	spin_unlock(lock);
+	percpu_remote_locked(runqueues, hart, wake, rq)
+		r = rq_push(rq, t);
 	intr_restore(was);
 	return r;
 }
@@ -377,11 +374,10 @@ static void reap_and_wake(struct sched_run *run, unsigned hart, uint64_t round)
 
 static uint32_t queue_length(unsigned hart)
 {
-	struct spinlock *lock = rq_lock_of(hart);
+	uint32_t n = 0;
 	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	uint32_t n = percpu_remote_read(runqueues, hart, count, lock, steal);
-	spin_unlock(lock);
+	percpu_remote_locked(runqueues, hart, steal, rq)
+		n = rq->count;
 	intr_restore(was);
 	return n;
 }
@@ -405,26 +401,22 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		attempts++;
 		run->steal_attempts++;
 
-		struct spinlock *mine = rq_lock_of(me), *theirs = rq_lock_of(victim);
 		uint32_t steal_id = (uint32_t)run->steal_attempts;
 		trace_steal_begin(victim, steal_id);
-		unsigned long was = intr_save_off();
-		spin_lock(me < victim ? mine : theirs);
-		spin_lock(me < victim ? theirs : mine);
-		struct runqueue *vrq = percpu_remote(runqueues, victim, theirs, steal);
-		struct runqueue *rq = percpu_remote(runqueues, me, mine, steal);
 		unsigned moved = 0;
-		struct task *t;
-		/* Leave the victim one task: stealing its last only moves the idleness. */
-		while (moved < run->steal_k + run->test_steal_overshoot && vrq->count > 1 && rq->count < RQ_CAPACITY &&
-		       (t = rq_take_for(vrq, me, fault_active(FAULT_pinned_migrates))) != NULL) {
-			if (rq_push(rq, t) != RQ_OK)
-				panic("steal: push onto a queue with room failed");
-			moved++;
-			record_decision(me, ((uint64_t)victim << 32) | t->id | (1ull << 31), round);
+		unsigned long was = intr_save_off();
+		percpu_remote_locked_pair(runqueues, me, victim, steal, rq, vrq) {
+			struct task *t;
+			/* Leave the victim one task: stealing its last only moves the idleness. */
+			while (moved < run->steal_k + run->test_steal_overshoot && vrq->count > 1 &&
+			       rq->count < RQ_CAPACITY &&
+			       (t = rq_take_for(vrq, me, fault_active(FAULT_pinned_migrates))) != NULL) {
+				if (rq_push(rq, t) != RQ_OK)
+					panic("steal: push onto a queue with room failed");
+				moved++;
+				record_decision(me, ((uint64_t)victim << 32) | t->id | (1ull << 31), round);
+			}
 		}
-		spin_unlock(me < victim ? theirs : mine);
-		spin_unlock(me < victim ? mine : theirs);
 		intr_restore(was);
 		trace_steal_end(victim, moved, steal_id);
 		/* The bound the loop above keeps; checked apart from it so that a

@@ -12,12 +12,12 @@
  * remote atomic reads.
  */
 struct hart_local {
-	unsigned id;
+	_Atomic unsigned id;
 	const char *context;
 	uint64_t next_tick_time;
-	uint64_t timer_ticks;
-	uint64_t ipis_handled;
-	uint64_t isolation_stamp;
+	_Atomic uint64_t timer_ticks;
+	_Atomic uint64_t ipis_handled;
+	_Atomic uint64_t isolation_stamp;
 };
 PERCPU_DECLARE(struct hart_local, hart_local);
 PERCPU_DEFINE(struct hart_local, hart_local);
@@ -108,7 +108,7 @@ uint64_t hart_remote_isolation_stamp(unsigned hart)
  * (non-zero in audit builds, where the stamp comes first). */
 static uintptr_t value_offset(void)
 {
-	return hart_local.desc.area_offset() + hart_local.desc.value_offset;
+	return percpu_area_value_offset(hart_local);
 }
 
 uintptr_t hart_id_offset(void)

@@ -22,3 +22,10 @@ void percpu_platform_panic(const char *line)
 	for (;;)
 		;
 }
+
+void percpu_platform_lock_wait(const struct spinlock *lock, const char *file, unsigned line)
+{
+	(void)lock;
+	(void)file;
+	(void)line;
+}

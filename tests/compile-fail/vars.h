@@ -8,7 +8,9 @@ struct runqueue {
 PERCPU_DECLARE_LOCKED(struct runqueue, runqueues, lock);
 
 struct mailbox {
-	unsigned long pending;
+	_Atomic unsigned long pending;	/* remote harts post with atomics */
+	unsigned long flags;		/* this hart's own */
+	const unsigned long limit;
 };
 PERCPU_DECLARE(struct mailbox, mailboxes);
 

@@ -29,8 +29,8 @@ PERCPU_DECLARE_LOCKED(struct runqueue, runqueues, lock);
 PERCPU_DEFINE_LOCKED(struct runqueue, runqueues, lock);
 
 struct mailbox {
-	unsigned long pending;	/* posted by remote atomics */
-	unsigned long seen;
+	_Atomic unsigned long pending;	/* posted by remote atomics */
+	_Atomic unsigned long seen;
 };
 PERCPU_DECLARE(struct mailbox, mailboxes);
 PERCPU_DEFINE(struct mailbox, mailboxes);
@@ -148,6 +148,7 @@ static void init_runqueues(void)
 	percpu_for_each_hart(t, h) {
 		struct runqueue *rq = percpu_init(t, runqueues, h);
 		rq->nr_ready = 1000 * (long)h;
+		rq->stolen = 0;
 		spin_init(&rq->lock, "runqueues.lock");
 		percpu_init(t, ticks, h)[0] = 0;
 	}
@@ -160,11 +161,15 @@ static void isolation_body(unsigned hart)
 	unsigned long errors = 0;
 	for (int i = 0; i < ROUNDS; i++) {
 		PERCPU_GUARD(g);
+		/* Remote harts reach runqueues under its lock: the owner's writes too. */
+		struct spinlock *own = &percpu_local(g, runqueues)->lock;
+		spin_lock(own);
 		long before = percpu_read(g, runqueues, nr_ready);
 		if (before != 1000 * (long)hart + i)
 			errors++;
 		percpu_write(g, runqueues, nr_ready, before + 1);
 		percpu_write(g, runqueues, slots[2], (int)hart);
+		spin_unlock(own);
 		percpu_write_var(g, ticks, percpu_read_var(g, ticks) + 1);
 		if (percpu_current_hart(&g) != hart)
 			errors++;
@@ -244,6 +249,62 @@ static void test_remote_locked(void)
 	run_harts(init_runqueues, steal_body, sum_runqueues);
 	CHECK_EQ(stolen, (long)HARTS * ROUNDS);
 	CHECK_EQ(ready, 1000L * (0 + 1 + 2 + 3) - (long)HARTS * ROUNDS);
+	CHECK_EQ(reports, 0);
+}
+
+/* Every hart moves units between its queue and the others' with the
+ * scoped forms: the pair takes both locks in ascending hart order, so
+ * harts doing this to each other at once neither deadlock nor lose an
+ * update. */
+static void scoped_steal_body(unsigned hart)
+{
+	for (int i = 0; i < ROUNDS; i++) {
+		unsigned victim = (hart + 1 + (unsigned)i % (HARTS - 1)) % HARTS;
+		PERCPU_GUARD(g);
+		percpu_remote_locked_pair(runqueues, hart, victim, steal, mine, theirs) {
+			theirs->nr_ready--;
+			theirs->stolen++;
+			mine->nr_ready++;
+		}
+		percpu_remote_locked(runqueues, victim, wake, rq) {
+			if (i % 2)
+				continue;	/* leaves the block: the lock is released */
+			rq->nr_ready++;
+		}
+		percpu_remote_locked(runqueues, hart, wake, rq)
+			rq->nr_ready -= i % 2 ? 0 : 1;
+	}
+}
+
+/* A return from inside the block releases the lock too. */
+static long scoped_peek(unsigned hart)
+{
+	percpu_remote_locked(runqueues, hart, stats, rq)
+		return rq->nr_ready;
+	return -1;
+}
+
+static void scoped_return_body(unsigned hart)
+{
+	PERCPU_GUARD(g);
+	unsigned other = (hart + 1) % HARTS;
+	CHECK_EQ(scoped_peek(other), 1000L * other);
+	struct spinlock *lock = percpu_remote_lock(runqueues, other);
+	CHECK_EQ(atomic_load_explicit(&lock->locked, memory_order_relaxed), 0u);
+}
+
+static void test_remote_scoped_return(void)
+{
+	run_harts(init_runqueues, scoped_return_body, NULL);
+	CHECK_EQ(reports, 0);
+}
+
+/* The scoped remote forms exclude each other: no update is lost. */
+static void test_remote_scoped(void)
+{
+	run_harts(init_runqueues, scoped_steal_body, sum_runqueues);
+	CHECK_EQ(stolen, (long)HARTS * ROUNDS);
+	CHECK_EQ(ready, 1000L * (0 + 1 + 2 + 3));
 	CHECK_EQ(reports, 0);
 }
 
@@ -407,6 +468,63 @@ static void test_audit_remote_record(void)
 	CHECK_EQ(last_event.site->line, line);
 	CHECK_CONTAINS(last_event.site->var_name, "runqueues");
 	CHECK_EQ(percpu_read(g, runqueues, stolen), 5);
+}
+
+/* A scoped borrow is recorded as a locked remote access, and its lock
+ * released when the block is left. */
+static void test_audit_scoped_record(void)
+{
+	prepare_single_hart();
+	PERCPU_GUARD(g);
+	struct spinlock *lock = percpu_remote_lock(runqueues, 0);
+	int line = __LINE__ + 1;
+	percpu_remote_locked(runqueues, 0, stats, rq) {
+		CHECK(spin_held_by_current_hart(lock));
+		CHECK(&rq->lock == lock);
+		break;
+	}
+	CHECK(!spin_held_by_current_hart(lock));
+	CHECK_EQ(reports, 0);
+	CHECK_EQ(remote_records, 1);
+	CHECK(last_event.allowed);
+	CHECK(last_event.lock == lock);
+	CHECK_EQ(last_event.kind, PERCPU_ACCESS_LOCKED);
+	CHECK_EQ(last_event.site->line, line);
+}
+
+/* The borrow's lock released inside its block: reported once, at the
+ * spin_unlock, and not again when the block ends. */
+static void test_audit_borrow_outlives_unlock(void)
+{
+	prepare_single_hart();
+	PERCPU_GUARD(g);
+	int opened = __LINE__ + 1;
+	percpu_remote_locked(runqueues, 0, stats, rq) {
+		line_of_access = __LINE__ + 1;
+		spin_unlock(&rq->lock);
+		rq->stolen++;
+	}
+	char missing[96];
+	snprintf(missing, sizeof missing,
+		 "the lock held until the end of the borrow of runqueues opened at line %d", opened);
+	check_report(0, 0, "runqueues.lock", line_of_access, missing);
+	CHECK(!spin_held_by_current_hart(percpu_remote_lock(runqueues, 0)));
+}
+
+/* The owner writing its locked variable without the lock is caught. */
+static void test_audit_owner_write_unlocked(void)
+{
+	prepare_single_hart();
+	PERCPU_GUARD(g);
+	line_of_access = __LINE__ + 1;
+	percpu_write(g, runqueues, stolen, 1);
+	check_report(0, 0, "runqueues", line_of_access,
+		     "its own lock held by this hart for the owner's write: runqueues.lock");
+	struct spinlock *own = &percpu_local(g, runqueues)->lock;
+	spin_lock(own);
+	percpu_write(g, runqueues, stolen, 2);
+	spin_unlock(own);
+	CHECK_EQ(reports, 1);
 }
 
 /* A guard copied out of its block is dead: using the copy is caught. */
@@ -694,12 +812,17 @@ TEST_MAIN(
 	TEST(test_nested_guards),
 	TEST(test_remote_locked),
 	TEST(test_remote_atomic),
+	TEST(test_remote_scoped),
+	TEST(test_remote_scoped_return),
 	TEST(test_layout),
 	TEST(test_records_only_in_audit),
 #if NEURON_AUDIT
 	TEST(test_audit_remote_wrong_lock),
 	TEST(test_audit_remote_lock_not_held),
 	TEST(test_audit_remote_record),
+	TEST(test_audit_scoped_record),
+	TEST(test_audit_borrow_outlives_unlock),
+	TEST(test_audit_owner_write_unlocked),
 	TEST(test_audit_guard_after_release),
 	TEST(test_audit_guard_serial_past_2_32),
 	TEST(test_audit_stale_guard_after_2_32_guards),

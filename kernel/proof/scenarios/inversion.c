@@ -48,12 +48,14 @@ static void take_in_side_order(void *arg)
 {
 	const struct inversion_side *side = arg;
 	meet(&arrived, "arrive");
-	spin_lock(rq_lock_of(side->first));
+	struct spinlock *first = percpu_remote_lock(runqueues, side->first);
+	struct spinlock *second = percpu_remote_lock(runqueues, side->second);
+	spin_lock(first);
 	meet(&holding_first, "hold its first lock");
 	/* violation-site: lock_inversion (the descending side) */
-	spin_lock(rq_lock_of(side->second));
-	spin_unlock(rq_lock_of(side->second));
-	spin_unlock(rq_lock_of(side->first));
+	spin_lock(second);
+	spin_unlock(second);
+	spin_unlock(first);
 	__atomic_fetch_add(&finished, 1, __ATOMIC_RELEASE);
 }
 

@@ -53,7 +53,7 @@ struct chain_wait {
 static bool chain_done(const void *arg)
 {
 	const struct chain_wait *w = arg;
-	struct ipi_stats s = ipi_stats_of(w->hart);
+	struct ipi_stats_copy s = ipi_stats_of(w->hart);
 	return s.ssi_traps > w->traps && s.handled[IPI_RESCHED] > w->acks;
 }
 
@@ -66,12 +66,12 @@ static bool rung_resched_chain(void)
 		unsigned h = sched_hart_at(i);
 		if (h == self)
 			continue;
-		struct ipi_stats mine = ipi_stats_of(self), theirs = ipi_stats_of(h);
+		struct ipi_stats_copy mine = ipi_stats_of(self), theirs = ipi_stats_of(h);
 		enum ipi_result r = ipi_post(h, IPI_RESCHED, NULL, false);
 		uint64_t sent = ipi_stats_of(self).sent - mine.sent;
 		struct chain_wait w = { h, theirs.ssi_traps, theirs.handled[IPI_RESCHED] };
 		timer_wait_until(chain_done, &w, BOUND_MS);
-		struct ipi_stats after = ipi_stats_of(h);
+		struct ipi_stats_copy after = ipi_stats_of(h);
 		uint64_t traps = after.ssi_traps - theirs.ssi_traps;
 		uint64_t acks = after.handled[IPI_RESCHED] - theirs.handled[IPI_RESCHED];
 		if (r != IPI_OK || sent != 1 || traps < 1 || acks != 1) {
@@ -167,20 +167,20 @@ static bool rung_full_runqueue(void)
 {
 	static struct task dummy;
 	unsigned self = me();
-	struct spinlock *lock = rq_lock_of(self);
 	bool ok = true;
-	unsigned long was = intr_save_off();
-	spin_lock(lock);
-	struct runqueue *rq = percpu_remote(runqueues, self, lock, stats);
-	uint32_t start = rq->count;
+	uint32_t start = 0, full = 0;
 	unsigned accepted = 0;
-	while (rq->count < RQ_CAPACITY && rq_push(rq, &dummy) == RQ_OK)
-		accepted++;
-	enum rq_result extra = rq_push(rq, &dummy);
-	uint32_t full = rq->count;
-	for (unsigned i = 0; i < accepted; i++)
-		(void)rq_pop(rq);
-	spin_unlock(lock);
+	enum rq_result extra = RQ_OK;
+	unsigned long was = intr_save_off();
+	percpu_remote_locked(runqueues, self, stats, rq) {
+		start = rq->count;
+		while (rq->count < RQ_CAPACITY && rq_push(rq, &dummy) == RQ_OK)
+			accepted++;
+		extra = rq_push(rq, &dummy);
+		full = rq->count;
+		for (unsigned i = 0; i < accepted; i++)
+			(void)rq_pop(rq);
+	}
 	intr_restore(was);
 	ok = extra == RQ_FULL && full == RQ_CAPACITY && accepted == RQ_CAPACITY - start;
 	if (!ok)

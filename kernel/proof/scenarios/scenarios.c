@@ -493,7 +493,7 @@ int scenario_storm(const struct bootargs *args)
 				calls_ok &= ipi_pair_posted(from, h) - posted_before[j][i] == storm_per_target;
 			}
 		}
-		struct ipi_stats s = ipi_stats_of(h);
+		struct ipi_stats_copy s = ipi_stats_of(h);
 		kprintf("# storm: hart %u: %lu calls run, %lu handled, backpressure waits %lu rejects %lu, "
 			"reschedules handled %lu, sequence errors %lu/%lu\n", h, hits, handled,
 			s.backpressure_waits, s.backpressure_rejects, s.handled[IPI_RESCHED],

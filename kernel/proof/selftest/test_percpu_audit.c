@@ -83,7 +83,7 @@ static void remote_without_lock(struct selftest *t, unsigned me, unsigned owner)
 {
 	unsigned before = percpu_audit_violation_count();
 	unsigned line = __LINE__ + 1;
-	(void)percpu_remote_read(audit_probe, owner, value, audit_probe_lock(owner), stats);
+	(void)percpu_remote_read(audit_probe, owner, value, percpu_remote_lock(audit_probe, owner), stats);
 	expect_violation(t, before, &(struct expected_report){ "remote access without its lock", me, owner,
 			 "audit_probe", line, "lock held by this hart: audit_probe.lock" });
 }
@@ -111,14 +111,14 @@ static void lock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_lock(audit_probe_lock(percpu_current_hart(&g)));
+	spin_lock(percpu_remote_lock(audit_probe, percpu_current_hart(&g)));
 }
 
 static void unlock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_unlock(audit_probe_lock(percpu_current_hart(&g)));
+	spin_unlock(percpu_remote_lock(audit_probe, percpu_current_hart(&g)));
 }
 
 static void lock_held_by_other_hart(struct selftest *t, unsigned me, unsigned other)
@@ -130,7 +130,7 @@ static void lock_held_by_other_hart(struct selftest *t, unsigned me, unsigned ot
 	}
 	unsigned before = percpu_audit_violation_count();
 	unsigned line = __LINE__ + 1;
-	(void)percpu_remote_read(audit_probe, other, value, audit_probe_lock(other), stats);
+	(void)percpu_remote_read(audit_probe, other, value, percpu_remote_lock(audit_probe, other), stats);
 	expect_violation(t, before, &(struct expected_report){ "the lock held by another hart", me, other,
 			 "audit_probe", line, "lock held by this hart: audit_probe.lock" });
 	if (!smp_call_on(other, unlock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS))
@@ -299,7 +299,7 @@ void selftest_percpu_audit_fires(struct selftest *t)
 	if (alone)
 		wrong_lock(t, me, owner, &unrelated_lock, "holding an unrelated lock");
 	else
-		wrong_lock(t, me, owner, audit_probe_lock(me), "holding another hart's instance lock");
+		wrong_lock(t, me, owner, percpu_remote_lock(audit_probe, me), "holding another hart's instance lock");
 	if (alone) {
 		selftest_diag(t, "SKIP the lock held by another hart: needs 2 harts, booted 1");
 		selftest_diag(t, "SKIP a guard taken on another hart: needs 2 harts, booted 1");

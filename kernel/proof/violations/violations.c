@@ -41,17 +41,6 @@ const char *const violation_names[] = {
 };
 const size_t violation_count = sizeof(violation_names) / sizeof(violation_names[0]);
 
-/* Mailbox locks known from the init phase: a lock-form remote access
- * names the lock before it may reach the instance. */
-static struct spinlock *mailbox_locks[NEURON_MAX_HARTS];
-
-void violations_init(void)
-{
-	PERCPU_INIT_TOKEN(t);
-	percpu_for_each_hart(t, h)
-		mailbox_locks[h] = &percpu_init(t, ipi_mailboxes, h)->lock;
-}
-
 #if NEURON_AUDIT
 
 struct violation_context {
@@ -63,23 +52,23 @@ struct violation_context {
 static void remote_write_unlocked(const struct violation_context *c)
 {
 	/* violation-site: remote_write_unlocked */
-	percpu_remote_write(audit_probe, c->other, value, 1u, audit_probe_lock(c->other), stats);
+	percpu_remote_write(audit_probe, c->other, value, 1u, percpu_remote_lock(audit_probe, c->other), stats);
 }
 
 static void remote_read_unlocked(const struct violation_context *c)
 {
 	/* violation-site: remote_read_unlocked */
-	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->other), stats);
+	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->other), stats);
 }
 
 /* Holds this hart's probe lock and passes it for the other's instance. */
 static void wrong_lock(const struct violation_context *c)
 {
 	PERCPU_GUARD(g);
-	spin_lock(audit_probe_lock(c->me));
+	spin_lock(percpu_remote_lock(audit_probe, c->me));
 	/* violation-site: wrong_lock */
-	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->me), stats);
-	spin_unlock(audit_probe_lock(c->me));
+	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->me), stats);
+	spin_unlock(percpu_remote_lock(audit_probe, c->me));
 }
 
 /* Cross-called: the running hart takes, or drops, its own probe lock.
@@ -89,14 +78,14 @@ static void lock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_lock(audit_probe_lock(percpu_current_hart(&g)));
+	spin_lock(percpu_remote_lock(audit_probe, percpu_current_hart(&g)));
 }
 
 static void unlock_own_probe(void *arg)
 {
 	(void)arg;
 	PERCPU_GUARD_IRQS_OFF(g);
-	spin_unlock(audit_probe_lock(percpu_current_hart(&g)));
+	spin_unlock(percpu_remote_lock(audit_probe, percpu_current_hart(&g)));
 }
 
 static void lock_other_hart(const struct violation_context *c)
@@ -106,9 +95,48 @@ static void lock_other_hart(const struct violation_context *c)
 		return;
 	}
 	/* violation-site: lock_other_hart */
-	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->other), stats);
+	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->other), stats);
 	if (!smp_call_on(c->other, unlock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS))
 		kprintf("# violation: hart %u did not drop its probe lock\n", c->other);
+}
+
+/* The owner writes its instance of a locked variable without the lock
+ * that remote harts take to reach it. */
+static void owner_write_unlocked(const struct violation_context *c)
+{
+	(void)c;
+	PERCPU_GUARD(g);
+	/* violation-site: owner_write_unlocked */
+	percpu_write(g, audit_probe, value, 1);
+}
+
+/* ---- scoped borrows ---- */
+
+/* The borrow's lock dropped inside its block: the pointer is still in
+ * scope, the lock is not. */
+static void borrow_outlives_unlock(const struct violation_context *c)
+{
+	unsigned long was = intr_save_off();
+	percpu_remote_locked(audit_probe, c->other, stats, p) {
+		/* violation-site: borrow_outlives_unlock */
+		spin_unlock(&p->lock);
+		(void)p->value;
+	}
+	intr_restore(was);
+}
+
+/* The same with two runqueues borrowed at once (the steal's pair): one of
+ * the two locks dropped inside the block. */
+static void pair_borrow_outlives_unlock(const struct violation_context *c)
+{
+	unsigned long was = intr_save_off();
+	percpu_remote_locked_pair(runqueues, c->me, c->other, stats, mine, theirs) {
+		/* violation-site: pair_borrow_outlives_unlock */
+		spin_unlock(&theirs->lock);
+		(void)mine->count;
+		(void)theirs->count;
+	}
+	intr_restore(was);
 }
 
 /* ---- guards ---- */
@@ -205,16 +233,15 @@ static void base_other_hart(const struct violation_context *c)
  * stamps it (magic still zero), reached under its own lock. */
 static void unstamped(const struct violation_context *c)
 {
-	struct percpu_stamp *stamp = (struct percpu_stamp *)
-		(percpu_area_base(c->other) + audit_probe.desc.area_offset());
+	struct percpu_stamp *stamp = percpu_audit_stamp(audit_probe, c->other);
 	struct percpu_stamp saved = *stamp;
 	unsigned long was = intr_save_off();
-	spin_lock(audit_probe_lock(c->other));
+	spin_lock(percpu_remote_lock(audit_probe, c->other));
 	__atomic_store_n(&stamp->magic, 0, __ATOMIC_RELAXED);
 	/* violation-site: unstamped */
-	(void)percpu_remote_read(audit_probe, c->other, value, audit_probe_lock(c->other), stats);
+	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->other), stats);
 	__atomic_store_n(&stamp->magic, saved.magic, __ATOMIC_RELAXED);
-	spin_unlock(audit_probe_lock(c->other));
+	spin_unlock(percpu_remote_lock(audit_probe, c->other));
 	intr_restore(was);
 }
 
@@ -265,13 +292,12 @@ static void mailbox_bypass(const struct violation_context *c)
 	static uint32_t runs;
 	static struct ipi_call call = { .fn = count_call, .arg = &runs };
 	unsigned long was = intr_save_off();
-	spin_lock(mailbox_locks[c->other]);
-	struct ipi_mailbox *mb = percpu_remote(ipi_mailboxes, c->other, mailbox_locks[c->other], ipi_post);
-	mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
-		.kind = IPI_CALL, .seq = 0, .from = c->me, .object = &call,
-	};
-	mb->count++;
-	spin_unlock(mailbox_locks[c->other]);
+	percpu_remote_locked(ipi_mailboxes, c->other, ipi_post, mb) {
+		mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
+			.kind = IPI_CALL, .seq = 0, .from = c->me, .object = &call,
+		};
+		mb->count++;
+	}
 	intr_restore(was);
 	(void)sbi_send_ipi_to(c->other);
 	if (!timer_wait_until(call_done, &call, CROSS_CALL_TIMEOUT_MS))
@@ -287,11 +313,13 @@ static void lock_order(const struct violation_context *c)
 	unsigned low = c->me < c->other ? c->me : c->other;
 	unsigned high = c->me < c->other ? c->other : c->me;
 	unsigned long was = intr_save_off();
-	spin_lock(rq_lock_of(high));
+	struct spinlock *high_lock = percpu_remote_lock(runqueues, high);
+	struct spinlock *low_lock = percpu_remote_lock(runqueues, low);
+	spin_lock(high_lock);
 	/* violation-site: lock_order */
-	spin_lock(rq_lock_of(low));
-	spin_unlock(rq_lock_of(low));
-	spin_unlock(rq_lock_of(high));
+	spin_lock(low_lock);
+	spin_unlock(low_lock);
+	spin_unlock(high_lock);
 	intr_restore(was);
 }
 

@@ -10,10 +10,6 @@
 extern const char *const violation_names[];
 extern const size_t violation_count;
 
-/* Init phase (before percpu_smp_begin): the mailbox locks the cases need
- * (the probe variable is audit_probe.h's). */
-void violations_init(void);
-
 /*
  * Runs case `index` (< violation_count) in continue mode, between
  * trace_start and trace_finish; returns the exit status (0: exactly one

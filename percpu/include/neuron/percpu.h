@@ -14,9 +14,13 @@
  *     percpu_write(g, stats, ticks, v)  one store in release
  *     percpu_read_var(g, var), percpu_write_var(g, var, v)  whole scalar
  *     percpu_local(g, runqueues)        struct runqueue *, valid while g lives
- *     percpu_local_fetch_add(g, var, field, v, order)  for fields that are
- *                                       also touched by remote atomics
+ *     percpu_local_fetch_add/_exchange/_load/_store(g, var, field, [v,] order)
+ *                                       only for _Atomic fields of a variable
+ *                                       without a lock; read/write refuse them
  *   Remote (another hart's instance), with a sync argument and a reason:
+ *     percpu_remote_locked(runqueues, hart, steal, rq) { ... }  takes and
+ *                                       releases hart's lock; rq is in scope only inside
+ *     percpu_remote_locked_pair(var, a, b, reason, pa, pb) { ... }  both locks
  *     percpu_remote(runqueues, hart, &lock, steal)     struct runqueue *
  *     percpu_remote_read/_write(var, hart, field, [v,] &lock, reason)
  *     percpu_remote_load/_store/_fetch_add/_exchange(var, hart, field, [v,]
@@ -291,11 +295,40 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 	"percpu: init access needs an init-phase token (PERCPU_INIT_TOKEN)")
 #define PERCPU__CHECK_SCALAR(T) _Static_assert(					\
 	(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8) && \
-	_Generic((T *)0, float *: 0, double *: 0, long double *: 0, default: 1), \
+	_Generic((T *)0, float *: 0, double *: 0, long double *: 0,		\
+		 _Complex float *: 0, _Complex double *: 0, _Complex long double *: 0, default: 1), \
 	"percpu: read/write take integer or pointer fields; use percpu_local for aggregates")
 
 #define PERCPU__T(var) percpu_type__##var
 #define PERCPU__FIELD_T(var, field) __typeof__(((PERCPU__T(var) *)0)->field)
+/* The field (or, with the _var forms, the whole value) as an unevaluated lvalue. */
+#define PERCPU__FIELD_X(var, field) (((PERCPU__T(var) *)0)->field)
+#define PERCPU__VAR_X(var) (*(PERCPU__T(var) *)0)
+
+/*
+ * Whether lvalue x is declared _Atomic, at compile time. A plain read of x
+ * (lvalue conversion, here through __auto_type) drops its qualifiers,
+ * _Atomic included, and decays an array: &x points at that type, at a
+ * const/volatile version of it, or (x is _Atomic) at neither. An array is
+ * never _Atomic (C11 6.7.3p3): its read type is a pointer, not compatible.
+ */
+#define PERCPU__READ_T(x) __typeof__(({ __auto_type percpu__x_ = (x); percpu__x_; }))
+#define PERCPU__IS_ATOMIC(x) _Generic(&(x),							PERCPU__READ_T(x) *: 0, const PERCPU__READ_T(x) *: 0,					volatile PERCPU__READ_T(x) *: 0, const volatile PERCPU__READ_T(x) *: 0,		default: __builtin_types_compatible_p(__typeof__(x), PERCPU__READ_T(x)))
+
+/* Atomic accessors: for a lock-free variable's _Atomic fields only. A
+ * locked variable's fields are reached under its lock; a field some hart
+ * touches atomically is touched atomically by all (section 3). */
+#define PERCPU__CHECK_ATOMIC_FIELD(var, field)							_Static_assert(_Generic(percpu_lock_of__##var(0), struct percpu_no_lock *: 1, default: 0), 		"percpu: atomic accessors are refused on a PERCPU_DECLARE_LOCKED variable: its fields are reached under its lock"); 	_Static_assert(PERCPU__IS_ATOMIC(PERCPU__FIELD_X(var, field)),					"percpu: atomic accessors take only fields declared _Atomic")
+/* Plain read/write: never of an array (a read would yield a pointer into
+ * the accessor's own temporary), never a write to a const field or
+ * variable, never of an _Atomic field (its every access names an order). */
+#define PERCPU__IS_ARRAY(x) (!__builtin_types_compatible_p(__typeof__(x), PERCPU__READ_T(x)))
+#define PERCPU__CHECK_NOT_ARRAY(x) _Static_assert(!PERCPU__IS_ARRAY(x),		\
+	"percpu: read/write take integer or pointer fields, not arrays; name an element (slots[2]) or use percpu_local")
+#define PERCPU__CHECK_WRITABLE(x) _Static_assert(_Generic(&(x),			\
+	const PERCPU__READ_T(x) *: 0, const volatile PERCPU__READ_T(x) *: 0, default: 1), \
+	"percpu: write to a const field or variable")
+#define PERCPU__CHECK_NOT_ATOMIC(x) _Static_assert(!PERCPU__IS_ATOMIC(x),			"percpu: read/write refuse an _Atomic field: use percpu_local_load/_store with a memory order")
 #define PERCPU__FIELD_OFF(var, field) \
 	(__builtin_offsetof(struct percpu_slot__##var, value) + __builtin_offsetof(PERCPU__T(var), field))
 #define PERCPU__VALUE_OFF(var) __builtin_offsetof(struct percpu_slot__##var, value)
@@ -499,25 +532,53 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 		percpu__audit_local(&(g), &(var).desc,					\
 			(const struct percpu_stamp *)PERCPU_ARCH_ADDR(percpu_storage__##var, 0), \
 			&PERCPU__ID(site, id))
+/*
+ * A write by the owner to a PERCPU_DECLARE_LOCKED variable: remote harts
+ * access it under its lock, so the owner's write needs the lock too
+ * (docs/concurrency-model.md section 3). Inline: the lock word and its
+ * holder against the identity word; the lock's offset is a constant, and
+ * a variable without a lock compiles to nothing here.
+ */
+static inline __attribute__((always_inline)) bool
+percpu__audit_owner_holds(const struct spinlock *lock)
+{
+	return __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) &&
+				atomic_load_explicit(&lock->holder, memory_order_relaxed) ==
+				(unsigned)(percpu_arch_identity_word() >> 32), 1);
+}
+void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
+				  const struct percpu_callsite *site);
+#define PERCPU__AUDIT_OWNER_LOCK(id, var)						\
+	if (percpu_lock_offset__##var >= 0 &&						\
+	    !percpu__audit_owner_holds(PERCPU_ARCH_ADDR(percpu_storage__##var,		\
+			PERCPU__VALUE_OFF(var) +					\
+			(percpu_lock_offset__##var >= 0 ? percpu_lock_offset__##var : 0)))) \
+		percpu__audit_owner_unlocked(&(var).desc, &PERCPU__ID(site, id))
 #else
 #define PERCPU__AUDIT_LOCAL(id, g, var, kind) ((void)(g))
+#define PERCPU__AUDIT_OWNER_LOCK(id, var) ((void)0)
 #endif
 
 /* Local read/write of a field (member designator: nr, slots[2], a.b) or,
  * with the _var forms, of a whole scalar variable. */
 #define percpu_read(g, var, field)							\
-	PERCPU__READ_AT(g, var, PERCPU__FIELD_T(var, field), PERCPU__FIELD_OFF(var, field), __COUNTER__)
+	PERCPU__READ_AT(g, var, PERCPU__FIELD_X(var, field), PERCPU__FIELD_T(var, field),	\
+			PERCPU__FIELD_OFF(var, field), __COUNTER__)
 #define percpu_read_var(g, var)								\
-	PERCPU__READ_AT(g, var, PERCPU__T(var), PERCPU__VALUE_OFF(var), __COUNTER__)
+	PERCPU__READ_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), __COUNTER__)
 #define percpu_write(g, var, field, value_)						\
-	PERCPU__WRITE_AT(g, var, PERCPU__FIELD_T(var, field), PERCPU__FIELD_OFF(var, field), value_, __COUNTER__)
+	PERCPU__WRITE_AT(g, var, PERCPU__FIELD_X(var, field), PERCPU__FIELD_T(var, field),	\
+			 PERCPU__FIELD_OFF(var, field), value_, __COUNTER__)
 #define percpu_write_var(g, var, value_)						\
-	PERCPU__WRITE_AT(g, var, PERCPU__T(var), PERCPU__VALUE_OFF(var), value_, __COUNTER__)
+	PERCPU__WRITE_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), value_, \
+			 __COUNTER__)
 
-#define PERCPU__READ_AT(g, var, T, off, id) ({						\
+#define PERCPU__READ_AT(g, var, x, T, off, id) ({					\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_NOT_ARRAY(x);							\
 	PERCPU__CHECK_SCALAR(T);							\
+	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
 	union { unsigned long raw; T value; } PERCPU__ID(v, id);			\
@@ -525,13 +586,17 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 	PERCPU__STORAGE_END								\
 	PERCPU__ID(v, id).value; })
 
-#define PERCPU__WRITE_AT(g, var, T, off, value_, id) ({				\
+#define PERCPU__WRITE_AT(g, var, x, T, off, value_, id) ({				\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_NOT_ARRAY(x);							\
 	PERCPU__CHECK_SCALAR(T);							\
+	PERCPU__CHECK_WRITABLE(x);							\
+	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	T PERCPU__ID(v, id) = (value_);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
+	PERCPU__AUDIT_OWNER_LOCK(id, var);						\
 	PERCPU_ARCH_STORE_RAW(percpu_storage__##var, sizeof(T), off, PERCPU__ID(v, id));	\
 	PERCPU__STORAGE_END								\
 	(void)0; })
@@ -568,16 +633,21 @@ percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 	(void)0; })
 #endif
 
-/* Local atomic read-modify-write, for fields remote harts also touch with
- * the atomic accessors. */
+/* Local atomic operations, for the _Atomic fields of a variable without a
+ * lock (the fields remote harts touch with the atomic accessors). */
+#define PERCPU__LOCAL_ATOMIC_PTR(g, var, field) ({					\
+	PERCPU__CHECK_GUARD(g);								\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_ATOMIC_FIELD(var, field);						\
+	&percpu_local(g, var)->field; })
 #define percpu_local_fetch_add(g, var, field, value_, order)				\
-	__atomic_fetch_add(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+	__atomic_fetch_add(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), (value_), PERCPU__ORDER_CHECKED(order))
 #define percpu_local_exchange(g, var, field, value_, order)				\
-	__atomic_exchange_n(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+	__atomic_exchange_n(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), (value_), PERCPU__ORDER_CHECKED(order))
 #define percpu_local_load(g, var, field, order)						\
-	__atomic_load_n(&percpu_local(g, var)->field, PERCPU__ORDER_CHECKED(order))
+	__atomic_load_n(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), PERCPU__ORDER_CHECKED(order))
 #define percpu_local_store(g, var, field, value_, order)				\
-	__atomic_store_n(&percpu_local(g, var)->field, (value_), PERCPU__ORDER_CHECKED(order))
+	__atomic_store_n(PERCPU__LOCAL_ATOMIC_PTR(g, var, field), (value_), PERCPU__ORDER_CHECKED(order))
 #define PERCPU__ORDER_CHECKED(o) ({ PERCPU__CHECK_ORDER(o); PERCPU__ORDER(o); })
 
 /* The hart running this code, under guard (&g): percpu_current_hart(&g).
@@ -650,6 +720,7 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #define PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, id) ({			\
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_REASON(reason);							\
+	PERCPU__CHECK_ATOMIC_FIELD(var, field);						\
 	unsigned PERCPU__ID(h, id) = (hart);						\
 	PERCPU__STORAGE_BEGIN								\
 	uintptr_t PERCPU__ID(s, id) = PERCPU__REMOTE_SLOT(id, var, PERCPU__ID(h, id),	\
@@ -671,6 +742,161 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #define percpu_remote_exchange(var, hart, field, value_, order, reason)		\
 	__atomic_exchange_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
 			    (value_), PERCPU__ORDER_CHECKED(order))
+
+/* ---------------------------------------------------------------------- */
+/* Scoped remote access: lock and pointer in one lexical scope. */
+
+/*
+ *   percpu_remote_locked(runqueues, hart, steal, rq) {
+ *           rq_push(rq, t);
+ *   }
+ *
+ * Takes the lock of hart's instance of a PERCPU_DECLARE_LOCKED variable
+ * (the member its declaration names), runs the block with `p` (a
+ * PERCPU__T(var) *) pointing at that instance, and releases the lock when
+ * the block is left by its end, break, return or goto (a cleanup
+ * attribute). `p` is declared by the construct, so it does not exist
+ * after it: the usual remote access cannot outlive its lock. Audit builds
+ * record the access as percpu_remote does and report a spin_unlock of the
+ * lock while the block is still open (the pointer would outlive it).
+ *
+ * The block is the body of a loop run once: `break` and `continue` in it
+ * leave the block (releasing the lock), not a loop around it.
+ *
+ * Precondition (spin_lock's): interrupts off on this hart, and this hart
+ * does not hold hart's lock. Copy the pointer out of the block and the
+ * audit cannot follow it: reviewers grep for assignments from `p`.
+ */
+struct percpu_borrow {
+	struct spinlock *lock;		/* the instance's own lock, held */
+	uintptr_t value;		/* the instance */
+	bool open;			/* the for-once loop's condition */
+#if NEURON_AUDIT
+	const struct percpu_callsite *site;
+#endif
+};
+
+#if NEURON_AUDIT
+struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
+					  const struct percpu_callsite *site,
+					  enum percpu_reason reason);
+void percpu__audit_borrow_end(struct percpu_borrow *borrow);
+struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, unsigned hart,
+					   const char *file, unsigned line);
+static inline void percpu__borrow_end(struct percpu_borrow *borrow)
+{
+	percpu__audit_borrow_end(borrow);
+}
+#define PERCPU__BORROW(id, var, hart, reason)						\
+	({ PERCPU__SITE(id, PERCPU_ACCESS_LOCKED, (uint16_t)PERCPU__REASON(reason), var, NULL); \
+	   percpu__audit_borrow(&(var).desc, (hart), &PERCPU__ID(site, id),		\
+				(enum percpu_reason)PERCPU__REASON(reason)); })
+#define PERCPU__REMOTE_LOCK(var, hart)							\
+	percpu__audit_remote_lock(&(var).desc, (hart), __FILE__, __LINE__)
+#else
+static inline __attribute__((always_inline)) struct percpu_borrow
+percpu__borrow_at(uintptr_t value, struct spinlock *lock, const char *file, unsigned line)
+{
+	spin__lock(lock, file, line);
+	return (struct percpu_borrow){ .lock = lock, .value = value, .open = true };
+}
+static inline __attribute__((always_inline)) void percpu__borrow_end(struct percpu_borrow *borrow)
+{
+	spin__unlock(borrow->lock, NULL, 0);
+}
+#define PERCPU__BORROW(id, var, hart, reason) ({					\
+	uintptr_t PERCPU__ID(bv, id) = PERCPU__REMOTE_SLOT(id, var, (hart), NULL, 0, reason) + \
+		PERCPU__VALUE_OFF(var);							\
+	percpu__borrow_at(PERCPU__ID(bv, id),						\
+		percpu_lock_of__##var((PERCPU__T(var) *)PERCPU__ID(bv, id)), __FILE__, __LINE__); })
+#define PERCPU__REMOTE_LOCK(var, hart)							\
+	percpu_lock_of__##var((PERCPU__T(var) *)(PERCPU__REMOTE_SLOT(0, var, (hart), NULL, 0, none) + \
+						  PERCPU__VALUE_OFF(var)))
+#endif
+
+#define PERCPU__CHECK_LOCKED(var, what) _Static_assert(				\
+	_Generic(percpu_lock_of__##var(0), struct spinlock *: 1, default: 0),		\
+	"percpu: " what " needs a variable with its own lock (PERCPU_DECLARE_LOCKED); use the atomic accessors")
+
+#define percpu_remote_locked(var, hart, reason, p)					\
+	PERCPU__REMOTE_LOCKED(var, hart, reason, p, __COUNTER__)
+#define PERCPU__REMOTE_LOCKED(var, hart, reason, p, id)				\
+	for (struct percpu_borrow PERCPU__ID(b, id)					\
+		__attribute__((cleanup(percpu__borrow_end))) = ({			\
+			PERCPU__CHECK_VAR(var);						\
+			PERCPU__CHECK_REASON(reason);					\
+			PERCPU__CHECK_LOCKED(var, "percpu_remote_locked");		\
+			PERCPU__STORAGE_BEGIN						\
+			struct percpu_borrow PERCPU__ID(bb, id) = PERCPU__BORROW(id, var, hart, reason); \
+			PERCPU__STORAGE_END						\
+			PERCPU__ID(bb, id); });						\
+	     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)			\
+		for (PERCPU__T(var) *p = (PERCPU__T(var) *)PERCPU__ID(b, id).value;	\
+		     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)
+
+/*
+ * Two instances of one locked variable, both locks held (stealing moves
+ * tasks between two runqueues): the locks are taken in ascending hart
+ * order, the rule for ranked lock classes, and released in reverse.
+ * Precondition: hart_a != hart_b, interrupts off, neither lock held.
+ */
+struct percpu_borrow_pair {
+	struct percpu_borrow a, b;
+	bool a_first;			/* hart_a < hart_b: a's lock taken first */
+	bool open;
+};
+
+static inline void percpu__borrow_pair_end(struct percpu_borrow_pair *pair)
+{
+	if (pair->a_first) {
+		percpu__borrow_end(&pair->b);
+		percpu__borrow_end(&pair->a);
+	} else {
+		percpu__borrow_end(&pair->a);
+		percpu__borrow_end(&pair->b);
+	}
+}
+
+#define percpu_remote_locked_pair(var, hart_a, hart_b, reason, pa, pb)			\
+	PERCPU__REMOTE_LOCKED_PAIR(var, hart_a, hart_b, reason, pa, pb, __COUNTER__)
+#define PERCPU__REMOTE_LOCKED_PAIR(var, hart_a, hart_b, reason, pa, pb, id)		\
+	for (struct percpu_borrow_pair PERCPU__ID(b, id)				\
+		__attribute__((cleanup(percpu__borrow_pair_end))) = ({			\
+			PERCPU__CHECK_VAR(var);						\
+			PERCPU__CHECK_REASON(reason);					\
+			PERCPU__CHECK_LOCKED(var, "percpu_remote_locked_pair");	\
+			unsigned PERCPU__ID(ha, id) = (hart_a), PERCPU__ID(hb, id) = (hart_b); \
+			struct percpu_borrow_pair PERCPU__ID(bb, id);			\
+			PERCPU__ID(bb, id).a_first = PERCPU__ID(ha, id) < PERCPU__ID(hb, id); \
+			PERCPU__ID(bb, id).open = true;					\
+			PERCPU__STORAGE_BEGIN						\
+			if (PERCPU__ID(bb, id).a_first) {				\
+				PERCPU__ID(bb, id).a = PERCPU__BORROW(id, var, PERCPU__ID(ha, id), reason); \
+				PERCPU__ID(bb, id).b = PERCPU__BORROW(id, var, PERCPU__ID(hb, id), reason); \
+			} else {							\
+				PERCPU__ID(bb, id).b = PERCPU__BORROW(id, var, PERCPU__ID(hb, id), reason); \
+				PERCPU__ID(bb, id).a = PERCPU__BORROW(id, var, PERCPU__ID(ha, id), reason); \
+			}								\
+			PERCPU__STORAGE_END						\
+			PERCPU__ID(bb, id); });						\
+	     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)			\
+		for (PERCPU__T(var) *pa = (PERCPU__T(var) *)PERCPU__ID(b, id).a.value,	\
+				    *pb = (PERCPU__T(var) *)PERCPU__ID(b, id).b.value;	\
+		     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)
+
+/*
+ * The lock of hart's instance, not the instance: for code that takes or
+ * orders locks without touching the data (lock-order tests, the violation
+ * suite's provocations). Data under it is reached with percpu_remote or
+ * percpu_remote_locked, which check and record the access.
+ */
+#define percpu_remote_lock(var, hart) ({						\
+	PERCPU__CHECK_VAR(var);								\
+	PERCPU__CHECK_LOCKED(var, "percpu_remote_lock");				\
+	PERCPU__STORAGE_BEGIN								\
+	struct spinlock *percpu__lock_ = PERCPU__REMOTE_LOCK(var, hart);		\
+	PERCPU__STORAGE_END								\
+	percpu__lock_; })
 
 /* ---------------------------------------------------------------------- */
 /* Init phase: single hart, secondaries not started. */
@@ -712,6 +938,32 @@ static inline unsigned percpu__next_hart(unsigned from)
 #define percpu_for_each_hart(t, hart)							\
 	for (unsigned hart = ({ PERCPU__CHECK_TOKEN(t); percpu__next_hart(0); });	\
 	     hart < NEURON_MAX_HARTS; hart = percpu__next_hart(hart + 1))
+
+/* ---------------------------------------------------------------------- */
+/* Offsets and stamps, for code that inspects areas rather than using them. */
+
+/*
+ * The offset of var's value from any hart's area base, for the tools that
+ * read areas from outside (the trace reader, gdb scripts). An offset, not
+ * an access: added to an area base it reaches an instance unchecked and
+ * unrecorded, which is what reviewers grep this name for.
+ */
+#define percpu_area_value_offset(var) ({						\
+	PERCPU__CHECK_VAR(var);								\
+	(var).desc.area_offset() + (uintptr_t)(var).desc.value_offset; })
+
+#if NEURON_AUDIT
+/*
+ * The audit stamp of hart's instance (audit builds only: release has no
+ * stamp), for the violation suite, which overwrites it to provoke the
+ * stamp check. Reports a hart without an area and returns NULL.
+ */
+struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, unsigned hart,
+					    const char *file, unsigned line);
+#define percpu_audit_stamp(var, hart) ({						\
+	PERCPU__CHECK_VAR(var);								\
+	percpu__audit_stamp_of(&(var).desc, (hart), __FILE__, __LINE__); })
+#endif
 
 /* ---------------------------------------------------------------------- */
 /* The one escape hatch: reviewed by grepping for its name. */
