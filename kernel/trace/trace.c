@@ -31,9 +31,8 @@ extern const struct percpu_callsite __stop_percpu_callsites[] __attribute__((wea
 struct trace_info trace_info;
 struct trace_ring trace_rings[NEURON_MAX_HARTS];
 struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
-/* Not cleared at boot (section .trace_slots, kernel.ld): trace_ring_init
- * zeroes a ring's slots before its hart records, and no slot of a ring
- * that was never initialised is read. */
+/* Never cleared (section .trace_slots, kernel.ld): no slot is read before
+ * its record is written (trace_ring_init). */
 static struct trace_slot trace_slots[NEURON_MAX_HARTS][NEURON_TRACE_RING_RECORDS]
 	__attribute__((section(".trace_slots")));
 static uint32_t stream_requested;
@@ -68,36 +67,95 @@ static uint64_t elf_identity(void)
 	return fnv1a(hash, __start_percpu_callsites, __stop_percpu_callsites);
 }
 
-void trace_put(unsigned hart, enum trace_type type, unsigned b, unsigned h, uint32_t w)
+static void count_unattributed(void)
 {
-	if (hart >= NEURON_MAX_HARTS ||
-	    __atomic_load_n(&trace_rings[hart].magic, __ATOMIC_ACQUIRE) != TRACE_RING_MAGIC) {
-		__atomic_fetch_add(&trace_info.unattributed, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&trace_info.unattributed, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Every write the fast path does not take: the ring's first write on this
+ * hart (limit is 0 until then), a stop-mode ring that is full, a drain
+ * that is due after this record. Writes the record as trace_ring_write
+ * does, drains if due, and sets the hart's limit: the first record number
+ * that must come here again. Owner hart, interrupts off, not frozen.
+ */
+static __attribute__((noinline)) void put_slow(unsigned hart, enum trace_type type, uint32_t meta,
+					      uint64_t tw)
+{
+	struct trace_ring *ring = &trace_rings[hart];
+	struct trace_hart_counts *counts = &trace_hart_counts[hart];
+	if (__atomic_load_n(&ring->magic, __ATOMIC_ACQUIRE) != TRACE_RING_MAGIC) {
+		count_unattributed();
+		return;
+	}
+	uint64_t n = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+	if (ring->mode == TRACE_MODE_STOP && n >= ring->capacity)
+		__atomic_store_n(&ring->refused, __atomic_load_n(&ring->refused, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELAXED);
+	else
+		trace_ring_store(ring, n, meta, tw);
+	counts->by_type[type % TRACE_TYPE_SLOTS]++;
+	/* Until trace_start is over the drain may not be set up: stay slow. */
+	if (!__atomic_load_n(&trace_info.started, __ATOMIC_ACQUIRE))
+		return;
+	/* A drain due at head == due is done by the write of record due - 1. */
+	uint64_t limit = trace_drain_if_due(hart) - 1;
+	if (ring->mode == TRACE_MODE_STOP && limit > ring->capacity)
+		limit = ring->capacity;
+	counts->limit = limit;
+}
+
+/*
+ * Appends to hart's ring; the caller is hart, interrupts off. The fast
+ * path is the freeze handshake, one compare of the owner's head with its
+ * limit, and the ring's stores (trace_ring_store): head is stored only by
+ * this hart, so reading it back needs no atomic read-modify-write, and
+ * everything that is not an ordinary write (first write, stop mode full,
+ * a drain due) is behind the limit, in put_slow.
+ */
+static inline __attribute__((always_inline)) void
+trace_put(unsigned hart, enum trace_type type, unsigned b, unsigned h, uint32_t w)
+{
+	if (__builtin_expect(hart >= NEURON_MAX_HARTS, 0)) {
+		count_unattributed();
 		return;
 	}
 	struct trace_hart_counts *counts = &trace_hart_counts[hart];
+	uint32_t meta = (uint32_t)type | (uint32_t)(b & 0xff) << 8 | (uint32_t)(h & 0xffff) << 16;
+	uint64_t tw = trace_pack_tw(rdtime(), w);
 	/*
 	 * Freeze handshake (Dekker): announce the write, then look at frozen;
-	 * trace_finish sets frozen, then waits for writing == 0. With both
-	 * sides seq_cst, at least one sees the other's store.
+	 * freeze() sets frozen, then waits for writing == 0. With a seq_cst
+	 * fence between the store and the load on both sides, at least one
+	 * sees the other's store.
 	 */
-	__atomic_store_n(&counts->writing, 1, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&trace_info.frozen, __ATOMIC_SEQ_CST)) {
-		trace_ring_write(&trace_rings[hart], type, (uint8_t)b, (uint16_t)h, w & TRACE_W_MAX,
-				 rdtime());
-		counts->by_type[type % TRACE_TYPE_SLOTS]++;
-		trace_drain_if_due(hart);
+	__atomic_store_n(&counts->writing, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__builtin_expect(!__atomic_load_n(&trace_info.frozen, __ATOMIC_RELAXED), 1)) {
+		struct trace_ring *ring = &trace_rings[hart];
+		uint64_t n = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+		if (__builtin_expect(n < counts->limit, 1)) {
+			trace_ring_store(ring, n, meta, tw);
+			counts->by_type[type % TRACE_TYPE_SLOTS]++;
+		} else {
+			put_slow(hart, type, meta, tw);
+		}
 	}
 	__atomic_store_n(&counts->writing, 0, __ATOMIC_RELEASE);
+}
+
+/* The hart running this code; interrupts are off, so it cannot change.
+ * The recorder reads the identity word itself (PERCPU_NO_HART before
+ * attach: counted as unattributed) rather than take a PerCpu guard. */
+static inline unsigned this_hart_irqs_off(void)
+{
+	return percpu_arch_identity();
 }
 
 void trace_emit(enum trace_type type, unsigned b, unsigned h, uint32_t w)
 {
 	unsigned long irq = intr_save_off();
-	{
-		PERCPU_GUARD_IRQS_OFF(g);
-		trace_put(percpu_current_hart(&g), type, b, h, w);
-	}
+	trace_put(this_hart_irqs_off(), type, b, h, w);
 	intr_restore(irq);
 }
 
@@ -193,10 +251,11 @@ void trace_start(const struct bootargs *args)
 /* Stops recording and waits for writes in flight (bounded: a write is short). */
 static void freeze(void)
 {
-	__atomic_store_n(&trace_info.frozen, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&trace_info.frozen, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++)
 		for (unsigned spins = 0; spins < 1000000 &&
-		     __atomic_load_n(&trace_hart_counts[h].writing, __ATOMIC_SEQ_CST); spins++)
+		     __atomic_load_n(&trace_hart_counts[h].writing, __ATOMIC_ACQUIRE); spins++)
 			;
 }
 

@@ -33,14 +33,14 @@ struct trace_info {
 struct trace_hart_counts {
 	uint64_t by_type[TRACE_TYPE_SLOTS];	/* produced, by record type */
 	uint32_t writing;			/* a write is in progress (freeze handshake) */
+	/* Owner only: record numbers below this take trace_put's fast path
+	 * (0 until the first write; see put_slow in trace.c). */
+	uint64_t limit;
 } __attribute__((aligned(64)));
 
 extern struct trace_info trace_info;
 extern struct trace_ring trace_rings[NEURON_MAX_HARTS];
 extern struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
-
-/* Appends to hart's ring. Precondition: the caller is hart, interrupts off. */
-void trace_put(unsigned hart, enum trace_type type, unsigned b, unsigned h, uint32_t w);
 
 /* Index of a descriptor in its ELF section; 0xffff / TRACE_SITE_NONE if not in it. */
 #define TRACE_VAR_NONE 0xffffu
