@@ -747,4 +747,7 @@ static inline unsigned percpu__next_hart(unsigned from)
 	PERCPU__STORAGE_END								\
 	(PERCPU__T(var) *)(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)); })
 
+/* The spinlock audit's inline fast paths (they need the arch layer above). */
+#include <neuron/spinlock_audit.h>
+
 #endif
