@@ -400,9 +400,11 @@ static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
 	return slot;
 }
 
-uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
-			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason)
+/* Every remote check the fast path below does not pass: finds and reports
+ * what is wrong, then records the access. */
+static __attribute__((noinline)) uintptr_t
+remote_slow(const struct percpu_var_desc *var, unsigned hart, const struct spinlock *held,
+	    const struct percpu_callsite *site, enum percpu_reason reason)
 {
 	bool ok;
 	uintptr_t slot = slot_of(var, hart, site, &ok);
@@ -431,6 +433,44 @@ uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 		.accessing_hart = self_hart(), .owner_hart = hart, .var = var,
 		.kind = (enum percpu_access_kind)site->kind, .reason = reason,
 		.lock = held, .site = site, .allowed = ok,
+	};
+	percpu_record_remote(&event);
+	return slot;
+}
+
+/*
+ * The remote check's fast path: this hart attached (identity word valid),
+ * a target hart with an area, its instance stamped for it (magic and
+ * owner in one 64-bit compare, as the local check does), and for a locked
+ * access the variable's own lock passed and held by this hart. Then the
+ * access is recorded, allowed, with no further check. Anything else goes
+ * to remote_slow, which reports exactly as before.
+ */
+uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
+			       const struct spinlock *held, const struct percpu_callsite *site,
+			       enum percpu_reason reason)
+{
+	uint64_t me = percpu_arch_identity_word();
+	if (__builtin_expect(hart >= NEURON_MAX_HARTS || (uint32_t)me != PERCPU_STAMP_MAGIC, 0))
+		return remote_slow(var, hart, held, site, reason);
+	uintptr_t base = percpu__area_bases[hart];
+	if (__builtin_expect(base == 0, 0))
+		return remote_slow(var, hart, held, site, reason);
+	uintptr_t slot = base + var->area_offset();
+	unsigned self = (unsigned)(me >> 32);
+	if (__builtin_expect(*(const uint64_t *)slot != PERCPU_IDENTITY_WORD(hart), 0))
+		return remote_slow(var, hart, held, site, reason);
+	if (site->kind != PERCPU_ACCESS_ATOMIC &&
+	    __builtin_expect(var->lock_offset < 0 ||
+			     held != (const struct spinlock *)(slot + var->value_offset +
+							      (uintptr_t)var->lock_offset) ||
+			     !atomic_load_explicit(&held->locked, memory_order_relaxed) ||
+			     atomic_load_explicit(&held->holder, memory_order_relaxed) != self, 0))
+		return remote_slow(var, hart, held, site, reason);
+	struct percpu_remote_event event = {
+		.accessing_hart = self, .owner_hart = hart, .var = var,
+		.kind = (enum percpu_access_kind)site->kind, .reason = reason,
+		.lock = held, .site = site, .allowed = true,
 	};
 	percpu_record_remote(&event);
 	return slot;
