@@ -556,8 +556,19 @@ bool spin_held_by_current_hart(const struct spinlock *lock)
  * taking one of a class while holding one of the same class (same name)
  * with an equal or higher rank is caught before the spin, not as a hang.
  */
-#define RANKED_HELD_MAX 4
-static const struct spinlock *ranked_held[NEURON_MAX_HARTS][RANKED_HELD_MAX];
+#define RANKED_HELD_MAX SPINLOCK_RANKED_HELD_MAX
+#define ranked_held spinlock__ranked_held
+const struct spinlock *spinlock__ranked_held[NEURON_MAX_HARTS][SPINLOCK_RANKED_HELD_MAX];
+uint32_t spinlock__ranked_count[NEURON_MAX_HARTS];
+
+/* The inline fast paths' copy: how many of hart's entries are in use. */
+static void ranked_recount(unsigned hart)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; i < RANKED_HELD_MAX; i++)
+		n += ranked_held[hart][i] != NULL;
+	spinlock__ranked_count[hart] = n;
+}
 
 static void ranked_acquire(struct spinlock *lock, unsigned hart, const char *file, unsigned line)
 {
@@ -583,9 +594,10 @@ static void ranked_acquire(struct spinlock *lock, unsigned hart, const char *fil
 	for (unsigned i = 0; i < RANKED_HELD_MAX; i++) {
 		if (!held[i]) {
 			held[i] = lock;
-			return;
+			break;
 		}
 	}
+	ranked_recount(hart);
 }
 
 static void ranked_release(const struct spinlock *lock, unsigned hart)
@@ -593,6 +605,7 @@ static void ranked_release(const struct spinlock *lock, unsigned hart)
 	for (unsigned i = 0; i < RANKED_HELD_MAX; i++)
 		if (ranked_held[hart][i] == lock)
 			ranked_held[hart][i] = NULL;
+	ranked_recount(hart);
 }
 
 void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned line)

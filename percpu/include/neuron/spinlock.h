@@ -41,9 +41,9 @@ void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned l
 void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line);
 bool spin_held_by_current_hart(const struct spinlock *lock);
 /* Inline fast paths: neuron/spinlock_audit.h, through percpu.h. */
-static inline bool spinlock__audit_lock_ok(const struct spinlock *lock);
+static inline bool spinlock__audit_lock_ok(struct spinlock *lock);
 static inline unsigned spinlock__audit_holder(void);
-static inline bool spinlock__audit_unlock_ok(const struct spinlock *lock);
+static inline bool spinlock__audit_unlock_ok(struct spinlock *lock);
 #else
 #define SPINLOCK_INIT(lock_name) { 0 }
 #endif

@@ -6,24 +6,40 @@
  * Each is a sufficient condition for "the out-of-line check would find
  * nothing": when it holds, the lock is taken or released with no call;
  * otherwise the unchanged out-of-line check in percpu_audit.c runs and
- * reports exactly as before. Ranked locks (spin_init_ranked) always take
- * the out-of-line path: their order check keeps per-hart state there.
+ * reports exactly as before. A ranked lock (spin_init_ranked) takes the
+ * fast path when this hart holds no other ranked lock (nothing to order
+ * it against), and its release when it is the only one held.
  */
 #ifndef NEURON_SPINLOCK_AUDIT_H
 #define NEURON_SPINLOCK_AUDIT_H
 
 #if NEURON_AUDIT
 
-/* Taking lock reports nothing: not ranked, interrupts off, this hart
- * attached (identity word valid) and not the lock's holder. */
-static inline __attribute__((always_inline)) bool spinlock__audit_lock_ok(const struct spinlock *lock)
+/* Each hart's ranked locks now held (percpu_audit.c keeps them) and how
+ * many entries are in use. */
+#define SPINLOCK_RANKED_HELD_MAX 4
+extern const struct spinlock *spinlock__ranked_held[NEURON_MAX_HARTS][SPINLOCK_RANKED_HELD_MAX];
+extern uint32_t spinlock__ranked_count[NEURON_MAX_HARTS];
+
+/* Taking lock reports nothing: this hart attached (identity word valid),
+ * interrupts off, not the lock's holder, and the lock not ranked or no
+ * ranked lock held (then it is recorded as held, as the checker would). */
+static inline __attribute__((always_inline)) bool spinlock__audit_lock_ok(struct spinlock *lock)
 {
 	uint64_t me = percpu_arch_identity_word();
-	return __builtin_expect(lock->rank == 0, 1) &&
-	       __builtin_expect((uint32_t)me == PERCPU_STAMP_MAGIC, 1) &&
-	       __builtin_expect(!percpu_arch_irqs_enabled(), 1) &&
-	       __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) !=
-				(unsigned)(me >> 32), 1);
+	unsigned hart = (unsigned)(me >> 32);
+	if (!(__builtin_expect((uint32_t)me == PERCPU_STAMP_MAGIC, 1) &&
+	      __builtin_expect(hart < NEURON_MAX_HARTS, 1) &&
+	      __builtin_expect(!percpu_arch_irqs_enabled(), 1) &&
+	      __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) != hart, 1)))
+		return false;
+	if (lock->rank == 0)
+		return true;
+	if (spinlock__ranked_count[hart] != 0)
+		return false;
+	spinlock__ranked_held[hart][0] = lock;
+	spinlock__ranked_count[hart] = 1;
+	return true;
 }
 
 /* The holder to record: percpu_current_hart_checked()'s fast path (tp
@@ -37,15 +53,24 @@ static inline __attribute__((always_inline)) unsigned spinlock__audit_holder(voi
 	return percpu_current_hart_checked();
 }
 
-/* Releasing lock reports nothing: not ranked, and held by this hart. */
-static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(const struct spinlock *lock)
+/* Releasing lock reports nothing: held by this hart, and not ranked or
+ * the only ranked lock recorded (then the record is dropped). */
+static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(struct spinlock *lock)
 {
 	uint64_t me = percpu_arch_identity_word();
-	return __builtin_expect(lock->rank == 0, 1) &&
-	       __builtin_expect((uint32_t)me == PERCPU_STAMP_MAGIC, 1) &&
-	       __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0, 1) &&
-	       __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) ==
-				(unsigned)(me >> 32), 1);
+	unsigned hart = (unsigned)(me >> 32);
+	if (!(__builtin_expect((uint32_t)me == PERCPU_STAMP_MAGIC, 1) &&
+	      __builtin_expect(hart < NEURON_MAX_HARTS, 1) &&
+	      __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0, 1) &&
+	      __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart, 1)))
+		return false;
+	if (lock->rank == 0)
+		return true;
+	if (spinlock__ranked_count[hart] != 1 || spinlock__ranked_held[hart][0] != lock)
+		return false;
+	spinlock__ranked_held[hart][0] = NULL;
+	spinlock__ranked_count[hart] = 0;
+	return true;
 }
 
 #endif
