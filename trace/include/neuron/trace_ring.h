@@ -81,17 +81,17 @@ bool trace_ring_capacity_ok(uint64_t n, uint64_t max);
 #define TRACE_SEQ32(n) ((uint32_t)(n))
 
 /*
- * The publish protocol's stores for record n (docs/trace-format.md),
- * inline so a writer that already holds n (the owner's head) pays only
- * the stores: invalidate, payload, commit, head. meta is
- * type | b << 8 | h << 16; tw is trace_pack_tw(time, w). Precondition:
- * the owner hart, n == head, and the mode lets record n in.
+ * The publish protocol's stores for record n (docs/trace-format.md) into
+ * slot (the ring's slot n mod capacity) and the ring's head, inline so a
+ * writer that already holds n (the owner's head) pays only the stores:
+ * invalidate, payload, commit, head. meta is type | b << 8 | h << 16; tw
+ * is trace_pack_tw(time, w). Precondition: the owner hart, n == head, and
+ * the mode lets record n in.
  */
 static inline __attribute__((always_inline)) void
-trace_ring_store(struct trace_ring *ring, uint64_t n, uint32_t meta, uint64_t tw)
+trace_ring_publish(struct trace_ring *ring, struct trace_slot *slot, uint64_t n, uint32_t meta,
+		   uint64_t tw)
 {
-	struct trace_slot *slot = &ring->slots[n & (ring->capacity - 1)];
-
 	/*
 	 * Invalidate, then the payload with release stores: a reader whose
 	 * acquire load sees new payload also sees the invalidation (or the
@@ -105,6 +105,13 @@ trace_ring_store(struct trace_ring *ring, uint64_t n, uint32_t meta, uint64_t tw
 	/* Commit: the payload is visible to whoever acquires this value. */
 	__atomic_store_n(&slot->seq, TRACE_SEQ32(n), __ATOMIC_RELEASE);
 	__atomic_store_n(&ring->head, n + 1, __ATOMIC_RELEASE);
+}
+
+/* trace_ring_publish into record n's slot. */
+static inline __attribute__((always_inline)) void
+trace_ring_store(struct trace_ring *ring, uint64_t n, uint32_t meta, uint64_t tw)
+{
+	trace_ring_publish(ring, &ring->slots[n & (ring->capacity - 1)], n, meta, tw);
 }
 
 /*
