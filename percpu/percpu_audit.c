@@ -450,13 +450,15 @@ uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			       const struct spinlock *held, const struct percpu_callsite *site,
 			       enum percpu_reason reason)
 {
+	/* First, so that little is live across the call. */
+	uintptr_t offset = var->area_offset();
 	uint64_t me = percpu_arch_identity_word();
 	if (__builtin_expect(hart >= NEURON_MAX_HARTS || (uint32_t)me != PERCPU_STAMP_MAGIC, 0))
 		return remote_slow(var, hart, held, site, reason);
 	uintptr_t base = percpu__area_bases[hart];
 	if (__builtin_expect(base == 0, 0))
 		return remote_slow(var, hart, held, site, reason);
-	uintptr_t slot = base + var->area_offset();
+	uintptr_t slot = base + offset;
 	unsigned self = (unsigned)(me >> 32);
 	if (__builtin_expect(*(const uint64_t *)slot != PERCPU_IDENTITY_WORD(hart), 0))
 		return remote_slow(var, hart, held, site, reason);
