@@ -39,16 +39,24 @@ static struct trace_slot trace_slots[NEURON_MAX_HARTS][NEURON_TRACE_RING_RECORDS
 static uint32_t stream_requested;
 static unsigned scenario_index;	/* of the scenario being recorded */
 
+/* In [start, stop): one unsigned compare (NULL, below start, at or past
+ * stop all fail it; the weak section bounds are NULL together when a
+ * section is empty). */
+static inline bool in_section(const void *p, const void *start, const void *stop)
+{
+	return (uintptr_t)p - (uintptr_t)start < (uintptr_t)stop - (uintptr_t)start;
+}
+
 unsigned trace_var_index(const struct percpu_var_desc *var)
 {
-	if (!var || var < __start_percpu_vars || var >= __stop_percpu_vars)
+	if (!in_section(var, __start_percpu_vars, __stop_percpu_vars))
 		return TRACE_VAR_NONE;
 	return (unsigned)(var - __start_percpu_vars);
 }
 
 unsigned trace_site_index(const struct percpu_callsite *site)
 {
-	if (!site || site < __start_percpu_callsites || site >= __stop_percpu_callsites)
+	if (!in_section(site, __start_percpu_callsites, __stop_percpu_callsites))
 		return TRACE_SITE_NONE;
 	return (unsigned)(site - __start_percpu_callsites);
 }
