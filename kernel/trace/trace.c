@@ -108,12 +108,13 @@ static __attribute__((noinline)) void put_slow(unsigned hart, uint32_t meta, uin
 {
 	struct trace_ring *ring = &trace_rings[hart];
 	struct trace_writer *writer = &trace_writers[hart];
-	if (__atomic_load_n(&trace_info.frozen, __ATOMIC_RELAXED))
-		goto out;
+	/* In the order trace_put always checked them: no ring, then frozen. */
 	if (__atomic_load_n(&ring->magic, __ATOMIC_ACQUIRE) != TRACE_RING_MAGIC) {
 		count_unattributed();
 		goto out;
 	}
+	if (__atomic_load_n(&trace_info.frozen, __ATOMIC_RELAXED))
+		goto out;
 	uint64_t n = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
 	if (ring->mode == TRACE_MODE_STOP && n >= ring->capacity)
 		__atomic_store_n(&ring->refused, __atomic_load_n(&ring->refused, __ATOMIC_RELAXED) + 1,
