@@ -408,9 +408,11 @@ static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
 	return slot;
 }
 
-uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
-			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason)
+/* Every remote check the fast path below does not pass: finds and reports
+ * what is wrong, then records the access. */
+static __attribute__((noinline)) uintptr_t
+remote_slow(const struct percpu_var_desc *var, unsigned hart, const struct spinlock *held,
+	    const struct percpu_callsite *site, enum percpu_reason reason)
 {
 	bool ok;
 	uintptr_t slot = slot_of(var, hart, site, &ok);
@@ -439,6 +441,46 @@ uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 		.accessing_hart = self_hart(), .owner_hart = hart, .var = var,
 		.kind = (enum percpu_access_kind)site->kind, .reason = reason,
 		.lock = held, .site = site, .allowed = ok,
+	};
+	percpu_record_remote(&event);
+	return slot;
+}
+
+/*
+ * The remote check's fast path: this hart attached (identity word valid),
+ * a target hart with an area, its instance stamped for it (magic and
+ * owner in one 64-bit compare, as the local check does), and for a locked
+ * access the variable's own lock passed and held by this hart. Then the
+ * access is recorded, allowed, with no further check. Anything else goes
+ * to remote_slow, which reports exactly as before.
+ */
+uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
+			       const struct spinlock *held, const struct percpu_callsite *site,
+			       enum percpu_reason reason)
+{
+	/* First, so that little is live across the call. */
+	uintptr_t offset = var->area_offset();
+	uint64_t me = percpu_arch_identity_word();
+	if (__builtin_expect(hart >= NEURON_MAX_HARTS || (uint32_t)me != PERCPU_STAMP_MAGIC, 0))
+		return remote_slow(var, hart, held, site, reason);
+	uintptr_t base = percpu__area_bases[hart];
+	if (__builtin_expect(base == 0, 0))
+		return remote_slow(var, hart, held, site, reason);
+	uintptr_t slot = base + offset;
+	unsigned self = (unsigned)(me >> 32);
+	if (__builtin_expect(*(const uint64_t *)slot != PERCPU_IDENTITY_WORD(hart), 0))
+		return remote_slow(var, hart, held, site, reason);
+	if (site->kind != PERCPU_ACCESS_ATOMIC &&
+	    __builtin_expect(var->lock_offset < 0 ||
+			     held != (const struct spinlock *)(slot + var->value_offset +
+							      (uintptr_t)var->lock_offset) ||
+			     !atomic_load_explicit(&held->locked, memory_order_relaxed) ||
+			     atomic_load_explicit(&held->holder, memory_order_relaxed) != self, 0))
+		return remote_slow(var, hart, held, site, reason);
+	struct percpu_remote_event event = {
+		.accessing_hart = self, .owner_hart = hart, .var = var,
+		.kind = (enum percpu_access_kind)site->kind, .reason = reason,
+		.lock = held, .site = site, .allowed = true,
 	};
 	percpu_record_remote(&event);
 	return slot;
@@ -638,8 +680,19 @@ bool spin_held_by_current_hart(const struct spinlock *lock)
  * taking one of a class while holding one of the same class (same name)
  * with an equal or higher rank is caught before the spin, not as a hang.
  */
-#define RANKED_HELD_MAX 4
-static const struct spinlock *ranked_held[NEURON_MAX_HARTS][RANKED_HELD_MAX];
+#define RANKED_HELD_MAX SPINLOCK_RANKED_HELD_MAX
+#define ranked_held spinlock__ranked_held
+const struct spinlock *spinlock__ranked_held[NEURON_MAX_HARTS][SPINLOCK_RANKED_HELD_MAX];
+uint32_t spinlock__ranked_count[NEURON_MAX_HARTS];
+
+/* The inline fast paths' copy: how many of hart's entries are in use. */
+static void ranked_recount(unsigned hart)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; i < RANKED_HELD_MAX; i++)
+		n += ranked_held[hart][i] != NULL;
+	spinlock__ranked_count[hart] = n;
+}
 
 static void ranked_acquire(struct spinlock *lock, unsigned hart, const char *file, unsigned line)
 {
@@ -665,9 +718,10 @@ static void ranked_acquire(struct spinlock *lock, unsigned hart, const char *fil
 	for (unsigned i = 0; i < RANKED_HELD_MAX; i++) {
 		if (!held[i]) {
 			held[i] = lock;
-			return;
+			break;
 		}
 	}
+	ranked_recount(hart);
 }
 
 static void ranked_release(const struct spinlock *lock, unsigned hart)
@@ -675,6 +729,7 @@ static void ranked_release(const struct spinlock *lock, unsigned hart)
 	for (unsigned i = 0; i < RANKED_HELD_MAX; i++)
 		if (ranked_held[hart][i] == lock)
 			ranked_held[hart][i] = NULL;
+	ranked_recount(hart);
 }
 
 void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned line)

@@ -17,7 +17,7 @@
  * because n - capacity == ~n (mod 2^32) would need 2n == capacity - 1,
  * an even number equal to an odd one.
  */
-#define SEQ32(n) ((uint32_t)(n))
+#define SEQ32(n) TRACE_SEQ32(n)
 
 bool trace_ring_capacity_ok(uint64_t n, uint64_t max)
 {
@@ -27,8 +27,6 @@ bool trace_ring_capacity_ok(uint64_t n, uint64_t max)
 void trace_ring_init(struct trace_ring *ring, struct trace_slot *slots, uint32_t capacity,
 		     enum trace_mode mode, unsigned hart)
 {
-	for (uint32_t i = 0; i < capacity; i++)
-		slots[i] = (struct trace_slot){ 0 };
 	ring->slots = slots;
 	ring->capacity = capacity;
 	ring->mode = mode;
@@ -47,21 +45,8 @@ bool trace_ring_write(struct trace_ring *ring, enum trace_type type, uint8_t b, 
 		__atomic_store_n(&ring->refused, __atomic_load_n(&ring->refused, RELAXED) + 1, RELAXED);
 		return false;
 	}
-	struct trace_slot *slot = &ring->slots[n & (ring->capacity - 1)];
-
-	/*
-	 * Invalidate, then the payload with release stores: a reader whose
-	 * acquire load sees new payload also sees the invalidation (or the
-	 * commit of a later record) when it re-checks seq. Release stores
-	 * rather than a release fence: ThreadSanitizer models stores, not
-	 * fences, and the host tests run under it.
-	 */
-	__atomic_store_n(&slot->seq, ~SEQ32(n), RELAXED);
-	__atomic_store_n(&slot->meta, (uint32_t)type | (uint32_t)b << 8 | (uint32_t)h << 16, RELEASE);
-	__atomic_store_n(&slot->tw, trace_pack_tw(time, w), RELEASE);
-	/* Commit: the payload is visible to whoever acquires this value. */
-	__atomic_store_n(&slot->seq, SEQ32(n), RELEASE);
-	__atomic_store_n(&ring->head, n + 1, RELEASE);
+	trace_ring_store(ring, n, (uint32_t)type | (uint32_t)b << 8 | (uint32_t)h << 16,
+			 trace_pack_tw(time, w));
 	return true;
 }
 

@@ -31,24 +31,32 @@ extern const struct percpu_callsite __stop_percpu_callsites[] __attribute__((wea
 struct trace_info trace_info;
 struct trace_ring trace_rings[NEURON_MAX_HARTS];
 struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
-/* Not cleared at boot (section .trace_slots, kernel.ld): trace_ring_init
- * zeroes a ring's slots before its hart records, and no slot of a ring
- * that was never initialised is read. */
+struct trace_writer trace_writers[NEURON_MAX_HARTS];
+/* Never cleared (section .trace_slots, kernel.ld): no slot is read before
+ * its record is written (trace_ring_init). */
 static struct trace_slot trace_slots[NEURON_MAX_HARTS][NEURON_TRACE_RING_RECORDS]
 	__attribute__((section(".trace_slots")));
 static uint32_t stream_requested;
 static unsigned scenario_index;	/* of the scenario being recorded */
 
+/* In [start, stop): one unsigned compare (NULL, below start, at or past
+ * stop all fail it; the weak section bounds are NULL together when a
+ * section is empty). */
+static inline bool in_section(const void *p, const void *start, const void *stop)
+{
+	return (uintptr_t)p - (uintptr_t)start < (uintptr_t)stop - (uintptr_t)start;
+}
+
 unsigned trace_var_index(const struct percpu_var_desc *var)
 {
-	if (!var || var < __start_percpu_vars || var >= __stop_percpu_vars)
+	if (!in_section(var, __start_percpu_vars, __stop_percpu_vars))
 		return TRACE_VAR_NONE;
 	return (unsigned)(var - __start_percpu_vars);
 }
 
 unsigned trace_site_index(const struct percpu_callsite *site)
 {
-	if (!site || site < __start_percpu_callsites || site >= __stop_percpu_callsites)
+	if (!in_section(site, __start_percpu_callsites, __stop_percpu_callsites))
 		return TRACE_SITE_NONE;
 	return (unsigned)(site - __start_percpu_callsites);
 }
@@ -68,37 +76,116 @@ static uint64_t elf_identity(void)
 	return fnv1a(hash, __start_percpu_callsites, __stop_percpu_callsites);
 }
 
-void trace_put(unsigned hart, enum trace_type type, unsigned b, unsigned h, uint32_t w)
+static void count_unattributed(void)
 {
-	if (hart >= NEURON_MAX_HARTS ||
-	    __atomic_load_n(&trace_rings[hart].magic, __ATOMIC_ACQUIRE) != TRACE_RING_MAGIC) {
-		__atomic_fetch_add(&trace_info.unattributed, 1, __ATOMIC_RELAXED);
-		return;
-	}
-	struct trace_hart_counts *counts = &trace_hart_counts[hart];
-	/*
-	 * Freeze handshake (Dekker): announce the write, then look at frozen;
-	 * trace_finish sets frozen, then waits for writing == 0. With both
-	 * sides seq_cst, at least one sees the other's store.
-	 */
-	__atomic_store_n(&counts->writing, 1, __ATOMIC_SEQ_CST);
-	if (!__atomic_load_n(&trace_info.frozen, __ATOMIC_SEQ_CST)) {
-		trace_ring_write(&trace_rings[hart], type, (uint8_t)b, (uint16_t)h, w & TRACE_W_MAX,
-				 rdtime());
-		counts->by_type[type % TRACE_TYPE_SLOTS]++;
-		trace_drain_if_due(hart);
-	}
-	__atomic_store_n(&counts->writing, 0, __ATOMIC_RELEASE);
+	__atomic_fetch_add(&trace_info.unattributed, 1, __ATOMIC_RELAXED);
 }
 
-void trace_emit(enum trace_type type, unsigned b, unsigned h, uint32_t w)
+/* meta as the slot holds it: type | b << 8 | h << 16. */
+static inline uint32_t pack_meta(enum trace_type type, unsigned b, unsigned h)
+{
+	return (uint32_t)type | (uint32_t)(b & 0xff) << 8 | (uint32_t)(h & 0xffff) << 16;
+}
+
+/* The end of every write: the freeze handshake's release, interrupts back. */
+static inline __attribute__((always_inline)) void put_end(struct trace_writer *writer,
+							  unsigned long irq)
+{
+	__atomic_store_n(&writer->writing, 0, __ATOMIC_RELEASE);
+	intr_restore(irq);
+}
+
+/*
+ * Every write the fast path does not take, after its handshake: recording
+ * frozen; the ring's first write on this hart (limit is 0 until then); a
+ * stop-mode ring that is full; a drain due after this record. Writes the
+ * record as trace_ring_write does, drains if due, and sets the hart's
+ * limit: the first record number that must come here again. Then ends the
+ * write (put_end). Owner hart, interrupts off.
+ */
+static __attribute__((noinline)) void put_slow(unsigned hart, uint32_t meta, uint64_t tw,
+					      unsigned long irq)
+{
+	struct trace_ring *ring = &trace_rings[hart];
+	struct trace_writer *writer = &trace_writers[hart];
+	/* In the order trace_put always checked them: no ring, then frozen. */
+	if (__atomic_load_n(&ring->magic, __ATOMIC_ACQUIRE) != TRACE_RING_MAGIC) {
+		count_unattributed();
+		goto out;
+	}
+	if (__atomic_load_n(&trace_info.frozen, __ATOMIC_RELAXED))
+		goto out;
+	uint64_t n = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+	if (ring->mode == TRACE_MODE_STOP && n >= ring->capacity)
+		__atomic_store_n(&ring->refused, __atomic_load_n(&ring->refused, __ATOMIC_RELAXED) + 1,
+				 __ATOMIC_RELAXED);
+	else
+		trace_ring_store(ring, n, meta, tw);
+	trace_hart_counts[hart].by_type[meta % TRACE_TYPE_SLOTS]++;
+	/* Until trace_start is over the drain may not be set up: stay slow. */
+	if (__atomic_load_n(&trace_info.started, __ATOMIC_ACQUIRE)) {
+		/* A drain due at head == due is done by the write of record due - 1. */
+		uint64_t limit = trace_drain_if_due(hart) - 1;
+		if (ring->mode == TRACE_MODE_STOP && limit > ring->capacity)
+			limit = ring->capacity;
+		writer->slots = ring->slots;
+		writer->mask = ring->capacity - 1;
+		writer->limit = limit;
+	}
+out:
+	put_end(writer, irq);
+}
+
+static __attribute__((noinline)) void put_unattributed(unsigned long irq)
+{
+	count_unattributed();
+	intr_restore(irq);
+}
+
+/*
+ * Appends to hart's ring, then restores interrupts to irq; the caller is
+ * hart, interrupts off. The fast path is the freeze handshake, one compare
+ * of the owner's head with its limit, the ring's stores
+ * (trace_ring_store) and the per-type count: head is stored only by this
+ * hart, so reading it back needs no atomic read-modify-write, and every
+ * write that is not an ordinary one (frozen, first write, stop mode full,
+ * a drain due) is behind the limit, in put_slow. The slow paths are tail
+ * calls, so the fast path saves no registers.
+ */
+static inline __attribute__((always_inline)) void
+trace_put(unsigned long hart, uint32_t meta, uint32_t w, unsigned long irq)
+{
+	if (__builtin_expect(hart >= NEURON_MAX_HARTS, 0))
+		return put_unattributed(irq);
+	struct trace_writer *writer = &trace_writers[hart];
+	uint64_t tw = trace_pack_tw(rdtime(), w);
+	/*
+	 * Freeze handshake (Dekker): announce the write, then look at frozen;
+	 * freeze() sets frozen, then waits for writing == 0. With a seq_cst
+	 * fence between the store and the load on both sides, at least one
+	 * sees the other's store.
+	 */
+	__atomic_store_n(&writer->writing, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	struct trace_ring *ring = &trace_rings[hart];
+	uint64_t n = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
+	if (__builtin_expect(__atomic_load_n(&trace_info.frozen, __ATOMIC_RELAXED) != 0 ||
+			     n >= writer->limit, 0))
+		return put_slow(hart, meta, tw, irq);
+	trace_ring_publish(ring, &writer->slots[n & writer->mask], n, meta, tw);
+	trace_hart_counts[hart].by_type[meta % TRACE_TYPE_SLOTS]++;
+	put_end(writer, irq);
+}
+
+void trace__emit(uint32_t meta, uint32_t w)
 {
 	unsigned long irq = intr_save_off();
-	{
-		PERCPU_GUARD_IRQS_OFF(g);
-		trace_put(percpu_current_hart(&g), type, b, h, w);
-	}
-	intr_restore(irq);
+	/* The hart running this code, fixed while interrupts are off. The
+	 * recorder reads the identity word itself (PERCPU_NO_HART before
+	 * attach: counted as unattributed) rather than take a PerCpu guard. */
+	uint64_t me = percpu_arch_identity_word();
+	unsigned long hart = (uint32_t)me == PERCPU_STAMP_MAGIC ? me >> 32 : NEURON_MAX_HARTS;
+	trace_put(hart, meta, w, irq);
 }
 
 /* ---- PerCpu seams (weak defaults in percpu/percpu_audit.c) ---- */
@@ -107,10 +194,9 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 {
 	enum trace_type type =
 		event->kind == PERCPU_ACCESS_UNCHECKED ? TRACE_UNCHECKED : TRACE_REMOTE;
-	unsigned long irq = intr_save_off();
-	trace_put(event->accessing_hart, type, event->owner_hart & 0xff,
-		  trace_var_index(event->var), trace_site_index(event->site));
-	intr_restore(irq);
+	uint32_t meta = pack_meta(type, event->owner_hart, trace_var_index(event->var));
+	uint32_t w = trace_site_index(event->site);
+	trace_put(event->accessing_hart, meta, w, intr_save_off());
 }
 
 /* The audit's violation codes are recorded as they are (percpu_contract.h). */
@@ -141,10 +227,8 @@ void percpu_record_violation(const struct percpu_violation *v)
 	unsigned site = trace_site_index(site_at(v->file, v->line));
 	unsigned code = (unsigned)v->code <= PERCPU_OTHER ? (unsigned)v->code : PERCPU_OTHER;
 	uint32_t w = (site & 0xfffff) | (uint32_t)code << TRACE_VIOLATION_CODE_SHIFT;
-	unsigned long irq = intr_save_off();
-	trace_put(v->accessing_hart, TRACE_VIOLATION, v->owner_hart & 0xff,
-		  trace_var_index(var_named(v->var_name)), w);
-	intr_restore(irq);
+	uint32_t meta = pack_meta(TRACE_VIOLATION, v->owner_hart, trace_var_index(var_named(v->var_name)));
+	trace_put(v->accessing_hart, meta, w, intr_save_off());
 }
 
 /* ---- scenario bracket ---- */
@@ -177,10 +261,11 @@ void trace_start(const struct bootargs *args)
 /* Stops recording and waits for writes in flight (bounded: a write is short). */
 static void freeze(void)
 {
-	__atomic_store_n(&trace_info.frozen, 1, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&trace_info.frozen, 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++)
 		for (unsigned spins = 0; spins < 1000000 &&
-		     __atomic_load_n(&trace_hart_counts[h].writing, __ATOMIC_SEQ_CST); spins++)
+		     __atomic_load_n(&trace_writers[h].writing, __ATOMIC_ACQUIRE); spins++)
 			;
 }
 

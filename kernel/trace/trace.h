@@ -15,8 +15,15 @@
 #include <neuron/trace_record.h>
 
 #if NEURON_AUDIT
+/* trace_emit's out-of-line part: meta as the slot holds it (type | b << 8
+ * | h << 16), packed here so constant arguments fold at the call site. */
+void trace__emit(uint32_t meta, uint32_t w);
+
 /* Appends a record to this hart's ring (no-op before trace_start). */
-void trace_emit(enum trace_type type, unsigned b, unsigned h, uint32_t w);
+static inline void trace_emit(enum trace_type type, unsigned b, unsigned h, uint32_t w)
+{
+	trace__emit((uint32_t)type | (uint32_t)(b & 0xff) << 8 | (uint32_t)(h & 0xffff) << 16, w);
+}
 #else
 static inline void trace_emit(enum trace_type type, unsigned b, unsigned h, uint32_t w)
 {

@@ -31,7 +31,9 @@ struct drain_hart {
 	struct trace_record staging[TRACE_DRAIN_BATCH];
 } __attribute__((aligned(64)));
 
-static struct drain_hart drains[NEURON_MAX_HARTS];
+/* Never cleared at boot (section .trace_slots, kernel.ld): read only while
+ * the drain is active, and trace_drain_start sets every cursor. */
+static struct drain_hart drains[NEURON_MAX_HARTS] __attribute__((section(".trace_slots")));
 static long channel = SEMIHOST_ABSENT;
 static uint32_t batch;	/* min(TRACE_DRAIN_BATCH, capacity / 2) */
 
@@ -91,13 +93,14 @@ static void drain_until(unsigned hart, uint64_t upto)
 	}
 }
 
-void trace_drain_if_due(unsigned hart)
+uint64_t trace_drain_if_due(unsigned hart)
 {
 	if (channel == SEMIHOST_ABSENT)
-		return;
+		return UINT64_MAX;
 	uint64_t head = __atomic_load_n(&trace_rings[hart].head, __ATOMIC_RELAXED);
 	if (head - drains[hart].drained >= batch)
 		drain_until(hart, head);
+	return drains[hart].drained + batch;
 }
 
 void trace_drain_finish(void)

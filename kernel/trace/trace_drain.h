@@ -34,8 +34,13 @@ _Static_assert(sizeof(struct trace_drain_chunk) == 48, "trace: drain chunk heade
  * rings then record as in flight-recorder mode.
  */
 bool trace_drain_start(void);
-/* From trace_put, owner hart, interrupts off: drains once enough is pending. */
-void trace_drain_if_due(unsigned hart);
+/*
+ * From trace_put's slow path, owner hart, interrupts off: drains once
+ * enough is pending. Returns the head at which the next drain is due
+ * (UINT64_MAX without a drain); trace_put takes its slow path for the
+ * record that brings head there, so no other write checks.
+ */
+uint64_t trace_drain_if_due(unsigned hart);
 /* At trace_finish, boot hart, recording frozen: the rest of every ring,
  * one HART_END per hart, then END. */
 void trace_drain_finish(void);

@@ -32,15 +32,23 @@ struct trace_info {
 /* Owner-written per-hart counters beside the ring. */
 struct trace_hart_counts {
 	uint64_t by_type[TRACE_TYPE_SLOTS];	/* produced, by record type */
+} __attribute__((aligned(64)));
+
+/* The owner's writer state, 64 bytes apart like the rings. */
+struct trace_writer {
 	uint32_t writing;			/* a write is in progress (freeze handshake) */
+	/* Owner only: record numbers below this take trace_put's fast path
+	 * (0 until the first write; see put_slow in trace.c). */
+	uint64_t limit;
+	/* The ring's slots and capacity - 1, copied when limit is set. */
+	struct trace_slot *slots;
+	uint64_t mask;
 } __attribute__((aligned(64)));
 
 extern struct trace_info trace_info;
 extern struct trace_ring trace_rings[NEURON_MAX_HARTS];
 extern struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
-
-/* Appends to hart's ring. Precondition: the caller is hart, interrupts off. */
-void trace_put(unsigned hart, enum trace_type type, unsigned b, unsigned h, uint32_t w);
+extern struct trace_writer trace_writers[NEURON_MAX_HARTS];
 
 /* Index of a descriptor in its ELF section; 0xffff / TRACE_SITE_NONE if not in it. */
 #define TRACE_VAR_NONE 0xffffu

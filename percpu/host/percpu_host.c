@@ -11,7 +11,7 @@
 
 __thread unsigned long percpu_host_irq_enabled = 1;
 __thread uintptr_t percpu_host_base_register;
-__thread unsigned percpu_host_identity;
+__thread uint64_t percpu_host_identity_word;
 /* 64-byte aligned like the kernel's areas; its address is this thread's
  * area base. */
 __thread char percpu_host_area_anchor __attribute__((aligned(64)));

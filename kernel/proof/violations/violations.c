@@ -189,7 +189,8 @@ static void guard_after_release(const struct violation_context *c)
 
 /* ---- the base register ---- */
 
-static char fake_area[64 * 1024] __attribute__((aligned(64)));
+/* Filled by memcpy before use: not cleared at boot (kernel.ld, .noclear). */
+static char fake_area[64 * 1024] __attribute__((aligned(64), section(".noclear")));
 
 static inline void set_tp(uintptr_t value)
 {

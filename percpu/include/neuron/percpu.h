@@ -987,4 +987,7 @@ struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, u
 	PERCPU__STORAGE_END								\
 	(PERCPU__T(var) *)(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)); })
 
+/* The spinlock audit's inline fast paths (they need the arch layer above). */
+#include <neuron/spinlock_audit.h>
+
 #endif

@@ -64,13 +64,55 @@ struct trace_counts {
 /*
  * Prepares ring for hart. Precondition: no writer or reader uses it yet;
  * capacity is a power of two >= TRACE_RING_MIN_RECORDS; slots holds
- * capacity entries.
+ * capacity entries. The slots are not cleared: no reader, drain or dump
+ * looks at the slot of a record n >= head, and every slot of a record
+ * n < head was written by that record or a later one.
  */
 void trace_ring_init(struct trace_ring *ring, struct trace_slot *slots, uint32_t capacity,
 		     enum trace_mode mode, unsigned hart);
 
 /* True when n is a power of two in [TRACE_RING_MIN_RECORDS, max]. */
 bool trace_ring_capacity_ok(uint64_t n, uint64_t max);
+
+/*
+ * Slot seq values: the low 32 bits of the record's sequence number (see
+ * trace_ring.c for why they are never ambiguous within one read).
+ */
+#define TRACE_SEQ32(n) ((uint32_t)(n))
+
+/*
+ * The publish protocol's stores for record n (docs/trace-format.md) into
+ * slot (the ring's slot n mod capacity) and the ring's head, inline so a
+ * writer that already holds n (the owner's head) pays only the stores:
+ * invalidate, payload, commit, head. meta is type | b << 8 | h << 16; tw
+ * is trace_pack_tw(time, w). Precondition: the owner hart, n == head, and
+ * the mode lets record n in.
+ */
+static inline __attribute__((always_inline)) void
+trace_ring_publish(struct trace_ring *ring, struct trace_slot *slot, uint64_t n, uint32_t meta,
+		   uint64_t tw)
+{
+	/*
+	 * Invalidate, then the payload with release stores: a reader whose
+	 * acquire load sees new payload also sees the invalidation (or the
+	 * commit of a later record) when it re-checks seq. Release stores
+	 * rather than a release fence: ThreadSanitizer models stores, not
+	 * fences, and the host tests run under it.
+	 */
+	__atomic_store_n(&slot->seq, ~TRACE_SEQ32(n), __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->meta, meta, __ATOMIC_RELEASE);
+	__atomic_store_n(&slot->tw, tw, __ATOMIC_RELEASE);
+	/* Commit: the payload is visible to whoever acquires this value. */
+	__atomic_store_n(&slot->seq, TRACE_SEQ32(n), __ATOMIC_RELEASE);
+	__atomic_store_n(&ring->head, n + 1, __ATOMIC_RELEASE);
+}
+
+/* trace_ring_publish into record n's slot. */
+static inline __attribute__((always_inline)) void
+trace_ring_store(struct trace_ring *ring, uint64_t n, uint32_t meta, uint64_t tw)
+{
+	trace_ring_publish(ring, &ring->slots[n & (ring->capacity - 1)], n, meta, tw);
+}
 
 /*
  * Appends one record. Returns false if stop mode refused it.

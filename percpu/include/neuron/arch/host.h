@@ -15,7 +15,9 @@
 
 extern __thread unsigned long percpu_host_irq_enabled __attribute__((tls_model("local-exec")));	/* 1: "interrupts" on */
 extern __thread uintptr_t percpu_host_base_register __attribute__((tls_model("local-exec")));	/* the simulated tp */
-extern __thread unsigned percpu_host_identity __attribute__((tls_model("local-exec")));		/* hart + 1, 0: not attached */
+/* The identity word (PERCPU_IDENTITY_WORD(hart)), 0: not attached. Kept
+ * whole, as riscv keeps it in sscratch, so reading it is one TLS load. */
+extern __thread uint64_t percpu_host_identity_word __attribute__((tls_model("local-exec")));
 extern __thread char percpu_host_area_anchor __attribute__((tls_model("local-exec")));		/* defines the area base */
 
 #define PERCPU_ARCH_ADDR(sym, off) ((void *)((char *)&(sym) + (off)))
@@ -54,18 +56,20 @@ static inline uintptr_t percpu_arch_base_register(void)
 /* The thread's hart, apart from the (poisonable) base register; see riscv.h. */
 static inline void percpu_arch_set_identity(unsigned hart)
 {
-	percpu_host_identity = hart + 1;
-}
-
-static inline unsigned percpu_arch_identity(void)
-{
-	return percpu_host_identity == 0 ? 0xffffffffu : percpu_host_identity - 1;
+	percpu_host_identity_word = PERCPU_IDENTITY_WORD(hart);
 }
 
 /* The identity word (PERCPU_IDENTITY_WORD), 0 until attached; see riscv.h. */
 static inline uint64_t percpu_arch_identity_word(void)
 {
-	return percpu_host_identity == 0 ? 0 : PERCPU_IDENTITY_WORD(percpu_host_identity - 1);
+	return percpu_host_identity_word;
+}
+
+/* PERCPU_NO_HART until percpu_arch_set_identity ran on this thread. */
+static inline unsigned percpu_arch_identity(void)
+{
+	uint64_t v = percpu_host_identity_word;
+	return (uint32_t)v == PERCPU_STAMP_MAGIC ? (unsigned)(v >> 32) : 0xffffffffu;
 }
 
 static inline unsigned long percpu_arch_irq_save(void)
