@@ -8,22 +8,22 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/entry.h"
 #include "arch/riscv/sbi.h"
-#include "proof/audit_probe.h"
 #include "boot/boot.h"
-#include "lib/console.h"
-#include "smp/hart.h"
-#include "lib/format.h"
-#include "lib/kprintf.h"
 #include "boot/percpu_areas.h"
 #include "boot/percpu_glue.h"
-#include "proof/scenarios/scenario.h"
-#include "proof/fault.h"
-#include "sched/sched.h"
-#include "proof/selftest/selftest.h"
 #include "boot/shutdown.h"
+#include "lib/console.h"
+#include "lib/format.h"
+#include "lib/kprintf.h"
+#include "proof/audit_probe.h"
+#include "proof/fault.h"
+#include "proof/scenarios/scenario.h"
+#include "proof/selftest/selftest.h"
+#include "proof/violations/violations.h"
+#include "sched/sched.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
-#include "proof/violations/violations.h"
 
 /* Larger than any DTB QEMU virt builds; a bigger totalsize is corruption. */
 #define DTB_MAX_SIZE (1u << 20)
@@ -162,7 +162,7 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 {
 	percpu_glue_attach_boot_hart(hartid);
 	reach(BOOT_STAGE_AREAS);
-	hart_init_this(hartid);
+	hart_init_this();
 	trap_init_this_hart();
 	smp_this_hart_online();
 
@@ -187,9 +187,14 @@ static noreturn __attribute__((noinline)) void boot_on_own_area(unsigned hartid,
 			"this is a release build\n", violation_names[args.violation]);
 		kernel_exit(EXIT_BAD_BOOTARGS);
 	}
+	if (args.fault && !NEURON_FAULTS) {
+		kprintf("neuron: bootargs: fault=%s: this kernel is built without fault "
+			"switches (NEURON_FAULTS=OFF)\n", sched_fault_names[args.fault]);
+		kernel_exit(EXIT_BAD_BOOTARGS);
+	}
 	fault_select((enum sched_fault)args.fault);
 	smp_set_entry_race_test(args.entry_race);
-	smp_set_entry_claim_ignored(fault_active(FAULT_no_entry_claim));
+	smp_set_entry_claim_ignored(FAULT_INJECTED(no_entry_claim));
 	percpu_audit_set_mode(args.audit_continue ? PERCPU_AUDIT_CONTINUE : PERCPU_AUDIT_PANIC);
 	if (args.audit_continue && !NEURON_AUDIT)
 		kprintf("neuron: args: audit=continue has no effect in a release build\n");
@@ -230,10 +235,10 @@ noreturn void secondary_main(unsigned long hartid)
 		for (;;)
 			wfi();
 	percpu_hart_attach((unsigned)hartid);
-	hart_init_this((unsigned)hartid);
+	hart_init_this();
 	trap_init_this_hart();
 	enable_hart_interrupts();
-	if (fault_active(FAULT_join_after_online)) {
+	if (FAULT_INJECTED(join_after_online)) {
 		/* The order this fault breaks, with the window held open. */
 		smp_this_hart_online();
 		timer_sleep_ms(50);

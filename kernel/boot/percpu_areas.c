@@ -1,6 +1,6 @@
 #include "arch/riscv/csr.h"
-#include "lib/string.h"
 #include "boot/percpu_areas.h"
+#include "lib/string.h"
 
 /* From kernel.ld. */
 extern char __tls_template_start[], __tdata_end[], __tls_template_end[];

@@ -1,9 +1,9 @@
 #include <neuron/percpu_platform.h>
 
-#include "lib/kprintf.h"
-#include "lib/panic.h"
 #include "boot/percpu_areas.h"
 #include "boot/percpu_glue.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
 #include "smp/smp.h"
 
 void percpu_glue_attach_boot_hart(unsigned boot_hart)

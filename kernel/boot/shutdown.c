@@ -3,8 +3,8 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/layout.h"
 #include "arch/riscv/sbi.h"
-#include "lib/console.h"
 #include "boot/shutdown.h"
+#include "lib/console.h"
 
 /* sifive,test1 "finisher" commands; QEMU exits with code << 16 | FAIL. */
 #define FINISHER_PASS 0x5555

@@ -66,7 +66,7 @@ void console_write(const char *s, size_t n)
 		emit(s, n);
 		return;
 	}
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	while (!console_try_lock()) {
 		while (__atomic_load_n(&console_lock, __ATOMIC_RELAXED))
 			asm volatile("" ::: "memory");
@@ -75,7 +75,7 @@ void console_write(const char *s, size_t n)
 	emit(s, n);
 	__atomic_store_n(&console_owner, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&console_lock, 0, __ATOMIC_RELEASE);
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 }
 
 void console_write_early(const char *s)

@@ -1,10 +1,10 @@
 #include <stdarg.h>
 
 #include "arch/riscv/csr.h"
+#include "boot/shutdown.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "boot/shutdown.h"
 
 noreturn void panic(const char *fmt, ...)
 {

@@ -1,10 +1,15 @@
 /*
  * Test-only fault switches (boot argument fault=NAME): each breaks one
- * mechanism so that the rung of the proof ladder that depends on it must
- * fail. One per line: FAULT(name, "what it breaks").
+ * mechanism so that the proof that depends on it must fail. One per line:
+ * FAULT(name, "what it breaks").
+ *
+ * Mechanism code asks through one hook, FAULT_INJECTED(name): true when
+ * fault=name was given. A kernel built without the switches
+ * (-DNEURON_FAULTS=OFF) has the constant false there, so the mechanism
+ * compiles as if the hook were absent (the name is still checked).
  */
-#ifndef NEURON_SCHED_FAULT_H
-#define NEURON_SCHED_FAULT_H
+#ifndef NEURON_PROOF_FAULT_H
+#define NEURON_PROOF_FAULT_H
 
 #include <stdbool.h>
 
@@ -33,12 +38,17 @@ enum sched_fault {
 #undef FAULT_ENUM
 	FAULT_COUNT
 };
-#define FAULT_FULL_QUEUE_ACCEPTS FAULT_full_queue_accepts
 
 extern const char *const sched_fault_names[FAULT_COUNT];
 
 /* Set once by the boot hart before secondaries start. */
 void fault_select(enum sched_fault fault);
 bool fault_active(enum sched_fault fault);
+
+#if NEURON_FAULTS
+#define FAULT_INJECTED(name) fault_active(FAULT_##name)
+#else
+#define FAULT_INJECTED(name) ((void)FAULT_##name, false)
+#endif
 
 #endif

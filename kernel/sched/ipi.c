@@ -1,12 +1,14 @@
+#include <neuron/percpu_rule.h>
+
 #include "arch/riscv/csr.h"
 #include "arch/riscv/sbi.h"
-#include <neuron/percpu_rule.h>
 #include "lib/panic.h"
 #include "proof/fault.h"
 #include "sched/ipi.h"
-#include "trace/trace.h"
 #include "sched/sched.h"
+#include "smp/hart.h"
 #include "smp/timer.h"
+#include "trace/trace.h"
 
 PERCPU_DEFINE_LOCKED(struct ipi_mailbox, ipi_mailboxes, lock);
 PERCPU_DEFINE(struct ipi_stats, ipi_stats);
@@ -23,12 +25,6 @@ void ipi_init_all(void)
 	}
 }
 
-static unsigned this_hart(void)
-{
-	PERCPU_GUARD(g);
-	return percpu_current_hart(&g);
-}
-
 #define STAT_ADD(field, n)                                                 \
 	do {                                                               \
 		PERCPU_GUARD(g_);                                          \
@@ -38,7 +34,7 @@ static unsigned this_hart(void)
 /* Raises the interrupt unless the fault switch suppresses it. */
 static void kick(unsigned hart)
 {
-	if (fault_active(FAULT_ipi_send_suppressed)) {
+	if (FAULT_INJECTED(ipi_send_suppressed)) {
 		STAT_ADD(send_suppressed, 1);
 		return;
 	}
@@ -75,7 +71,7 @@ static uint32_t next_sender_seq(unsigned target)
 static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object, unsigned from)
 {
 	enum ipi_result result = IPI_OK;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 
 	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb) {
 		if (kind == IPI_RESCHED) {
@@ -93,7 +89,7 @@ static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object,
 			}
 		} else if (mb->count == MAILBOX_CAPACITY) {
 			mb->rejected_full++;
-			result = fault_active(FAULT_full_queue_accepts) ? IPI_OK : IPI_FULL;
+			result = FAULT_INJECTED(full_queue_accepts) ? IPI_OK : IPI_FULL;
 		} else {
 			uint32_t trace_id = next_trace_id();
 			mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
@@ -105,7 +101,7 @@ static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object,
 			trace_ipi_send(hart, kind, trace_id);
 		}
 	}
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	if (result == IPI_OK)
 		kick(hart);
 	return result;
@@ -119,16 +115,16 @@ static bool has_room(const void *arg)
 {
 	unsigned hart = ((const struct room_wait *)arg)->hart;
 	bool room = false;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb)
 		room = mb->count < MAILBOX_CAPACITY;
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	return room;
 }
 
 enum ipi_result ipi_post(unsigned hart, enum ipi_kind kind, void *object, bool may_wait)
 {
-	unsigned from = this_hart();
+	unsigned from = hart_id();
 	ASSERT(hart < NEURON_MAX_HARTS && hart != from && percpu_registered_area_base(hart));
 
 	enum ipi_result r = try_post(hart, kind, object, from);
@@ -177,7 +173,7 @@ static bool all_acked(const void *arg)
 
 unsigned ipi_broadcast_and_wait(struct ipi_broadcast *b, uint32_t timeout_ms)
 {
-	unsigned me = this_hart(), posted = 0;
+	unsigned me = hart_id(), posted = 0;
 	__atomic_store_n(&b->acks, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->ack_mask, 0, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < sched_hart_count(); i++) {
@@ -204,7 +200,7 @@ static void run_message(const struct ipi_message *m, unsigned me)
 	switch (m->kind) {
 	case IPI_CALL: {
 		struct ipi_call *c = m->object;
-		if (!fault_active(FAULT_call_dropped))
+		if (!FAULT_INJECTED(call_dropped))
 			c->fn(c->arg);
 		break;
 	}
@@ -223,7 +219,7 @@ static void run_message(const struct ipi_message *m, unsigned me)
 /* fault=broadcast_ack_lost: the highest joined hart other than the sender. */
 static bool loses_broadcast_acks(unsigned me, unsigned from)
 {
-	return fault_active(FAULT_broadcast_ack_lost) &&
+	return FAULT_INJECTED(broadcast_ack_lost) &&
 	       me == sched_peer_of(from, sched_hart_count() - 2);
 }
 
@@ -265,7 +261,7 @@ static void handle_message(const struct ipi_message *m, unsigned me)
 		 * written into the mailbox some other way (or lost). Without this
 		 * report the violation suite's mailbox_bypass case sees nothing:
 		 * fault=no_mailbox_check shows it. */
-		if (!fault_active(FAULT_no_mailbox_check))
+		if (!FAULT_INJECTED(no_mailbox_check))
 			/* violation-site: mailbox_bypass */
 			percpu_rule_broken(ipi_mailboxes, me, PERCPU_DOMAIN_RULE,
 					   "messages posted through ipi_post; sequence", m->seq);
@@ -286,7 +282,7 @@ static void handle_message(const struct ipi_message *m, unsigned me)
 	run_message(m, me);
 	if (from_valid && m->sender_seq > from_last)
 		percpu_local_store(g, ipi_stats, handled_from[m->from], m->sender_seq, release);
-	if (fault_active(FAULT_early_completion)) {
+	if (FAULT_INJECTED(early_completion)) {
 		/* The broken order: completed now, counted only when the next
 		 * interrupt arrives, so a waiter that reads the count at once
 		 * misses it every time, not only when it races. */
@@ -309,7 +305,7 @@ void ipi_handle(void)
 		PERCPU_GUARD_IRQS_OFF(g);
 		me = percpu_current_hart(&g);
 		percpu_local_fetch_add(g, ipi_stats, ssi_traps, 1, relaxed);
-		if (fault_active(FAULT_early_completion)) {
+		if (FAULT_INJECTED(early_completion)) {
 			for (unsigned kind = 0; kind < IPI_KIND_COUNT; kind++) {
 				if (late_counts[me][kind])
 					percpu_local_fetch_add(g, ipi_stats, handled[kind], late_counts[me][kind],
@@ -349,10 +345,10 @@ void ipi_handle(void)
 
 void ipi_set_paused(unsigned hart, bool paused)
 {
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb)
 		mb->paused = paused ? 1u : 0u;
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	if (!paused)
 		kick(hart);
 }
@@ -360,20 +356,20 @@ void ipi_set_paused(unsigned hart, bool paused)
 uint32_t ipi_queued(unsigned hart)
 {
 	uint32_t n = 0;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, stats, mb)
 		n = mb->count;
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	return n;
 }
 
 uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind)
 {
 	uint64_t n = 0;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, stats, mb)
 		n = mb->posted[kind];
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	return n;
 }
 

@@ -17,10 +17,10 @@
 #define NEURON_SCHED_IPI_H
 
 #include <stdbool.h>
-#include <neuron/trace_contract.h>
 #include <stdint.h>
 
 #include <neuron/percpu.h>
+#include <neuron/trace_contract.h>
 
 #define MAILBOX_CAPACITY 8
 #define MAILBOX_WAIT_MS 50

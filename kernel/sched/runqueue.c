@@ -19,7 +19,7 @@ enum rq_result rq_push(struct runqueue *rq, struct task *t)
 	if (rq->count == RQ_CAPACITY) {
 		rq->rejected++;
 		/* fault=full_queue_accepts: claim success, lose the task. */
-		return fault_active(FAULT_FULL_QUEUE_ACCEPTS) ? RQ_OK : RQ_FULL;
+		return FAULT_INJECTED(full_queue_accepts) ? RQ_OK : RQ_FULL;
 	}
 	rq->slots[(rq->head + rq->count) % RQ_CAPACITY] = t;
 	rq->count++;

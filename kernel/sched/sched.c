@@ -1,12 +1,14 @@
-#include "arch/riscv/csr.h"
 #include <neuron/percpu_rule.h>
+
+#include "arch/riscv/csr.h"
 #include "lib/panic.h"
 #include "proof/fault.h"
 #include "sched/ipi.h"
 #include "sched/runqueue.h"
-#include "trace/trace.h"
 #include "sched/sched.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
+#include "trace/trace.h"
 
 /* This hart's scheduler state. Only its own hart touches it. */
 struct sched_cpu {
@@ -39,12 +41,6 @@ uint64_t sched_mix(uint64_t x)
 	return x ^ (x >> 31);
 }
 
-static unsigned this_hart(void)
-{
-	PERCPU_GUARD(g);
-	return percpu_current_hart(&g);
-}
-
 void sched_init(void)
 {
 	rq_init_all();
@@ -54,9 +50,9 @@ void sched_init(void)
 
 void sched_join_this_hart(void)
 {
-	unsigned hart = this_hart();
+	unsigned hart = hart_id();
 	/* Never the boot hart: it drives every run, so it must join. */
-	if (fault_active(FAULT_hart_not_registered) && hart == smp_highest_secondary())
+	if (FAULT_INJECTED(hart_not_registered) && hart == smp_highest_secondary())
 		return;
 	__atomic_store_n(&joined[hart], 1, __ATOMIC_RELEASE);
 }
@@ -68,9 +64,9 @@ bool sched_hart_joined(unsigned hart)
 
 unsigned sched_lead_hart(void)
 {
-	if (fault_active(FAULT_lowest_hart_leads))
+	if (FAULT_INJECTED(lowest_hart_leads))
 		return sched_hart_at(0);
-	return this_hart();
+	return hart_id();
 }
 
 unsigned sched_peer_of(unsigned me, unsigned k)
@@ -78,7 +74,7 @@ unsigned sched_peer_of(unsigned me, unsigned k)
 	for (unsigned i = 0; i < sched_hart_count(); i++)
 		if (participants[i] != me && k-- == 0)
 			return participants[i];
-	return ~0u;
+	return PERCPU_NO_HART;
 }
 
 /* Recomputed by the boot hart before each run: joined harts, ascending. */
@@ -99,15 +95,17 @@ unsigned sched_hart_count(void)
 
 unsigned sched_hart_at(unsigned index)
 {
-	return index < participant_count ? participants[index] : ~0u;
+	return index < participant_count ? participants[index] : PERCPU_NO_HART;
 }
+
+#define NOT_PARTICIPATING (~0u)	/* position_of() a hart that did not join */
 
 static unsigned position_of(unsigned hart)
 {
 	for (unsigned i = 0; i < participant_count; i++)
 		if (participants[i] == hart)
 			return i;
-	return ~0u;
+	return NOT_PARTICIPATING;
 }
 
 /* ---- waiting: wfi with interrupts masked between check and sleep ---- */
@@ -127,7 +125,7 @@ static unsigned position_of(unsigned hart)
 
 static void wake(unsigned hart)
 {
-	if (hart != this_hart())
+	if (hart != hart_id())
 		if (ipi_post(hart, IPI_RESCHED, NULL, false) == IPI_FULL)
 			panic("reschedule post rejected: it only sets a flag");
 }
@@ -216,7 +214,7 @@ void sched_preempt_from_trap(void)
 	{
 		PERCPU_GUARD_IRQS_OFF(g);
 		cur = percpu_read(g, sched_cpu, current);
-		if (!cur || !percpu_read(g, sched_cpu, need_resched) || fault_active(FAULT_no_preempt))
+		if (!cur || !percpu_read(g, sched_cpu, need_resched) || FAULT_INJECTED(no_preempt))
 			return;
 		percpu_write(g, sched_cpu, need_resched, 0);
 		percpu_write(g, sched_cpu, preemptions, percpu_read(g, sched_cpu, preemptions) + 1);
@@ -229,7 +227,7 @@ void sched_preempt_from_trap(void)
 
 static void record_decision(unsigned hart, uint64_t what, uint64_t round)
 {
-	if (fault_active(FAULT_digest_drop) && hart == participants[participant_count - 1])
+	if (FAULT_INJECTED(digest_drop) && hart == participants[participant_count - 1])
 		return;
 	PERCPU_GUARD(g);
 	uint64_t d = percpu_read(g, sched_cpu, digest);
@@ -307,10 +305,10 @@ static void run_phase(struct sched_run *run, unsigned hart, uint64_t round)
 static enum rq_result enqueue_on(unsigned hart, struct task *t)
 {
 	enum rq_result r = RQ_FULL;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(runqueues, hart, wake, rq)
 		r = rq_push(rq, t);
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	return r;
 }
 
@@ -375,10 +373,10 @@ static void reap_and_wake(struct sched_run *run, unsigned hart, uint64_t round)
 static uint32_t queue_length(unsigned hart)
 {
 	uint32_t n = 0;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(runqueues, hart, steal, rq)
 		n = rq->count;
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	return n;
 }
 
@@ -389,7 +387,7 @@ static uint32_t queue_length(unsigned hart)
  */
 static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 {
-	if (fault_active(FAULT_no_steal) || participant_count < 2 || queue_length(me) > 0)
+	if (FAULT_INJECTED(no_steal) || participant_count < 2 || queue_length(me) > 0)
 		return;
 	unsigned start = (unsigned)(sched_mix(run->seed ^ sched_mix(((uint64_t)me << 40) ^ round)) %
 				    participant_count);
@@ -404,27 +402,27 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		uint32_t steal_id = (uint32_t)run->steal_attempts;
 		trace_steal_begin(victim, steal_id);
 		unsigned moved = 0;
-		unsigned long was = intr_save_off();
+		unsigned long was = percpu_arch_irq_save();
 		percpu_remote_locked_pair(runqueues, me, victim, steal, rq, vrq) {
 			struct task *t;
 			/* Leave the victim one task: stealing its last only moves the idleness. */
 			while (moved < run->steal_k + run->test_steal_overshoot && vrq->count > 1 &&
 			       rq->count < RQ_CAPACITY &&
-			       (t = rq_take_for(vrq, me, fault_active(FAULT_pinned_migrates))) != NULL) {
+			       (t = rq_take_for(vrq, me, FAULT_INJECTED(pinned_migrates))) != NULL) {
 				if (rq_push(rq, t) != RQ_OK)
 					panic("steal: push onto a queue with room failed");
 				moved++;
 				record_decision(me, ((uint64_t)victim << 32) | t->id | (1ull << 31), round);
 			}
 		}
-		intr_restore(was);
+		percpu_arch_irq_restore(was);
 		trace_steal_end(victim, moved, steal_id);
 		/* The bound the loop above keeps; checked apart from it so that a
 		 * loop that stops keeping it is reported (fault=no_steal_check
 		 * shows the violation suite's steal_over_k case then sees nothing). */
 		if (moved > run->steal_k)
 			run->test_steal_overshoot = 0;	/* one over-steal is enough */
-		if (moved > run->steal_k && !fault_active(FAULT_no_steal_check))
+		if (moved > run->steal_k && !FAULT_INJECTED(no_steal_check))
 			/* violation-site: steal_over_k */
 			percpu_rule_broken(runqueues, victim, PERCPU_DOMAIN_RULE,
 					   "a steal of at most steal_k tasks; took", moved);
@@ -497,10 +495,10 @@ static void participate(struct sched_run *run, unsigned hart)
 
 bool sched_run(struct sched_run *run)
 {
-	unsigned me = this_hart();
+	unsigned me = hart_id();
 
 	collect_participants();
-	ASSERT(position_of(me) != ~0u || participant_count == 0);
+	ASSERT(position_of(me) != NOT_PARTICIPATING || participant_count == 0);
 	if (run->batch == 0)
 		run->batch = 1;
 	if (run->steal_k == 0)
@@ -516,7 +514,7 @@ bool sched_run(struct sched_run *run)
 	for (unsigned i = 0; i < participant_count; i++)
 		wake(participants[i]);
 
-	if (position_of(me) != ~0u)
+	if (position_of(me) != NOT_PARTICIPATING)
 		participate(run, me);
 	/* Every other participant reports its part and leaves before the next run. */
 	WAIT_UNTIL(__atomic_load_n(&run->left, __ATOMIC_ACQUIRE) + 1 >= participant_count);
@@ -532,7 +530,7 @@ bool sched_run(struct sched_run *run)
 
 noreturn void sched_idle_loop(void)
 {
-	unsigned me = this_hart();
+	unsigned me = hart_id();
 	uint64_t seen = 0;
 
 	for (;;) {
@@ -544,7 +542,7 @@ noreturn void sched_idle_loop(void)
 			break;
 		seen = __atomic_load_n(&run_generation, __ATOMIC_ACQUIRE);
 		struct sched_run *run = __atomic_load_n(&active_run, __ATOMIC_ACQUIRE);
-		if (position_of(me) == ~0u)
+		if (position_of(me) == NOT_PARTICIPATING)
 			continue;
 		participate(run, me);
 		/* run_driver was written before the generation this hart saw. */

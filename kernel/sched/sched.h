@@ -114,7 +114,7 @@ noreturn void sched_idle_loop(void);
 /*
  * The hart a scenario acts from: the hart that calls it (the boot hart,
  * whichever OpenSBI picked), never "the lowest". sched_peer_of(me, k):
- * the k-th joined hart other than me, ascending; ~0u if there is none.
+ * the k-th joined hart other than me, ascending; PERCPU_NO_HART if there is none.
  */
 unsigned sched_lead_hart(void);
 unsigned sched_peer_of(unsigned me, unsigned k);

@@ -6,13 +6,13 @@
 #include "smp/hart_watch.h"
 
 /*
- * This hart's own state. Fields that other harts read (ids, counters,
- * the isolation stamp) are touched locally only with the percpu_local_*
+ * This hart's own state. Its number is not here: PerCpu keeps a hart's
+ * identity (set when the hart attaches) and hart_id() asks it. Fields that
+ * other harts read (counters, the isolation stamp) are touched locally only with the percpu_local_*
  * atomics, as docs/concurrency-model.md section 3 requires of any field a
  * remote atomic reads.
  */
 struct hart_local {
-	_Atomic unsigned id;
 	const char *context;
 	uint64_t next_tick_time;
 	_Atomic uint64_t timer_ticks;
@@ -22,17 +22,16 @@ struct hart_local {
 PERCPU_DECLARE(struct hart_local, hart_local);
 PERCPU_DEFINE(struct hart_local, hart_local);
 
-void hart_init_this(unsigned hartid)
+void hart_init_this(void)
 {
 	PERCPU_GUARD(g);
-	percpu_local_store(g, hart_local, id, hartid, relaxed);
 	percpu_write(g, hart_local, context, "boot");
 }
 
 unsigned hart_id(void)
 {
 	PERCPU_GUARD(g);
-	return percpu_local_load(g, hart_local, id, relaxed);
+	return percpu_current_hart(&g);
 }
 
 const char *hart_context(void)
@@ -84,11 +83,6 @@ void hart_set_isolation_stamp(uint64_t value)
 	percpu_local_store(g, hart_local, isolation_stamp, value, relaxed);
 }
 
-unsigned hart_remote_id(unsigned hart)
-{
-	return percpu_remote_load(hart_local, hart, id, relaxed, stats);
-}
-
 uint64_t hart_remote_timer_ticks(unsigned hart)
 {
 	return percpu_remote_load(hart_local, hart, timer_ticks, relaxed, stats);
@@ -111,18 +105,13 @@ static uintptr_t value_offset(void)
 	return percpu_area_value_offset(hart_local);
 }
 
-uintptr_t hart_id_offset(void)
-{
-	return value_offset() + offsetof(struct hart_local, id);
-}
-
 uintptr_t hart_isolation_stamp_offset(void)
 {
 	return value_offset() + offsetof(struct hart_local, isolation_stamp);
 }
 
-uintptr_t hart_id_address(void)
+uintptr_t hart_isolation_stamp_address(void)
 {
 	PERCPU_GUARD(g);
-	return (uintptr_t)&percpu_local(g, hart_local)->id;
+	return (uintptr_t)&percpu_local(g, hart_local)->isolation_stamp;
 }

@@ -14,10 +14,18 @@
 #include <stdint.h>
 
 /* Precondition: the calling hart is attached to PerCpu (percpu_hart_attach). Once per hart. */
-void hart_init_this(unsigned hartid);
+void hart_init_this(void);
+
+/*
+ * The hart this code runs on: the kernel's one spelling of it, answered by
+ * PerCpu's identity of the hart (percpu_current_hart). Between two
+ * preemption points only: a task can be moved to another hart at the next
+ * one. Code that must stay on the hart holds a PerCpu guard and asks
+ * percpu_current_hart(&g) under it.
+ */
+unsigned hart_id(void);
 
 /* Precondition (all below): hart_init_this() ran on the calling hart. */
-unsigned hart_id(void);
 
 /* What this hart is doing, for diagnostics ("boot", "idle", a test name). */
 const char *hart_context(void);
@@ -35,16 +43,14 @@ void hart_set_isolation_stamp(uint64_t value);
 
 /* Another hart's values, read with the wrapper's atomic remote loads
  * (reason `stats`). Precondition: hart has a per-hart area (a DTB hart). */
-unsigned hart_remote_id(unsigned hart);
 uint64_t hart_remote_timer_ticks(unsigned hart);
 uint64_t hart_remote_ipis(unsigned hart);
 uint64_t hart_remote_isolation_stamp(unsigned hart);
 
 /* Offsets of fields from any area base (link-time, from the variable's
  * PerCpu descriptor, the same one tools read). */
-uintptr_t hart_id_offset(void);
 uintptr_t hart_isolation_stamp_offset(void);
-/* The address the calling hart's own code uses for its hart id. */
-uintptr_t hart_id_address(void);
+/* The address the calling hart's own code uses for its isolation stamp. */
+uintptr_t hart_isolation_stamp_address(void);
 
 #endif

@@ -1,10 +1,10 @@
 #include <neuron/spinlock.h>
 
 #include "arch/riscv/csr.h"
-#include "smp/hart_watch.h"
+#include "boot/percpu_areas.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
-#include "boot/percpu_areas.h"
+#include "smp/hart_watch.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 

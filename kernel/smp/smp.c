@@ -2,10 +2,10 @@
 #include "arch/riscv/entry.h"
 #include "arch/riscv/sbi.h"
 #include "boot/boot.h"
-#include "smp/hart.h"
+#include "boot/percpu_areas.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "boot/percpu_areas.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 
@@ -82,7 +82,7 @@ void smp_this_hart_online(void)
 
 	r->tp = read_tp();
 	r->sp = read_sp();
-	r->hart_id_address = hart_id_address();
+	r->stamp_address = hart_isolation_stamp_address();
 	__atomic_fetch_add(&r->online_count, 1, __ATOMIC_RELEASE);
 	__atomic_fetch_add(&online_total, 1, __ATOMIC_RELEASE);
 }
@@ -137,9 +137,9 @@ void smp_set_entry_claim_ignored(bool on)
 
 unsigned smp_highest_secondary(void)
 {
-	unsigned top = ~0u;
+	unsigned top = PERCPU_NO_HART;
 	for (unsigned i = 0; i < dtb_hart_count; i++)
-		if (dtb_harts[i] != boot_hart && (top == ~0u || dtb_harts[i] > top))
+		if (dtb_harts[i] != boot_hart && (top == PERCPU_NO_HART || dtb_harts[i] > top))
 			top = dtb_harts[i];
 	return top;
 }
@@ -147,7 +147,7 @@ unsigned smp_highest_secondary(void)
 void smp_start_secondaries(void)
 {
 	unsigned expected = 1;
-	unsigned racer = entry_race_test ? smp_highest_secondary() : ~0u;
+	unsigned racer = entry_race_test ? smp_highest_secondary() : PERCPU_NO_HART;
 
 	for (unsigned i = 0; i < dtb_hart_count; i++) {
 		unsigned h = dtb_harts[i];
@@ -183,7 +183,7 @@ unsigned smp_dtb_hart_count(void)
 
 unsigned smp_dtb_hart(unsigned index)
 {
-	return index < dtb_hart_count ? dtb_harts[index] : ~0u;
+	return index < dtb_hart_count ? dtb_harts[index] : PERCPU_NO_HART;
 }
 
 unsigned smp_online_count(void)

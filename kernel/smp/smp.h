@@ -15,7 +15,7 @@ struct hart_record {
 	uint32_t online_count;     /* times this hart ran its entry code */
 	uintptr_t tp;              /* its tp at entry */
 	uintptr_t sp;              /* a stack address from its entry code */
-	uintptr_t hart_id_address; /* &hart id as its own code saw it */
+	uintptr_t stamp_address;   /* &its isolation stamp as its own code saw it */
 };
 
 /*
@@ -50,7 +50,7 @@ void smp_set_entry_race_test(bool on);
 void smp_set_entry_claim_ignored(bool on);
 
 unsigned smp_boot_hart(void);
-/* The highest DTB hart other than the boot hart; ~0u if there is none. */
+/* The highest DTB hart other than the boot hart; PERCPU_NO_HART if there is none. */
 unsigned smp_highest_secondary(void);
 unsigned smp_dtb_hart_count(void);
 unsigned smp_dtb_hart(unsigned index);

@@ -1,7 +1,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/sbi.h"
-#include "smp/hart.h"
 #include "lib/panic.h"
+#include "smp/hart.h"
 #include "smp/timer.h"
 #include "smp/watchdog.h"
 
@@ -58,7 +58,7 @@ void timer_handle_tick(void)
 
 bool timer_wait_until(bool (*done)(const void *arg), const void *arg, uint64_t timeout_ms)
 {
-	ASSERT(intr_enabled());
+	ASSERT(percpu_arch_irqs_enabled());
 	uint64_t deadline = rdtime() + timer_ms_to_time(timeout_ms);
 
 	while (!done(arg)) {

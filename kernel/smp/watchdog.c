@@ -1,9 +1,9 @@
 #include <stdbool.h>
 
+#include "boot/shutdown.h"
+#include "lib/kprintf.h"
 #include "smp/hart.h"
 #include "smp/hart_watch.h"
-#include "lib/kprintf.h"
-#include "boot/shutdown.h"
 #include "smp/timer.h"
 #include "smp/watchdog.h"
 

@@ -6,8 +6,8 @@
 #include <neuron/percpu.h>
 
 #include "arch/riscv/csr.h"
-#include "boot/bootargs.h"
 #include "boot/boot.h"
+#include "boot/bootargs.h"
 #include "lib/kprintf.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
@@ -92,7 +92,7 @@ static inline __attribute__((always_inline)) void put_end(struct trace_writer *w
 							  unsigned long irq)
 {
 	__atomic_store_n(&writer->writing, 0, __ATOMIC_RELEASE);
-	intr_restore(irq);
+	percpu_arch_irq_restore(irq);
 }
 
 /*
@@ -139,7 +139,7 @@ out:
 static __attribute__((noinline)) void put_unattributed(unsigned long irq)
 {
 	count_unattributed();
-	intr_restore(irq);
+	percpu_arch_irq_restore(irq);
 }
 
 /*
@@ -179,7 +179,7 @@ trace_put(unsigned long hart, uint32_t meta, uint32_t w, unsigned long irq)
 
 void trace__emit(uint32_t meta, uint32_t w)
 {
-	unsigned long irq = intr_save_off();
+	unsigned long irq = percpu_arch_irq_save();
 	/* The hart running this code, fixed while interrupts are off. The
 	 * recorder reads the identity word itself (PERCPU_NO_HART before
 	 * attach: counted as unattributed) rather than take a PerCpu guard. */
@@ -196,7 +196,7 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 		event->kind == PERCPU_ACCESS_UNCHECKED ? TRACE_UNCHECKED : TRACE_REMOTE;
 	uint32_t meta = pack_meta(type, event->owner_hart, trace_var_index(event->var));
 	uint32_t w = trace_site_index(event->site);
-	trace_put(event->accessing_hart, meta, w, intr_save_off());
+	trace_put(event->accessing_hart, meta, w, percpu_arch_irq_save());
 }
 
 /* The audit's violation codes are recorded as they are (percpu_contract.h). */
@@ -228,7 +228,7 @@ void percpu_record_violation(const struct percpu_violation *v)
 	unsigned code = (unsigned)v->code <= PERCPU_OTHER ? (unsigned)v->code : PERCPU_OTHER;
 	uint32_t w = (site & 0xfffff) | (uint32_t)code << TRACE_VIOLATION_CODE_SHIFT;
 	uint32_t meta = pack_meta(TRACE_VIOLATION, v->owner_hart, trace_var_index(var_named(v->var_name)));
-	trace_put(v->accessing_hart, meta, w, intr_save_off());
+	trace_put(v->accessing_hart, meta, w, percpu_arch_irq_save());
 }
 
 /* ---- scenario bracket ---- */

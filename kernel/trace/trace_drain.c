@@ -22,7 +22,8 @@
 #if NEURON_AUDIT
 
 #define TRACE_DRAIN_BATCH 256u
-#define NO_HART 0xffffu
+/* A chunk that is no hart's (BEGIN, END): its 16-bit hart field (docs/trace-format.md). */
+#define CHUNK_NO_HART 0xffffu
 
 struct drain_hart {
 	uint64_t drained;	/* seq of the next record to drain */
@@ -65,7 +66,7 @@ bool trace_drain_start(void)
 	batch = trace_info.capacity / 2 < TRACE_DRAIN_BATCH ? trace_info.capacity / 2 : TRACE_DRAIN_BATCH;
 	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++)
 		drains[h].drained = drains[h].lost = 0;
-	send_info(TRACE_DRAIN_BEGIN, NO_HART, trace_info.timebase_hz, trace_info.identity,
+	send_info(TRACE_DRAIN_BEGIN, CHUNK_NO_HART, trace_info.timebase_hz, trace_info.identity,
 		  trace_info.version | (uint64_t)trace_info.max_harts << 16 |
 			  (uint64_t)trace_info.mode << 32,
 		  trace_info.capacity);
@@ -117,7 +118,7 @@ void trace_drain_finish(void)
 			  drains[h].lost, 0);
 		total += drains[h].drained;
 	}
-	send_info(TRACE_DRAIN_END, NO_HART, total, 0, 0, 0);
+	send_info(TRACE_DRAIN_END, CHUNK_NO_HART, total, 0, 0, 0);
 }
 
 uint64_t trace_drain_drained(unsigned hart)

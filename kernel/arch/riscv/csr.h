@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include <neuron/percpu.h>	/* the interrupt save/restore pair */
+
 #define SSTATUS_SIE (1UL << 1)
 #define SIE_SSIE (1UL << 1)
 #define SIE_STIE (1UL << 5)
@@ -23,23 +25,14 @@
 #define csr_set(csr, bits) asm volatile("csrs " #csr ", %0" : : "rK"(bits) : "memory")
 #define csr_clear(csr, bits) asm volatile("csrc " #csr ", %0" : : "rK"(bits) : "memory")
 
-/* Disables supervisor interrupts; returns whether they were enabled. */
-static inline unsigned long intr_save_off(void)
-{
-	unsigned long old;
-	asm volatile("csrrc %0, sstatus, %1" : "=r"(old) : "rK"(SSTATUS_SIE) : "memory");
-	return old & SSTATUS_SIE;
-}
-
-static inline void intr_restore(unsigned long was_enabled)
-{
-	if (was_enabled)
-		csr_set(sstatus, SSTATUS_SIE);
-}
-
+/*
+ * Saving and restoring the interrupt state is one pair for the whole
+ * kernel: percpu_arch_irq_save() / percpu_arch_irq_restore() (and
+ * percpu_arch_irqs_enabled()) in <neuron/arch/riscv.h>, the same the
+ * PerCpu guards use. Only the plain switches live here.
+ */
 static inline void intr_on(void) { csr_set(sstatus, SSTATUS_SIE); }
 static inline void intr_off(void) { csr_clear(sstatus, SSTATUS_SIE); }
-static inline int intr_enabled(void) { return (csr_read(sstatus) & SSTATUS_SIE) != 0; }
 
 static inline uint64_t rdtime(void)
 {

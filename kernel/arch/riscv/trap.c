@@ -3,11 +3,11 @@
 #include "arch/riscv/entry.h"
 #include "arch/riscv/semihost.h"
 #include "arch/riscv/trap.h"
-#include "smp/hart.h"
-#include "smp/hart_watch.h"
 #include "lib/panic.h"
 #include "sched/ipi.h"
 #include "sched/sched.h"
+#include "smp/hart.h"
+#include "smp/hart_watch.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 

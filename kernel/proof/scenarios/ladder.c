@@ -7,12 +7,13 @@
 #include "arch/riscv/csr.h"
 #include "boot/bootargs.h"
 #include "lib/kprintf.h"
-#include "sched/ipi.h"
-#include "proof/scenarios/verdict.h"
-#include "sched/runqueue.h"
-#include "proof/scenarios/scenarios.h"
-#include "sched/sched.h"
 #include "proof/scenarios/scenario.h"
+#include "proof/scenarios/scenarios.h"
+#include "proof/scenarios/verdict.h"
+#include "sched/ipi.h"
+#include "sched/runqueue.h"
+#include "sched/sched.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 
@@ -23,12 +24,6 @@ static struct sched_run ladder_run;
 static const char *needs_two(void)
 {
 	return sched_hart_count() < 2 ? "needs 2 harts" : NULL;
-}
-
-static unsigned me(void)
-{
-	PERCPU_GUARD(g);
-	return percpu_current_hart(&g);
 }
 
 /* 1. Every DTB hart came online and joined the scheduler. */
@@ -61,7 +56,7 @@ static bool chain_done(const void *arg)
 static bool rung_resched_chain(void)
 {
 	bool ok = true;
-	unsigned self = me();
+	unsigned self = hart_id();
 	for (unsigned i = 0; i < sched_hart_count(); i++) {
 		unsigned h = sched_hart_at(i);
 		if (h == self)
@@ -91,7 +86,7 @@ struct call_result {
 static void compute_on_target(void *arg)
 {
 	struct call_result *r = arg;
-	r->hart = me();
+	r->hart = hart_id();
 	r->value = sched_mix(r->hart);
 }
 
@@ -99,14 +94,14 @@ static void compute_on_target(void *arg)
 static bool rung_call_every_hart(void)
 {
 	bool ok = true;
-	unsigned self = me();
+	unsigned self = hart_id();
 	for (unsigned i = 0; i < sched_hart_count(); i++) {
 		unsigned h = sched_hart_at(i);
 		if (h == self)
 			continue;
 		static struct call_result r;
 		static struct ipi_call c;
-		r = (struct call_result){ .hart = ~0u };
+		r = (struct call_result){ .hart = PERCPU_NO_HART };
 		c = (struct ipi_call){ .fn = compute_on_target, .arg = &r };
 		bool done = ipi_call_and_wait(h, &c, BOUND_MS);
 		if (!done || r.hart != h || r.value != sched_mix(h)) {
@@ -129,7 +124,7 @@ static bool rung_broadcast(void)
 	static uint64_t ran_mask;
 	static struct ipi_broadcast b;
 	uint64_t want = 0;
-	unsigned self = me();
+	unsigned self = hart_id();
 	for (unsigned i = 0; i < sched_hart_count(); i++)
 		if (sched_hart_at(i) != self)
 			want |= 1ull << sched_hart_at(i);
@@ -166,12 +161,12 @@ static bool rung_steal(const struct bootargs *args, uint64_t *digest)
 static bool rung_full_runqueue(void)
 {
 	static struct task dummy;
-	unsigned self = me();
+	unsigned self = hart_id();
 	bool ok = true;
 	uint32_t start = 0, full = 0;
 	unsigned accepted = 0;
 	enum rq_result extra = RQ_OK;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(runqueues, self, stats, rq) {
 		start = rq->count;
 		while (rq->count < RQ_CAPACITY && rq_push(rq, &dummy) == RQ_OK)
@@ -181,7 +176,7 @@ static bool rung_full_runqueue(void)
 		for (unsigned i = 0; i < accepted; i++)
 			(void)rq_pop(rq);
 	}
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	ok = extra == RQ_FULL && full == RQ_CAPACITY && accepted == RQ_CAPACITY - start;
 	if (!ok)
 		kprintf("# full_runqueue: %u accepted, one more gave %s, count %u of %u\n", accepted,
@@ -296,7 +291,7 @@ static bool rung_preemption(void)
 	struct sched_run *run = &ladder_run;
 	static struct spinners s;
 	static struct spinner arg[2];
-	unsigned self = me();
+	unsigned self = hart_id();
 	*run = (struct sched_run){ .name = "preemption", .batch = 4, .max_rounds = 100,
 				   .expected_tasks = 2, .preempt_rotates = true };
 	s = (struct spinners){ .deadline = timer_now() + timer_ms_to_time(SPIN_BOUND_MS) };

@@ -1,8 +1,8 @@
-#include "proof/scenarios/scenario.h"
 #include "proof/fault.h"
 #include "proof/scenarios/inversion.h"
-#include "trace/trace.h"
+#include "proof/scenarios/scenario.h"
 #include "smp/watchdog.h"
+#include "trace/trace.h"
 
 const char *const scenario_names[] = {
 #define SCENARIO(name, description) #name,
@@ -35,7 +35,7 @@ int scenario_run(size_t index, const struct bootargs *args)
 	if (scenario_entry[index] != scenario_selftest)
 		watchdog_arm(0, scenario_names[index], limit);
 	/* Test only: the injected ABBA replaces whatever scenario was named. */
-	int status = fault_active(FAULT_lock_inversion) ? inversion_run(args)
+	int status = FAULT_INJECTED(lock_inversion) ? inversion_run(args)
 							: scenario_entry[index](args);
 	watchdog_disarm();
 	trace_finish(status);

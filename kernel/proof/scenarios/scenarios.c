@@ -7,12 +7,12 @@
 #include "boot/bootargs.h"
 #include "lib/kprintf.h"
 #include "proof/fault.h"
-#include "sched/ipi.h"
-#include "proof/scenarios/verdict.h"
-#include "sched/runqueue.h"
-#include "proof/scenarios/scenarios.h"
-#include "sched/sched.h"
 #include "proof/scenarios/scenario.h"
+#include "proof/scenarios/scenarios.h"
+#include "proof/scenarios/verdict.h"
+#include "sched/ipi.h"
+#include "sched/runqueue.h"
+#include "sched/sched.h"
 #include "smp/timer.h"
 
 #define WAIT_MS 200

@@ -1,8 +1,8 @@
 #include <neuron/percpu.h>
 
+#include "boot/shutdown.h"
 #include "lib/kprintf.h"
 #include "proof/scenarios/verdict.h"
-#include "boot/shutdown.h"
 
 int ktap_end(struct ktap *k, const char *scenario, unsigned long long digest)
 {

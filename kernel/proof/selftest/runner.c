@@ -3,13 +3,13 @@
 #include <neuron/percpu.h>
 
 #include "arch/riscv/csr.h"
-#include "smp/hart.h"
+#include "boot/shutdown.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
 #include "lib/ktap.h"
 #include "proof/scenarios/scenario.h"
 #include "proof/selftest/selftest.h"
-#include "boot/shutdown.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 #include "smp/watchdog.h"

@@ -1,11 +1,11 @@
 /* Bring-up and per-hart area tests: harts_online, percpu_area_isolation. */
 #include <neuron/percpu_platform.h>
 
-#include "smp/hart.h"
 #include "boot/percpu_areas.h"
-#include "proof/selftest/selftest.h"
-#include "smp/smp.h"
 #include "boot/stacks.h"
+#include "proof/selftest/selftest.h"
+#include "smp/hart.h"
+#include "smp/smp.h"
 
 #define CROSS_CALL_TIMEOUT_MS 1000
 
@@ -21,14 +21,14 @@ static bool in_dtb(unsigned hart)
 void selftest_harts_online(struct selftest *t)
 {
 	unsigned dtb_count = smp_dtb_hart_count();
-	uintptr_t id_offset = hart_id_offset();
+	uintptr_t stamp_offset = hart_isolation_stamp_offset();
 
 	SELFTEST_CHECK(t, smp_online_count() == dtb_count,
 		       "online harts: expected %u (the DTB's), saw %u", dtb_count,
 		       smp_online_count());
-	SELFTEST_CHECK(t, id_offset + sizeof(unsigned) <= percpu_template_size(),
-		       "hart id offset %lu lies outside the %zu-byte TLS template", id_offset,
-		       percpu_template_size());
+	SELFTEST_CHECK(t, stamp_offset + sizeof(uint64_t) <= percpu_template_size(),
+		       "isolation stamp offset %lu lies outside the %zu-byte TLS template",
+		       stamp_offset, percpu_template_size());
 
 	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++) {
 		struct hart_record r = smp_hart_record(h);
@@ -49,14 +49,12 @@ void selftest_harts_online(struct selftest *t)
 			       percpu_registered_area_base(h), base);
 		SELFTEST_CHECK(t, r.tp == base, "hart %u: tp expected 0x%lx (its area), saw 0x%lx",
 			       h, base, r.tp);
-		SELFTEST_CHECK(t, r.hart_id_address == base + id_offset,
-			       "hart %u: &hart id expected 0x%lx (area + tprel %lu), saw 0x%lx", h,
-			       base + id_offset, id_offset, r.hart_id_address);
+		SELFTEST_CHECK(t, r.stamp_address == base + stamp_offset,
+			       "hart %u: &isolation stamp expected 0x%lx (area + tprel %lu), saw 0x%lx",
+			       h, base + stamp_offset, stamp_offset, r.stamp_address);
 		SELFTEST_CHECK(t, r.sp > hart_stack_bottom(h) && r.sp <= hart_stack_top(h),
 			       "hart %u: sp expected in its stack (0x%lx, 0x%lx], saw 0x%lx", h,
 			       hart_stack_bottom(h), hart_stack_top(h), r.sp);
-		SELFTEST_CHECK(t, hart_remote_id(h) == h,
-			       "hart %u: its area says hart id %u", h, hart_remote_id(h));
 		SELFTEST_CHECK(t, percpu_area_marker(h) == PERCPU_AREA_MARKER,
 			       "hart %u: .tdata value expected 0x%llx, saw 0x%lx (area not copied?)",
 			       h, PERCPU_AREA_MARKER, percpu_area_marker(h));

@@ -1,6 +1,6 @@
 #include "arch/riscv/sbi.h"
-#include "smp/hart.h"
 #include "proof/selftest/selftest.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 

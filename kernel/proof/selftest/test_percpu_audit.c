@@ -14,13 +14,13 @@
 #include <neuron/percpu.h>
 
 #include "arch/riscv/csr.h"
-#include "smp/hart.h"
+#include "boot/percpu_areas.h"
+#include "boot/percpu_glue.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "proof/audit_probe.h"
-#include "boot/percpu_areas.h"
-#include "boot/percpu_glue.h"
 #include "proof/selftest/selftest.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 
 #define CROSS_CALL_TIMEOUT_MS 1000

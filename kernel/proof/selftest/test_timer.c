@@ -1,5 +1,5 @@
-#include "smp/hart.h"
 #include "proof/selftest/selftest.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 

@@ -4,11 +4,11 @@
  * so a torn or misplaced copy is caught, not only counted. Audit builds
  * only (release has no rings): there it passes trivially with a note.
  */
-#include "proof/selftest/selftest.h"
-#include "smp/smp.h"
-#include "smp/hart.h"
-#include "smp/timer.h"
 #include "arch/riscv/csr.h"
+#include "proof/selftest/selftest.h"
+#include "smp/hart.h"
+#include "smp/smp.h"
+#include "smp/timer.h"
 
 #if NEURON_AUDIT
 #include <neuron/trace_ring.h>
@@ -72,11 +72,11 @@ static bool drain_step(const void *arg)
 
 void selftest_trace_live_drain(struct selftest *t)
 {
-	unsigned me = hart_id(), writer = ~0u;
-	for (unsigned i = 0; i < smp_dtb_hart_count() && writer == ~0u; i++)
+	unsigned me = hart_id(), writer = PERCPU_NO_HART;
+	for (unsigned i = 0; i < smp_dtb_hart_count() && writer == PERCPU_NO_HART; i++)
 		if (smp_dtb_hart(i) != me && smp_is_online(smp_dtb_hart(i)))
 			writer = smp_dtb_hart(i);
-	if (!SELFTEST_CHECK(t, writer != ~0u, "no second online hart to write the ring"))
+	if (!SELFTEST_CHECK(t, writer != PERCPU_NO_HART, "no second online hart to write the ring"))
 		return;
 
 	drain.writer_started = drain.writer_done = 0;

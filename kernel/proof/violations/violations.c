@@ -17,20 +17,20 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/sbi.h"
-#include "proof/audit_probe.h"
-#include "smp/hart.h"
+#include "boot/percpu_areas.h"
+#include "boot/shutdown.h"
 #include "lib/kprintf.h"
 #include "lib/string.h"
-#include "boot/percpu_areas.h"
+#include "proof/audit_probe.h"
+#include "proof/scenarios/scenarios.h"
+#include "proof/violations/violations.h"
 #include "sched/ipi.h"
 #include "sched/runqueue.h"
-#include "proof/scenarios/scenarios.h"
 #include "sched/sched.h"
-#include "boot/shutdown.h"
+#include "smp/hart.h"
 #include "smp/smp.h"
 #include "smp/timer.h"
 #include "trace/trace.h"
-#include "proof/violations/violations.h"
 
 #define CROSS_CALL_TIMEOUT_MS 1000
 
@@ -116,27 +116,27 @@ static void owner_write_unlocked(const struct violation_context *c)
  * scope, the lock is not. */
 static void borrow_outlives_unlock(const struct violation_context *c)
 {
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(audit_probe, c->other, stats, p) {
 		/* violation-site: borrow_outlives_unlock */
 		spin_unlock(&p->lock);
 		(void)p->value;
 	}
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 }
 
 /* The same with two runqueues borrowed at once (the steal's pair): one of
  * the two locks dropped inside the block. */
 static void pair_borrow_outlives_unlock(const struct violation_context *c)
 {
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked_pair(runqueues, c->me, c->other, stats, mine, theirs) {
 		/* violation-site: pair_borrow_outlives_unlock */
 		spin_unlock(&theirs->lock);
 		(void)mine->count;
 		(void)theirs->count;
 	}
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 }
 
 /* ---- guards ---- */
@@ -236,14 +236,14 @@ static void unstamped(const struct violation_context *c)
 {
 	struct percpu_stamp *stamp = percpu_audit_stamp(audit_probe, c->other);
 	struct percpu_stamp saved = *stamp;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	spin_lock(percpu_remote_lock(audit_probe, c->other));
 	__atomic_store_n(&stamp->magic, 0, __ATOMIC_RELAXED);
 	/* violation-site: unstamped */
 	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->other), stats);
 	__atomic_store_n(&stamp->magic, saved.magic, __ATOMIC_RELAXED);
 	spin_unlock(percpu_remote_lock(audit_probe, c->other));
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 }
 
 /* In strict mode (this suite's case only) an escape-hatch use is a
@@ -292,14 +292,14 @@ static void mailbox_bypass(const struct violation_context *c)
 {
 	static uint32_t runs;
 	static struct ipi_call call = { .fn = count_call, .arg = &runs };
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, c->other, ipi_post, mb) {
 		mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
 			.kind = IPI_CALL, .seq = 0, .from = c->me, .object = &call,
 		};
 		mb->count++;
 	}
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 	(void)sbi_send_ipi_to(c->other);
 	if (!timer_wait_until(call_done, &call, CROSS_CALL_TIMEOUT_MS))
 		kprintf("# violation: hart %u never drained the forged message\n", c->other);
@@ -313,7 +313,7 @@ static void lock_order(const struct violation_context *c)
 {
 	unsigned low = c->me < c->other ? c->me : c->other;
 	unsigned high = c->me < c->other ? c->other : c->me;
-	unsigned long was = intr_save_off();
+	unsigned long was = percpu_arch_irq_save();
 	struct spinlock *high_lock = percpu_remote_lock(runqueues, high);
 	struct spinlock *low_lock = percpu_remote_lock(runqueues, low);
 	spin_lock(high_lock);
@@ -321,7 +321,7 @@ static void lock_order(const struct violation_context *c)
 	spin_lock(low_lock);
 	spin_unlock(low_lock);
 	spin_unlock(high_lock);
-	intr_restore(was);
+	percpu_arch_irq_restore(was);
 }
 
 static void (*const cases[])(const struct violation_context *) = {

@@ -69,7 +69,7 @@ static inline uint64_t percpu_arch_identity_word(void)
 static inline unsigned percpu_arch_identity(void)
 {
 	uint64_t v = percpu_host_identity_word;
-	return (uint32_t)v == PERCPU_STAMP_MAGIC ? (unsigned)(v >> 32) : 0xffffffffu;
+	return (uint32_t)v == PERCPU_STAMP_MAGIC ? (unsigned)(v >> 32) : PERCPU_NO_HART;
 }
 
 static inline unsigned long percpu_arch_irq_save(void)

@@ -127,7 +127,7 @@ static inline uint64_t percpu_arch_identity_word(void)
 static inline unsigned percpu_arch_identity(void)
 {
 	uint64_t v = percpu_arch_identity_word();
-	return (uint32_t)v == PERCPU_STAMP_MAGIC ? (unsigned)(v >> 32) : 0xffffffffu;
+	return (uint32_t)v == PERCPU_STAMP_MAGIC ? (unsigned)(v >> 32) : PERCPU_NO_HART;
 }
 
 /* Disables supervisor interrupts; returns the previous SIE bit. */
