@@ -33,7 +33,7 @@ EVENTS = {
         ["ipi_post", "try_post", "kick", "smp_send_ipi", "sbi_send_ipi_to", "sbi_ecall"],
         "entries:ipi_post"),
     "IPI receive (handler)": (
-        ["smp_handle_ipi", "ipi_handle", "handle_message", "wake_sender", "sched_note_resched"],
+        ["ipi_handle", "handle_message", "wake_sender", "sched_note_resched"],
         "entries:ipi_handle"),
     "one steal (take + push)": (["rq_take_for", "rq_push"], "kernel:steals"),
 }

@@ -569,7 +569,7 @@ struct open_borrow {
 	bool released;			/* spin_unlock'ed inside the block (reported) */
 };
 static struct open_borrow open_borrows[NEURON_MAX_HARTS][BORROW_DEPTH];
-static unsigned borrow_depth[NEURON_MAX_HARTS];
+unsigned percpu__borrow_depth[NEURON_MAX_HARTS];	/* read inline by spinlock_audit.h */
 
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
 					  const struct percpu_callsite *site,
@@ -583,12 +583,12 @@ struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, uns
 
 	unsigned me = self_hart();
 	if (me < NEURON_MAX_HARTS) {
-		unsigned depth = borrow_depth[me];
+		unsigned depth = percpu__borrow_depth[me];
 		if (depth < BORROW_DEPTH)
 			open_borrows[me][depth] = (struct open_borrow){
 				.lock = lock, .var = var, .site = site, .owner = hart,
 			};
-		borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
+		percpu__borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
 	}
 	struct percpu_remote_event event = {
 		.accessing_hart = me, .owner_hart = hart, .var = var,
@@ -603,8 +603,8 @@ void percpu__audit_borrow_end(struct percpu_borrow *borrow)
 {
 	unsigned me = self_hart();
 	bool released = false;
-	if (me < NEURON_MAX_HARTS && borrow_depth[me] > 0) {
-		unsigned depth = --borrow_depth[me];
+	if (me < NEURON_MAX_HARTS && percpu__borrow_depth[me] > 0) {
+		unsigned depth = --percpu__borrow_depth[me];
 		if (depth < BORROW_DEPTH) {
 			released = open_borrows[me][depth].released;
 			open_borrows[me][depth] = (struct open_borrow){ 0 };
@@ -648,7 +648,7 @@ struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, u
 static void check_open_borrows(const struct spinlock *lock, unsigned me, const char *file,
 			       unsigned line)
 {
-	unsigned depth = borrow_depth[me] < BORROW_DEPTH ? borrow_depth[me] : BORROW_DEPTH;
+	unsigned depth = percpu__borrow_depth[me] < BORROW_DEPTH ? percpu__borrow_depth[me] : BORROW_DEPTH;
 	for (unsigned i = 0; i < depth; i++) {
 		struct open_borrow *b = &open_borrows[me][i];
 		if (b->lock != lock || b->released)
@@ -751,7 +751,7 @@ void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned l
 	if (me < NEURON_MAX_HARTS) {
 		if (lock->rank)
 			ranked_release(lock, me);
-		if (borrow_depth[me])
+		if (percpu__borrow_depth[me])
 			check_open_borrows(lock, me, file, line);
 	}
 	if (!spin_held_by_current_hart(lock))

@@ -24,7 +24,7 @@ void percpu_glue_register_harts(unsigned boot_hart)
 /*
  * Written by whichever hart reports; only the rule-breaking self-test
  * reads it, after the report it provoked on a known hart has returned
- * (smp_call_on's completion orders it). Plain memory: this path must not
+ * (the cross-call's completion, a release the caller acquires, orders it). Plain memory: this path must not
  * touch per-CPU data, its report may be about a poisoned base register.
  */
 static char last_report[256];

@@ -22,4 +22,7 @@ PERCPU_DECLARE_LOCKED(struct audit_probe, audit_probe, lock);
  * percpu_remote_lock(audit_probe, hart). */
 void audit_probe_init(void);
 
+/* The init-phase token audit_probe_init kept (for a deliberate misuse). */
+struct percpu_init_token *audit_probe_init_token(void);
+
 #endif

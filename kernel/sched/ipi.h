@@ -62,6 +62,12 @@ struct ipi_message {
 	void *object;       /* struct ipi_call * or struct ipi_broadcast * */
 };
 
+/*
+ * One hart's IPI mailbox. Every field below `lock` is read and written
+ * only with `lock` held: by senders through percpu_remote_locked
+ * (ipi_post), and by the owner's handler, which takes the queued messages
+ * out under the lock and runs them after releasing it.
+ */
 struct ipi_mailbox {
 	struct spinlock lock;
 	uint32_t head, count;

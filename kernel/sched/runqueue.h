@@ -16,6 +16,12 @@
 
 #define RQ_CAPACITY 64
 
+/*
+ * One hart's ready tasks. Every field below `lock` is read and written
+ * only with `lock` held, by the owner (its own instance) or by another
+ * hart through percpu_remote_locked (wake, steal, stats); the audit build
+ * checks both.
+ */
 struct runqueue {
 	struct spinlock lock;
 	uint32_t head;              /* ring index of the oldest task */

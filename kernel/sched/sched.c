@@ -10,15 +10,20 @@
 #include "smp/smp.h"
 #include "trace/trace.h"
 
-/* This hart's scheduler state. Only its own hart touches it. */
+/*
+ * This hart's scheduler state. Only its own hart touches it, always under
+ * a PerCpu guard; the tick and the IPI handler (interrupts off) write
+ * need_resched and resched_ipis, task context reads them with a guard
+ * that keeps interrupts off across the read.
+ */
 struct sched_cpu {
 	struct task *current;      /* running task, NULL in the scheduler loop */
-	uint32_t need_resched;     /* set by the tick while a task runs */
+	uint32_t need_resched;     /* set by the tick or a reschedule IPI while a task runs */
 	uint32_t resched_ipis;     /* reschedule IPIs seen */
 	uint64_t digest;           /* this hart's chain of decisions in the current run */
 	uint64_t decisions;
 	uint64_t preemptions;
-	uint64_t seen_generation;
+	uint64_t seen_generation;  /* the last run this hart joined (run_generation, acquire) */
 };
 PERCPU_DECLARE(struct sched_cpu, sched_cpu);
 PERCPU_DEFINE(struct sched_cpu, sched_cpu);

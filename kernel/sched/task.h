@@ -24,23 +24,36 @@ enum task_state { TASK_FREE, TASK_RUNNABLE, TASK_RUNNING, TASK_BLOCKED, TASK_DON
 struct task;
 typedef void (*task_fn)(struct task *self, void *arg);
 
+/*
+ * A task. Who writes each field and what makes the access safe (the
+ * legend of struct sched_run in sched.h, and):
+ *   [S]  set by task_spawn, in a serialized phase, before the task is
+ *        queued; read-only afterwards
+ *   [H]  the hart running or dispatching the task, interrupts off in the
+ *        scheduler; a task runs on one hart at a time, and moving it
+ *        (queue to queue, under the runqueue locks) orders these writes
+ *        before the next hart's reads
+ *   [T]  the turn phase (serialized, see sched.h): wakeups and migrations
+ *   [Q]  read by a thief choosing what to take, under the victim
+ *        runqueue's lock
+ */
 struct task {
-	struct context ctx;
+	struct context ctx;      /* [H] */
 	/* The scheduler context that dispatched this task: where it yields to.
-	 * Set at every dispatch, on the dispatching hart's scheduler stack. */
+	 * Set at every dispatch, on the dispatching hart's scheduler stack. [H] */
 	struct context *return_ctx;
-	enum task_state state;
-	uint32_t id;             /* logical id, assigned in spawn order */
-	unsigned pinned_hart;    /* TASK_ANY_HART: may migrate */
-	unsigned last_hart;      /* hart it last ran on */
-	uint32_t ran_on_mask;    /* bit h: ran on hart h (h < 32) */
-	uint32_t steps;          /* dispatches so far */
-	uint64_t wake_round;     /* blocked until this round (sleep) */
-	bool preempted;          /* last switch-out was the tick, not a yield */
-	unsigned migrate_to;     /* TASK_ANY_HART, or where to continue */
-	task_fn fn;
-	void *arg;
-	uint64_t user;           /* scenario data */
+	enum task_state state;   /* [H] while it runs, [T] when woken */
+	uint32_t id;             /* logical id, assigned in spawn order [S] */
+	unsigned pinned_hart;    /* TASK_ANY_HART: may migrate [S], read [Q] */
+	unsigned last_hart;      /* hart it last ran on [H] */
+	uint32_t ran_on_mask;    /* bit h: ran on hart h (h < 32) [H] */
+	uint32_t steps;          /* dispatches so far [H] */
+	uint64_t wake_round;     /* blocked until this round (sleep) [H], cleared [T] */
+	bool preempted;          /* last switch-out was the tick, not a yield [H] */
+	unsigned migrate_to;     /* TASK_ANY_HART, or where to continue [H], cleared [T] */
+	task_fn fn;              /* [S] */
+	void *arg;               /* [S] */
+	uint64_t user;           /* scenario data: the scenario's own rule */
 };
 
 /* Saves the running context in *from, resumes *to. Interrupts off. */

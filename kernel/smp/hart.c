@@ -16,7 +16,6 @@ struct hart_local {
 	const char *context;
 	uint64_t next_tick_time;
 	_Atomic uint64_t timer_ticks;
-	_Atomic uint64_t ipis_handled;
 	_Atomic uint64_t isolation_stamp;
 };
 PERCPU_DECLARE(struct hart_local, hart_local);
@@ -71,12 +70,6 @@ void hart_set_next_tick_time(uint64_t time)
 	percpu_write(g, hart_local, next_tick_time, time);
 }
 
-void hart_count_ipi(void)
-{
-	PERCPU_GUARD_IRQS_OFF(g);
-	percpu_local_fetch_add(g, hart_local, ipis_handled, 1, relaxed);
-}
-
 void hart_set_isolation_stamp(uint64_t value)
 {
 	PERCPU_GUARD(g);
@@ -86,11 +79,6 @@ void hart_set_isolation_stamp(uint64_t value)
 uint64_t hart_remote_timer_ticks(unsigned hart)
 {
 	return percpu_remote_load(hart_local, hart, timer_ticks, relaxed, stats);
-}
-
-uint64_t hart_remote_ipis(unsigned hart)
-{
-	return percpu_remote_load(hart_local, hart, ipis_handled, relaxed, stats);
 }
 
 uint64_t hart_remote_isolation_stamp(unsigned hart)

@@ -37,14 +37,11 @@ void hart_count_timer_tick(void);
 uint64_t hart_next_tick_time(void);
 void hart_set_next_tick_time(uint64_t time);
 
-/* Precondition: interrupts off (IPI handler). */
-void hart_count_ipi(void);
 void hart_set_isolation_stamp(uint64_t value);
 
 /* Another hart's values, read with the wrapper's atomic remote loads
  * (reason `stats`). Precondition: hart has a per-hart area (a DTB hart). */
 uint64_t hart_remote_timer_ticks(unsigned hart);
-uint64_t hart_remote_ipis(unsigned hart);
 uint64_t hart_remote_isolation_stamp(unsigned hart);
 
 /* Offsets of fields from any area base (link-time, from the variable's

@@ -20,16 +20,16 @@ struct hart_sighting {
 };
 static struct hart_sighting sightings[NEURON_MAX_HARTS];
 
-/* The hart whose area tp points at; NEURON_MAX_HARTS before areas exist.
+/* The hart whose area tp points at; PERCPU_NO_HART before areas exist.
  * From tp, not from PerCpu: the lock-wait hook runs inside spin_lock. */
 static unsigned hart_of_tp(void)
 {
 	uintptr_t tp = read_tp(), first = (uintptr_t)percpu_area_base(0);
 	size_t size = percpu_area_size();
 	if (!first || !size || tp < first || (tp - first) % size)
-		return NEURON_MAX_HARTS;
+		return PERCPU_NO_HART;
 	uintptr_t index = (tp - first) / size;
-	return index < NEURON_MAX_HARTS ? (unsigned)index : NEURON_MAX_HARTS;
+	return index < NEURON_MAX_HARTS ? (unsigned)index : PERCPU_NO_HART;
 }
 
 #define STORE(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELAXED)
@@ -38,7 +38,7 @@ static unsigned hart_of_tp(void)
 void hart_watch_tick(uintptr_t pc)
 {
 	unsigned h = hart_of_tp();
-	if (h == NEURON_MAX_HARTS)
+	if (h == PERCPU_NO_HART)
 		return;
 	STORE(sightings[h].tick_pc, pc);
 	STORE(sightings[h].tick_time, timer_now());
@@ -48,7 +48,7 @@ void hart_watch_tick(uintptr_t pc)
 void hart_watch_context(const char *what)
 {
 	unsigned h = hart_of_tp();
-	if (h != NEURON_MAX_HARTS)
+	if (h != PERCPU_NO_HART)
 		STORE(sightings[h].context, what);
 }
 
@@ -56,7 +56,7 @@ void hart_watch_context(const char *what)
 void percpu_platform_lock_wait(const struct spinlock *lock, const char *file, unsigned line)
 {
 	unsigned h = hart_of_tp();
-	if (h == NEURON_MAX_HARTS)
+	if (h == PERCPU_NO_HART)
 		return;
 	if (lock) {
 		STORE(sightings[h].wait_file, file);

@@ -35,15 +35,6 @@ static bool entry_race_test;
 static struct hart_record records[NEURON_MAX_HARTS];
 static uint32_t online_total;
 
-/* Cross-call mailbox of one target hart: requested != completed = pending. */
-struct call_mailbox {
-	void (*fn)(void *arg);
-	void *arg;
-	unsigned from;
-	uint32_t requested;
-	uint32_t completed;
-};
-static struct call_mailbox mailboxes[NEURON_MAX_HARTS];
 
 int smp_accept_dtb_harts(const struct fdt_info *fdt, unsigned boot)
 {
@@ -202,7 +193,7 @@ unsigned smp_other_online_hart(unsigned me)
 	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++)
 		if (h != me && smp_is_online(h))
 			return h;
-	return NEURON_MAX_HARTS;
+	return PERCPU_NO_HART;
 }
 
 struct hart_record smp_hart_record(unsigned hart)
@@ -216,40 +207,4 @@ struct hart_record smp_hart_record(unsigned hart)
 long smp_send_ipi(unsigned hart)
 {
 	return sbi_send_ipi_to(hart);
-}
-
-void smp_handle_ipi(void)
-{
-	struct call_mailbox *mb = &mailboxes[hart_id()];
-	uint32_t requested = __atomic_load_n(&mb->requested, __ATOMIC_ACQUIRE);
-
-	hart_count_ipi();
-	if (requested != mb->completed) {
-		mb->fn(mb->arg);
-		__atomic_store_n(&mb->completed, requested, __ATOMIC_RELEASE);
-		/* Wake the caller now rather than at its next tick. */
-		sbi_send_ipi_to(mb->from);
-	}
-}
-
-static bool call_completed(const void *arg)
-{
-	const struct call_mailbox *mb = arg;
-	return __atomic_load_n(&mb->completed, __ATOMIC_ACQUIRE) == mb->requested;
-}
-
-bool smp_call_on(unsigned hart, void (*fn)(void *arg), void *arg, uint32_t timeout_ms)
-{
-	ASSERT(hart < NEURON_MAX_HARTS && hart != hart_id());
-	struct call_mailbox *mb = &mailboxes[hart];
-
-	if (!call_completed(mb))
-		return false; /* an earlier call to it never finished */
-	mb->fn = fn;
-	mb->arg = arg;
-	mb->from = hart_id();
-	__atomic_store_n(&mb->requested, mb->requested + 1, __ATOMIC_RELEASE);
-	if (smp_send_ipi(hart) != SBI_SUCCESS)
-		return false;
-	return timer_wait_until(call_completed, mb, timeout_ms);
 }

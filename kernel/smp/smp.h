@@ -56,21 +56,12 @@ unsigned smp_dtb_hart_count(void);
 unsigned smp_dtb_hart(unsigned index);
 unsigned smp_online_count(void);
 bool smp_is_online(unsigned hart);
-/* The lowest online hart other than `me`; NEURON_MAX_HARTS if none. */
+/* The lowest online hart other than `me`; PERCPU_NO_HART if none. */
 unsigned smp_other_online_hart(unsigned me);
 struct hart_record smp_hart_record(unsigned hart);
 
-/* Raises a software interrupt on hart. Returns the SBI error (0 = sent). */
+/* Raises a software interrupt on hart. Returns the SBI error (0 = sent).
+ * Cross-calls go through the IPI mailboxes (sched/ipi.h, ipi_call_on). */
 long smp_send_ipi(unsigned hart);
-/* From the trap dispatcher only. */
-void smp_handle_ipi(void);
-
-/*
- * Runs fn(arg) on hart from its IPI handler and waits (bounded) for it to
- * finish. Returns false on timeout. fn runs with interrupts off and must
- * be short. Precondition: caller is not hart; interrupts on; one call to
- * a given hart at a time.
- */
-bool smp_call_on(unsigned hart, void (*fn)(void *arg), void *arg, uint32_t timeout_ms);
 
 #endif

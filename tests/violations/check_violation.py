@@ -36,8 +36,8 @@ from neuronlib.tracefmt.records import (SITE_NONE, VAR_NONE,  # noqa: E402
                                         site_of, violation_of)
 
 HARTS = 2
-ENTRY = re.compile(r'^VIOLATION\((\w+), (\w+), (\w+), "([^"]*)", "([^"]*)", (\w+)\)')
-REPORT = re.compile(r"^percpu: violation: hart (\S+) accessed (\S+) of hart (\S+) at (\S+):(\d+): "
+ENTRY = re.compile(r'^VIOLATION\((\w+), (\w+), (\w+), "([^"]*)", "([^"]*)", (\w+), (?:both|suite)\)')
+REPORT = re.compile(r"^percpu: violation: hart (\S+) accessed (.+?) of hart (\S+) at (\S+):(\d+): "
                     r"missing (.*)$", re.M)
 BOOT_HART = re.compile(r"^neuron: boot hart (\d+);", re.M)
 
@@ -64,7 +64,12 @@ def marked_site(name: str) -> tuple[str, int]:
     return hits[0]
 
 
+NO_OWNER = -1      # role "none": the report says "of hart none", the record's owner is 0xff
+
+
 def role_hart(role: str, boot: int) -> int:
+    if role == "none":
+        return NO_OWNER
     if role == "boot":
         return boot
     if role == "other":
@@ -125,7 +130,8 @@ def main() -> int:
             problems.append(f"{len(reports)} violation lines, expected 1")
         else:
             got_acc, got_var, got_owner, got_file, got_line, got_missing = reports[0]
-            expected = {"accessing hart": (got_acc, str(accessing)), "owner hart": (got_owner, str(owner)),
+            owner_text = "none" if owner == NO_OWNER else str(owner)
+            expected = {"accessing hart": (got_acc, str(accessing)), "owner hart": (got_owner, owner_text),
                         "variable": (got_var, var), "line": (int(got_line), site_line)}
             for what, (got, want) in expected.items():
                 if got != want:
@@ -144,7 +150,8 @@ def main() -> int:
             rec_var = tables.var(h).name if h != VAR_NONE and tables.var(h) else None
             site_index = site_of(2, w)
             site = tables.site(site_index) if site_index != SITE_NONE else None
-            want_var = var if not var.endswith(".lock") else None   # locks are not per-CPU variables
+            # Locks and init tokens are not per-CPU variables: the record names none.
+            want_var = None if var.endswith(".lock") or var == "init token" else var
             checks = {"hart": (hart, accessing), "owner": (b, owner & 0xff),
                       "what": (violation_of(w), trace_what), "var": (rec_var, want_var)}
             for what, (got, want) in checks.items():

@@ -46,7 +46,6 @@ void trap_dispatch(struct trap_frame *frame)
 			return;
 		case IRQ_S_SOFTWARE:
 			csr_clear(sip, SIP_SSIP);
-			smp_handle_ipi();
 			ipi_handle();
 			return;
 		default:

@@ -3,6 +3,7 @@
 
 #include "boot/percpu_areas.h"
 #include "boot/stacks.h"
+#include "proof/cross_call.h"
 #include "proof/selftest/selftest.h"
 #include "smp/hart.h"
 #include "smp/smp.h"
@@ -90,7 +91,7 @@ void selftest_percpu_area_isolation(struct selftest *t)
 		if (h == me)
 			write_stamp(&stamps[h]);
 		else if (!smp_is_online(h) ||
-			 !smp_call_on(h, write_stamp, &stamps[h], CROSS_CALL_TIMEOUT_MS))
+			 !proof_call_on(h, write_stamp, &stamps[h], CROSS_CALL_TIMEOUT_MS))
 			SELFTEST_FAIL(t, "hart %u did not run the write within %u ms", h,
 				      CROSS_CALL_TIMEOUT_MS);
 	}

@@ -5,6 +5,7 @@
  * only (release has no rings): there it passes trivially with a note.
  */
 #include "arch/riscv/csr.h"
+#include "proof/cross_call.h"
 #include "proof/selftest/selftest.h"
 #include "smp/hart.h"
 #include "smp/smp.h"
@@ -86,7 +87,7 @@ void selftest_trace_live_drain(struct selftest *t)
 	 * finished yet"), so this hart can drain while the writer runs. The
 	 * wait for writer_finished below keeps one call at a time.
 	 */
-	(void)smp_call_on(writer, write_records, &drain, 0);
+	(void)proof_call_on(writer, write_records, &drain, 0);
 
 	struct drain_reader dr = { .d = &drain };
 	/* Drain at every wake-up until the writer is done: waiting in wfi, not

@@ -1,6 +1,10 @@
 /*
- * The violation suite (violation=NAME, audit builds): one rule broken
- * once, on purpose, in continue mode. The kernel's own verdict is only
+ * The catalog of deliberate rule breaks (list.h). The violation suite
+ * (violation=NAME, audit builds) runs one case per boot; the audit
+ * self-test percpu_audit_fires runs every case marked `both` in turn
+ * (violation_case_run) and checks each report in the kernel. In the
+ * suite, one rule is broken once, on purpose, in continue mode. The
+ * suite's own verdict is only
  * "exactly one violation was reported"; what the report says (harts,
  * variable, file:line, what was missing) and that the same violation is
  * on the trace's violation track is asserted by the CTest outside
@@ -22,6 +26,7 @@
 #include "lib/kprintf.h"
 #include "lib/string.h"
 #include "proof/audit_probe.h"
+#include "proof/cross_call.h"
 #include "proof/scenarios/scenarios.h"
 #include "proof/violations/violations.h"
 #include "sched/ipi.h"
@@ -35,40 +40,60 @@
 #define CROSS_CALL_TIMEOUT_MS 1000
 
 const char *const violation_names[] = {
-#define VIOLATION(name, accessing, owner, var, missing, trace_what) #name,
+#define VIOLATION(name, accessing, owner, var, missing, trace_what, runs) #name,
 #include "proof/violations/list.h"
 #undef VIOLATION
 };
 const size_t violation_count = sizeof(violation_names) / sizeof(violation_names[0]);
 
+const struct violation_case violation_cases[] = {
+#define VIOLATION(name, accessing, owner, var, missing, trace_what, runs)		\
+	{ #name, #accessing, #owner, var, missing, VIOLATION_RUNS_##runs },
+#include "proof/violations/list.h"
+#undef VIOLATION
+};
+
 #if NEURON_AUDIT
 
 struct violation_context {
-	unsigned me, other;
+	unsigned me, other;	/* other: PERCPU_NO_HART on a one-hart boot */
 };
+
+/* A case that needs a second hart returns this on a one-hart boot. */
+#define NEEDS_OTHER(c)					\
+	do {						\
+		if ((c)->other == PERCPU_NO_HART)	\
+			return VIOLATION_SKIPPED;	\
+	} while (0)
 
 /* ---- remote access ---- */
 
-static void remote_write_unlocked(const struct violation_context *c)
+static int remote_write_unlocked(const struct violation_context *c)
 {
-	/* violation-site: remote_write_unlocked */
+	NEEDS_OTHER(c);
+	const int site = __LINE__ + 1;	/* violation-site: remote_write_unlocked */
 	percpu_remote_write(audit_probe, c->other, value, 1u, percpu_remote_lock(audit_probe, c->other), stats);
+	return site;
 }
 
-static void remote_read_unlocked(const struct violation_context *c)
+static int remote_read_unlocked(const struct violation_context *c)
 {
-	/* violation-site: remote_read_unlocked */
+	NEEDS_OTHER(c);
+	const int site = __LINE__ + 1;	/* violation-site: remote_read_unlocked */
 	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->other), stats);
+	return site;
 }
 
 /* Holds this hart's probe lock and passes it for the other's instance. */
-static void wrong_lock(const struct violation_context *c)
+static int wrong_lock(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	PERCPU_GUARD(g);
 	spin_lock(percpu_remote_lock(audit_probe, c->me));
-	/* violation-site: wrong_lock */
+	const int site = __LINE__ + 1;	/* violation-site: wrong_lock */
 	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->me), stats);
 	spin_unlock(percpu_remote_lock(audit_probe, c->me));
+	return site;
 }
 
 /* Cross-called: the running hart takes, or drops, its own probe lock.
@@ -88,34 +113,38 @@ static void unlock_own_probe(void *arg)
 	spin_unlock(percpu_remote_lock(audit_probe, percpu_current_hart(&g)));
 }
 
-static void lock_other_hart(const struct violation_context *c)
+static int lock_other_hart(const struct violation_context *c)
 {
-	if (!smp_call_on(c->other, lock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS)) {
+	NEEDS_OTHER(c);
+	if (!proof_call_on(c->other, lock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS)) {
 		kprintf("# violation: hart %u did not take its probe lock\n", c->other);
-		return;
+		return 0;	/* not provoked: the count check fails */
 	}
-	/* violation-site: lock_other_hart */
+	const int site = __LINE__ + 1;	/* violation-site: lock_other_hart */
 	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->other), stats);
-	if (!smp_call_on(c->other, unlock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS))
+	if (!proof_call_on(c->other, unlock_own_probe, NULL, CROSS_CALL_TIMEOUT_MS))
 		kprintf("# violation: hart %u did not drop its probe lock\n", c->other);
+	return site;
 }
 
 /* The owner writes its instance of a locked variable without the lock
  * that remote harts take to reach it. */
-static void owner_write_unlocked(const struct violation_context *c)
+static int owner_write_unlocked(const struct violation_context *c)
 {
 	(void)c;
 	PERCPU_GUARD(g);
-	/* violation-site: owner_write_unlocked */
+	const int site = __LINE__ + 1;	/* violation-site: owner_write_unlocked */
 	percpu_write(g, audit_probe, value, 1);
+	return site;
 }
 
 /* ---- scoped borrows ---- */
 
 /* The borrow's lock dropped inside its block: the pointer is still in
  * scope, the lock is not. */
-static void borrow_outlives_unlock(const struct violation_context *c)
+static int borrow_outlives_unlock(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(audit_probe, c->other, stats, p) {
 		/* violation-site: borrow_outlives_unlock */
@@ -123,12 +152,14 @@ static void borrow_outlives_unlock(const struct violation_context *c)
 		(void)p->value;
 	}
 	percpu_arch_irq_restore(was);
+	return 0;	/* its report is checked from outside only */
 }
 
 /* The same with two runqueues borrowed at once (the steal's pair): one of
  * the two locks dropped inside the block. */
-static void pair_borrow_outlives_unlock(const struct violation_context *c)
+static int pair_borrow_outlives_unlock(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked_pair(runqueues, c->me, c->other, stats, mine, theirs) {
 		/* violation-site: pair_borrow_outlives_unlock */
@@ -137,21 +168,23 @@ static void pair_borrow_outlives_unlock(const struct violation_context *c)
 		(void)theirs->count;
 	}
 	percpu_arch_irq_restore(was);
+	return 0;	/* its report is checked from outside only */
 }
 
 /* ---- guards ---- */
 
 /* A guard never taken (all zero, as a forged or uninitialised one is):
  * the local access has no live guard behind it. */
-static void no_guard(const struct violation_context *c)
+static int no_guard(const struct violation_context *c)
 {
 	(void)c;
 	PERCPU_GUARD(live);	/* interrupts off: only the forged guard is wrong */
 	(void)live;
 	struct percpu_guard forged;
 	memset(&forged, 0, sizeof(forged));
-	/* violation-site: no_guard */
+	const int site = __LINE__ + 1;	/* violation-site: no_guard */
 	(void)percpu_read(forged, audit_probe, value);
+	return site;
 }
 
 static void export_guard(void *arg)
@@ -160,20 +193,22 @@ static void export_guard(void *arg)
 	*(struct percpu_guard *)arg = g;
 }
 
-static void guard_other_hart(const struct violation_context *c)
+static int guard_other_hart(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	static struct percpu_guard foreign;
-	if (!smp_call_on(c->other, export_guard, &foreign, CROSS_CALL_TIMEOUT_MS)) {
+	if (!proof_call_on(c->other, export_guard, &foreign, CROSS_CALL_TIMEOUT_MS)) {
 		kprintf("# violation: hart %u did not hand over a guard\n", c->other);
-		return;
+		return 0;	/* not provoked: the count check fails */
 	}
 	PERCPU_GUARD(live);
 	(void)live;
-	/* violation-site: guard_other_hart */
+	const int site = __LINE__ + 1;	/* violation-site: guard_other_hart */
 	(void)percpu_read(foreign, audit_probe, value);
+	return site;
 }
 
-static void guard_after_release(const struct violation_context *c)
+static int guard_after_release(const struct violation_context *c)
 {
 	(void)c;
 	struct percpu_guard copy;
@@ -183,8 +218,9 @@ static void guard_after_release(const struct violation_context *c)
 	}
 	PERCPU_GUARD(live);
 	(void)live;
-	/* violation-site: guard_after_release */
+	const int site = __LINE__ + 1;	/* violation-site: guard_after_release */
 	(void)percpu_read(copy, audit_probe, value);
+	return site;
 }
 
 /* ---- the base register ---- */
@@ -200,67 +236,111 @@ static inline void set_tp(uintptr_t value)
 /* tp at a copy of this hart's area: the self block there still vouches
  * for this hart; only the base-register check can tell. The report path
  * touches no per-CPU data, so it works with tp wrong. */
-static void poisoned_base(const struct violation_context *c)
+static int poisoned_base(const struct violation_context *c)
 {
 	(void)c;
 	size_t size = percpu_template_size();
 	if (size > sizeof(fake_area)) {
 		kprintf("# violation: the %zu-byte template exceeds the copy\n", size);
-		return;
+		return 0;	/* not provoked: the count check fails */
 	}
 	PERCPU_GUARD(g);
 	uintptr_t real = read_tp();
 	memcpy(fake_area, (const void *)real, size);
 	set_tp((uintptr_t)fake_area);
-	/* violation-site: poisoned_base */
+	const int site = __LINE__ + 1;	/* violation-site: poisoned_base */
 	(void)percpu_read(g, audit_probe, value);
 	set_tp(real);
+	return site;
 }
 
 /* tp at the other hart's real, stamped area. Nothing written meanwhile. */
-static void base_other_hart(const struct violation_context *c)
+static int base_other_hart(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	PERCPU_GUARD(g);
 	uintptr_t real = read_tp();
 	set_tp((uintptr_t)percpu_area_base(c->other));
-	/* violation-site: base_other_hart */
+	const int site = __LINE__ + 1;	/* violation-site: base_other_hart */
 	(void)percpu_read(g, audit_probe, value);
 	set_tp(real);
+	return site;
 }
 
 /* ---- stamps and the escape hatch ---- */
 
 /* The other hart's instance as it is before percpu_platform_set_area
  * stamps it (magic still zero), reached under its own lock. */
-static void unstamped(const struct violation_context *c)
+static int unstamped(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	struct percpu_stamp *stamp = percpu_audit_stamp(audit_probe, c->other);
 	struct percpu_stamp saved = *stamp;
 	unsigned long was = percpu_arch_irq_save();
 	spin_lock(percpu_remote_lock(audit_probe, c->other));
 	__atomic_store_n(&stamp->magic, 0, __ATOMIC_RELAXED);
-	/* violation-site: unstamped */
+	const int site = __LINE__ + 1;	/* violation-site: unstamped */
 	(void)percpu_remote_read(audit_probe, c->other, value, percpu_remote_lock(audit_probe, c->other), stats);
 	__atomic_store_n(&stamp->magic, saved.magic, __ATOMIC_RELAXED);
 	spin_unlock(percpu_remote_lock(audit_probe, c->other));
 	percpu_arch_irq_restore(was);
+	return site;
+}
+
+/* This hart's own instance with its stamp overwritten: the local check
+ * finds no owner in it (the report names none). */
+static int corrupted_stamp(const struct violation_context *c)
+{
+	(void)c;
+	PERCPU_GUARD(g);
+	struct percpu_stamp *stamp = percpu_audit_stamp(audit_probe, percpu_current_hart(&g));
+	uint32_t magic = stamp->magic;
+	stamp->magic = ~magic;
+	const int site = __LINE__ + 1;	/* violation-site: corrupted_stamp */
+	(void)percpu_read(g, audit_probe, value);
+	stamp->magic = magic;
+	return site;
+}
+
+/* ---- the init phase ---- */
+
+/* An init token taken after percpu_smp_begin. */
+static int init_token_after_smp(const struct violation_context *c)
+{
+	(void)c;
+	const int site = __LINE__ + 1;	/* violation-site: init_token_after_smp */
+	PERCPU_INIT_TOKEN(late);
+	(void)late;
+	return site;
+}
+
+/* A token taken in the init phase (audit_probe_init kept it) used after
+ * percpu_smp_begin. */
+static int init_token_used_late(const struct violation_context *c)
+{
+	struct percpu_init_token *kept = audit_probe_init_token();
+	const int site = __LINE__ + 1;	/* violation-site: init_token_used_late */
+	(void)percpu_init(*kept, audit_probe, c->me);
+	return site;
 }
 
 /* In strict mode (this suite's case only) an escape-hatch use is a
  * violation, not just a count. */
-static void escape_hatch(const struct violation_context *c)
+static int escape_hatch(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	percpu_audit_set_unchecked_strict(true);
-	/* violation-site: escape_hatch */
+	const int site = __LINE__ + 1;	/* violation-site: escape_hatch */
 	(void)percpu_unchecked(audit_probe, c->other, "violation suite: strict mode reports it")->value;
 	percpu_audit_set_unchecked_strict(false);
+	return site;
 }
 
 /* ---- scheduler rules ---- */
 
 /* An imbalance run whose steals take one task more than steal_k (a test
  * hook in sched.c); the check after each steal must report it. */
-static void steal_over_k(const struct violation_context *c)
+static int steal_over_k(const struct violation_context *c)
 {
 	(void)c;
 	static struct sched_run run;
@@ -270,6 +350,7 @@ static void steal_over_k(const struct violation_context *c)
 		kprintf("# violation: the imbalance run did not complete\n");
 	kprintf("# violation: steal_over_k: steals=%lu max_batch=%lu steal_k=%u\n", run.steals,
 		run.max_steal_batch, run.steal_k);
+	return 0;	/* its report is checked from outside only */
 }
 
 static bool call_done(const void *arg)
@@ -288,8 +369,9 @@ static void count_call(void *arg)
  * sequence number from the mailbox. The drain's sequence check reports it
  * (kernel/sched/ipi.c, "violation-site: mailbox_bypass").
  */
-static void mailbox_bypass(const struct violation_context *c)
+static int mailbox_bypass(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	static uint32_t runs;
 	static struct ipi_call call = { .fn = count_call, .arg = &runs };
 	unsigned long was = percpu_arch_irq_save();
@@ -304,31 +386,42 @@ static void mailbox_bypass(const struct violation_context *c)
 	if (!timer_wait_until(call_done, &call, CROSS_CALL_TIMEOUT_MS))
 		kprintf("# violation: hart %u never drained the forged message\n", c->other);
 	kprintf("# violation: mailbox_bypass: the forged call ran %u time(s)\n", runs);
+	return 0;	/* its report is checked from outside only */
 }
 
 /* Two runqueue locks in descending hart order (the rule: ascending).
  * The audit checks the order before spinning, so an inversion is a
  * report, never a hang. */
-static void lock_order(const struct violation_context *c)
+static int lock_order(const struct violation_context *c)
 {
+	NEEDS_OTHER(c);
 	unsigned low = c->me < c->other ? c->me : c->other;
 	unsigned high = c->me < c->other ? c->other : c->me;
 	unsigned long was = percpu_arch_irq_save();
 	struct spinlock *high_lock = percpu_remote_lock(runqueues, high);
 	struct spinlock *low_lock = percpu_remote_lock(runqueues, low);
 	spin_lock(high_lock);
-	/* violation-site: lock_order */
+	const int site = __LINE__ + 1;	/* violation-site: lock_order */
 	spin_lock(low_lock);
 	spin_unlock(low_lock);
 	spin_unlock(high_lock);
 	percpu_arch_irq_restore(was);
+	return site;
 }
 
-static void (*const cases[])(const struct violation_context *) = {
-#define VIOLATION(name, accessing, owner, var, missing, trace_what) name,
+static int (*const cases[])(const struct violation_context *) = {
+#define VIOLATION(name, accessing, owner, var, missing, trace_what, runs) name,
 #include "proof/violations/list.h"
 #undef VIOLATION
 };
+
+const char violation_case_file[] = __FILE__;
+
+int violation_case_run(size_t index, unsigned me, unsigned other)
+{
+	const struct violation_context c = { .me = me, .other = other };
+	return cases[index](&c);
+}
 
 static int run_case(size_t index)
 {
@@ -337,13 +430,13 @@ static int run_case(size_t index)
 	kprintf("KTAP version 1\n1..1\n");
 	kprintf("# violation: case %s on boot hart %u, other hart %u\n", violation_names[index], c.me,
 		c.other);
-	if (c.other == NEURON_MAX_HARTS) {
+	if (c.other == PERCPU_NO_HART) {
 		kprintf("ok 1 %s # SKIP needs 2 harts, booted 1\n", violation_names[index]);
 		return EXIT_PASS;
 	}
 	percpu_audit_set_mode(PERCPU_AUDIT_CONTINUE);
 	unsigned before = percpu_audit_violation_count();
-	cases[index](&c);
+	(void)cases[index](&c);
 	/* A report from another hart (the mailbox drain) lands by the time
 	 * the case's own wait is over; give a straggler one more tick. */
 	timer_sleep_ms(20);
