@@ -313,7 +313,12 @@ static bool guard_live(const struct percpu_guard *guard)
 static void check_guard_at(const struct percpu_guard *guard, const char *var_name,
 			   unsigned owner, const char *file, unsigned line)
 {
-	if (guard_hart(guard) != self_hart())
+	/* Serial 0 is no guard's: a forged or uninitialised one, whatever
+	 * hart its other bytes seem to name. */
+	if (guard->serial == 0)
+		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
+			  "a live guard (this one was never taken); guard serial", NULL, 0);
+	else if (guard_hart(guard) != self_hart())
 		violation(PERCPU_STALE_GUARD, owner, var_name, file, line,
 			  "a guard taken on this hart; guard belongs to hart", NULL, guard_hart(guard));
 	else if (!guard_live(guard))

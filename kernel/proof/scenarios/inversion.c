@@ -1,3 +1,4 @@
+#include "arch/riscv/csr.h"
 #include "boot/shutdown.h"
 #include "lib/kprintf.h"
 #include "proof/scenarios/inversion.h"
@@ -24,15 +25,20 @@ static uint32_t holding_first; /* sides that hold their first lock */
 static uint32_t finished;      /* sides that got both locks and let go */
 
 /*
- * Spins until *count reaches 2 or RENDEZVOUS_MS pass; says so if the
+ * Waits until *count reaches 2 or RENDEZVOUS_MS pass; says so if the
  * other side never came (then the run proves nothing, and the test fails).
+ * It waits in wfi, not in a bare spin: interrupts are off here, but wfi
+ * still returns on a pending interrupt, and an emulator that runs its
+ * harts in turns (QEMU under -icount) moves on to the other side's hart
+ * at once instead of at the end of this one's time slice, which could
+ * exceed the whole rendezvous.
  */
 static void meet(uint32_t *count, const char *what)
 {
 	__atomic_fetch_add(count, 1, __ATOMIC_ACQ_REL);
 	uint64_t deadline = timer_now() + timer_ms_to_time(RENDEZVOUS_MS);
 	while (__atomic_load_n(count, __ATOMIC_ACQUIRE) < 2 && timer_now() < deadline)
-		;
+		wfi();
 	if (__atomic_load_n(count, __ATOMIC_ACQUIRE) < 2)
 		kprintf("# lock_inversion: hart %u: the other side did not %s within %u ms: "
 			"not an ABBA\n", hart_id(), what, RENDEZVOUS_MS);
