@@ -176,11 +176,9 @@ unsigned ipi_broadcast_and_wait(struct ipi_broadcast *b, uint32_t timeout_ms)
 	unsigned me = hart_id(), posted = 0;
 	__atomic_store_n(&b->acks, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&b->ack_mask, 0, __ATOMIC_RELAXED);
-	for (unsigned i = 0; i < sched_hart_count(); i++) {
-		unsigned h = sched_hart_at(i);
-		if (h != me && ipi_post(h, IPI_BROADCAST, b, true) == IPI_OK)
+	sched_for_each_other_hart(h, me)
+		if (ipi_post(h, IPI_BROADCAST, b, true) == IPI_OK)
 			posted++;
-	}
 	struct ack_wait w = { b, posted };
 	timer_wait_until(all_acked, &w, timeout_ms);
 	return posted;

@@ -99,6 +99,14 @@ void sched_init(void);
 /* Harts taking part: every hart that entered the scheduler, ascending. */
 unsigned sched_hart_count(void);
 unsigned sched_hart_at(unsigned index);
+
+/*
+ * sched_for_each_other_hart(h, self) { ... }: the body runs for every
+ * taking-part hart other than self, ascending; the macro declares h.
+ */
+#define sched_for_each_other_hart(h, self)						\
+	for (unsigned h##_index_ = 0, h = 0; h##_index_ < sched_hart_count(); h##_index_++)	\
+		if ((h = sched_hart_at(h##_index_)) != (self))
 bool sched_hart_joined(unsigned hart);
 
 /*

@@ -10,7 +10,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 from neuronlib import qemu, report           # noqa: E402
-from neuronlib.perfetto.convert import convert  # noqa: E402
 from neuronlib.tracefmt import dump, stream   # noqa: E402
 
 LINE = re.compile(r"^neuron: trace: hart (\d+) produced=(\d+) kept=(\d+) dropped=(\d+)", re.M)
@@ -51,11 +50,8 @@ def main() -> int:
                                 f"dropped {ring.dropped}, produced {ring.produced}")
             print(f"hart {ring.hart}: produced {ring.produced} = kept {ring.kept} + dropped {ring.dropped} "
                   f"({n} records read)")
-        # The converter's drops counter, read back from the trace it wrote.
-        trace = Path(tmp) / "t.pftrace"
-        with open(trace, "wb") as out:
-            convert(d, out, progress=False)
-        reported = report.report(trace)["drops"]
+        # The converter's drops counter, read back from the trace it writes.
+        reported = report.report(Path(tmp) / "t.dump", elf)["drops"]
         for hart, (_, _, dropped) in sorted(kernel.items()):
             got = reported.get(str(hart))
             if got != dropped:

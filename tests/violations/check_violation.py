@@ -30,7 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 from neuronlib import qemu                                  # noqa: E402
 from neuronlib import report                               # noqa: E402
-from neuronlib.perfetto.convert import convert              # noqa: E402
 from neuronlib.tracefmt import dump, stream                 # noqa: E402
 from neuronlib.tracefmt.records import (SITE_NONE, VAR_NONE,  # noqa: E402
                                         site_of, violation_of)
@@ -165,10 +164,7 @@ def main() -> int:
                   f"site {site.file + ':' + str(site.line) if site else 'none'}, what {violation_of(w)}")
 
             # The same violation on the Perfetto trace's violations track.
-            pftrace = Path(tmp) / "trace.pftrace"
-            with open(pftrace, "wb") as out:
-                convert(trace, out, progress=False)
-            on_track = report.report(pftrace)["violations"]
+            on_track = report.report(Path(tmp) / "stream.dump", args.elf)["violations"]
             if on_track["total"] != 1:
                 problems.append(f"{on_track['total']} events on the trace's violations track, expected 1")
             else:

@@ -57,10 +57,7 @@ static bool rung_resched_chain(void)
 {
 	bool ok = true;
 	unsigned self = hart_id();
-	for (unsigned i = 0; i < sched_hart_count(); i++) {
-		unsigned h = sched_hart_at(i);
-		if (h == self)
-			continue;
+	sched_for_each_other_hart(h, self) {
 		struct ipi_stats_copy mine = ipi_stats_of(self), theirs = ipi_stats_of(h);
 		enum ipi_result r = ipi_post(h, IPI_RESCHED, NULL, false);
 		uint64_t sent = ipi_stats_of(self).sent - mine.sent;
@@ -95,10 +92,7 @@ static bool rung_call_every_hart(void)
 {
 	bool ok = true;
 	unsigned self = hart_id();
-	for (unsigned i = 0; i < sched_hart_count(); i++) {
-		unsigned h = sched_hart_at(i);
-		if (h == self)
-			continue;
+	sched_for_each_other_hart(h, self) {
 		static struct call_result r;
 		static struct ipi_call c;
 		r = (struct call_result){ .hart = PERCPU_NO_HART };

@@ -357,10 +357,7 @@ static void storm_task(struct task *self, void *arg)
 	(void)arg;
 	unsigned me = self->pinned_hart;
 	for (uint32_t r = 0; r < storm_per_target; r++) {
-		for (unsigned i = 0; i < sched_hart_count(); i++) {
-			unsigned to = sched_hart_at(i);
-			if (to == me)
-				continue;
+		sched_for_each_other_hart(to, me) {
 			struct ipi_call *c = &storm_calls[me][to][r % STORM_SLOTS];
 			if (r >= STORM_SLOTS && !timer_wait_until(slot_free, c, WAIT_MS))
 				__atomic_fetch_add(&storm_slot_timeouts, 1, __ATOMIC_RELAXED);
