@@ -589,6 +589,7 @@ struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, uns
 				.lock = lock, .var = var, .site = site, .owner = hart,
 			};
 		borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
+		percpu__self.borrows_open = depth + 1;
 	}
 	struct percpu_remote_event event = {
 		.accessing_hart = me, .owner_hart = hart, .var = var,
@@ -605,6 +606,7 @@ void percpu__audit_borrow_end(struct percpu_borrow *borrow)
 	bool released = false;
 	if (me < NEURON_MAX_HARTS && borrow_depth[me] > 0) {
 		unsigned depth = --borrow_depth[me];
+		percpu__self.borrows_open = depth;
 		if (depth < BORROW_DEPTH) {
 			released = open_borrows[me][depth].released;
 			open_borrows[me][depth] = (struct open_borrow){ 0 };

@@ -214,6 +214,10 @@ struct percpu_hart_self {
 	uint32_t magic;
 	uintptr_t base;			/* the area this block lives in */
 	uint32_t guard_depth;
+	/* Scoped borrows (percpu_remote_locked) open on this hart: while
+	 * one is, spin_unlock takes the out-of-line check, which reports an
+	 * unlock of a borrowed lock. */
+	uint32_t borrows_open;
 	/* 64 bits, the hart in the top 5 (PERCPU_FIRST_SERIAL): at one
 	 * guard per nanosecond a hart needs 18 years to leave its range,
 	 * so a serial is never reused and 0 never handed out. */

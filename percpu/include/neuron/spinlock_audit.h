@@ -53,8 +53,10 @@ static inline __attribute__((always_inline)) unsigned spinlock__audit_holder(voi
 	return percpu_current_hart_checked();
 }
 
-/* Releasing lock reports nothing: held by this hart, and not ranked or
- * the only ranked lock recorded (then the record is dropped). */
+/* Releasing lock reports nothing: held by this hart, no scoped borrow
+ * open on this hart (the out-of-line check looks the lock up among
+ * them), and not ranked or the only ranked lock recorded (then the
+ * record is dropped). */
 static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(struct spinlock *lock)
 {
 	uint64_t me = percpu_arch_identity_word();
@@ -62,7 +64,9 @@ static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(stru
 	if (!(__builtin_expect((uint32_t)me == PERCPU_STAMP_MAGIC, 1) &&
 	      __builtin_expect(hart < NEURON_MAX_HARTS, 1) &&
 	      __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0, 1) &&
-	      __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart, 1)))
+	      __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart, 1) &&
+	      __builtin_expect(PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
+			__builtin_offsetof(struct percpu_hart_self, borrows_open)) == 0, 1)))
 		return false;
 	if (lock->rank == 0)
 		return true;
