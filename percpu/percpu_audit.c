@@ -178,10 +178,11 @@ unsigned percpu_current_hart_checked(void)
 	return percpu__self.hart;
 }
 
-/* The inline check's copy of the innermost live guard (percpu.h). */
-static void set_top(uint32_t depth)
+/* The key naming a guard in the self block and in the guard above it:
+ * its address xor the area base (percpu.h); 0 xor base ends the chain. */
+static uint64_t chain_key(const struct percpu_guard *guard)
 {
-	percpu__self.top_key = percpu__self.live_guards[depth] ^ percpu__self.base;
+	return (uint64_t)(uintptr_t)guard ^ percpu__self.base;
 }
 
 /* The hart a guard was taken on: its serial's top bits, or for a guard
@@ -224,8 +225,7 @@ void percpu__audit_attach(unsigned hart)
 	percpu__self.next_serial = PERCPU_FIRST_SERIAL(hart);
 	percpu__self.identity = PERCPU_IDENTITY_WORD(hart);
 	percpu__self.key = percpu__self.base ^ PERCPU_IDENTITY_WORD(hart);
-	percpu__self.live_guards[0] = PERCPU_NO_TOP_SERIAL;
-	set_top(0);
+	percpu__self.top_key = chain_key(NULL);
 	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] != percpu__self.base)
 		violation(PERCPU_BAD_BASE, hart, "percpu area", "percpu_hart_attach", 0,
 			  "an area set for this hart equal to the base register", NULL, NO_NUMBER);
@@ -252,60 +252,88 @@ void percpu__audit_set_next_guard_serial_for_test(uint64_t serial)
 
 /* ---- guards ---- */
 
+/*
+ * The link that names `guard` in this hart's chain of live guards: the
+ * self block's top_key, or the below_key of the guard above it; NULL when
+ * it is not in the chain. With `by_serial`, a guard with the same serial
+ * (a copy of a live guard) counts as found, as the serial always did.
+ * The walk trusts no link: it follows only aligned addresses in the
+ * PERCPU_GUARD_SPAN bytes above its own frame (the guards live in its
+ * callers' frames, in any order within one frame), at most
+ * PERCPU_GUARD_DEPTH links, so a chain left holding a dead frame by a
+ * misuse (a guard released on another hart) ends the walk instead of
+ * leading into memory that is not a guard. A walk that reaches the end
+ * of the chain records its length in guard_depth.
+ */
+static __attribute__((noinline)) uint64_t *chain_find(const struct percpu_guard *guard, bool by_serial)
+{
+	const uintptr_t low = (uintptr_t)__builtin_frame_address(0);
+	const uintptr_t high = low + PERCPU_GUARD_SPAN;
+	uint64_t *link = &percpu__self.top_key;
+	uint32_t depth = 0;
+	for (;;) {
+		uintptr_t p = (uintptr_t)(*link ^ percpu__self.base);
+		if (p == 0) {
+			percpu__self.guard_depth = depth;
+			return NULL;
+		}
+		if (depth == PERCPU_GUARD_DEPTH || p < low || p >= high ||
+		    p % _Alignof(struct percpu_guard) != 0)
+			return NULL;
+		struct percpu_guard *live = (struct percpu_guard *)p;
+		if (live == guard || (by_serial && guard->serial != 0 && live->serial == guard->serial))
+			return link;
+		depth++;
+		link = &live->below_key;
+	}
+}
+
 void percpu__audit_guard_acquire(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
 	const char *file = site->file;
 	unsigned line = site->line;
 	guard->hart = self_hart();
 	guard->serial = 0;
-	guard->site = site;
 	if (site->irqs_were_off && percpu_arch_irqs_enabled())
 		violation(PERCPU_IRQS_ON, guard->hart, "guard", file, line,
 			  "interrupts off (PERCPU_GUARD_IRQS_OFF with interrupts enabled)", NULL, NO_NUMBER);
 	if (!base_register_ok("guard", file, line))
 		return;
-	if (percpu__self.guard_depth >= PERCPU_GUARD_DEPTH) {
-		violation(PERCPU_MISSING_GUARD, guard->hart, "guard", file, line,
-			  "room for another nested guard; depth", NULL,
-			  PERCPU_GUARD_DEPTH);
-		return;
-	}
 	guard->serial = percpu__self.next_serial++;
 	guard->below_key = percpu__self.top_key;
-	percpu__self.live_guards[++percpu__self.guard_depth] = guard->serial;
-	set_top(percpu__self.guard_depth);
+	percpu__self.top_key = chain_key(guard);
 }
 
 /* Guards end in reverse order of acquisition (the cleanup attribute does
- * that); anything else means a guard was copied or smuggled. */
-void percpu__audit_guard_release(struct percpu_guard *guard)
+ * that); anything else means a guard was copied or smuggled. A guard
+ * released out of order is unlinked from the chain after the report: its
+ * frame ends with its block. */
+void percpu__audit_guard_release(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
 	unsigned hart = self_hart();
 	if (guard->serial == 0)
 		return;	/* acquisition already reported */
 	if (guard_hart(guard) != hart) {
-		violation(PERCPU_STALE_GUARD, guard_hart(guard), "guard", guard->site->file,
-			  guard->site->line, "release on the hart that took the guard", NULL, NO_NUMBER);
+		violation(PERCPU_STALE_GUARD, guard_hart(guard), "guard", site->file,
+			  site->line, "release on the hart that took the guard", NULL, NO_NUMBER);
 		return;
 	}
-	uint32_t depth = percpu__self.guard_depth;
-	if (depth == 0 || percpu__self.live_guards[depth] != guard->serial) {
-		violation(PERCPU_STALE_GUARD, hart, "guard", guard->site->file, guard->site->line,
+	uint64_t *link = chain_find(guard, false);
+	if (link != &percpu__self.top_key) {
+		violation(PERCPU_STALE_GUARD, hart, "guard", site->file, site->line,
 			  "release in reverse order of acquisition; guard serial", NULL, guard->serial);
+		if (link)
+			*link = guard->below_key;
 		return;
 	}
-	percpu__self.guard_depth = depth - 1;
-	set_top(depth - 1);
+	percpu__self.top_key = guard->below_key;
 }
 
 static bool guard_live(const struct percpu_guard *guard)
 {
 	if (guard_hart(guard) != self_hart() || guard->serial == 0)
 		return false;
-	for (uint32_t i = 1; i <= percpu__self.guard_depth; i++)
-		if (percpu__self.live_guards[i] == guard->serial)
-			return true;
-	return false;
+	return chain_find(guard, true) != NULL;
 }
 
 /* ---- local access ---- */
