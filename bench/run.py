@@ -154,10 +154,19 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
          ["percpu__audit_local_ptr"]),
         ("guard acquire + release, out of line, per guard", guest.AUDIT_GUARD,
          ["percpu__audit_guard_acquire"]),
-        ("remote access check, own instructions per access (a scoped borrow's open and end "
-         "include taking and releasing its lock)", guest.AUDIT_REMOTE, guest.AUDIT_REMOTE_ENTRIES),
-        ("remote access record (`percpu_record_remote` + ring write), per remote access",
-         ["percpu_record_remote", "trace_ring_write"], guest.AUDIT_REMOTE_ENTRIES),
+        ("remote access check per access, with the out-of-line checks it calls (`slot_of`, "
+         "`remote_slow`; a scoped borrow's open and end include taking and releasing its "
+         "lock)", guest.AUDIT_REMOTE, guest.AUDIT_REMOTE_ENTRIES),
+        ("remote access record (`percpu_record_remote`, `percpu_record_remote_allowed` + ring "
+         "write), per remote access",
+         ["percpu_record_remote", "percpu_record_remote_allowed", "trace_ring_write"],
+         guest.AUDIT_REMOTE_ENTRIES),
+        ("of which the explicit forms (`percpu_remote`, atomics): check (`percpu__audit_remote` "
+         "and its slow path `remote_slow`), per access",
+         ["percpu__audit_remote", "remote_slow"], ["percpu__audit_remote"]),
+        ("record on the check's fast path (`percpu_record_remote_allowed`, ring write "
+         "included), per call",
+         ["percpu_record_remote_allowed"], ["percpu_record_remote_allowed"]),
     ]
     out += [f"### Audit cost per access, riscv64 instructions executed (audit kernel, {h4} harts, "
             "`mixed` seed 1)", "",

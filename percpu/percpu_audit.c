@@ -43,6 +43,20 @@ __attribute__((weak)) void percpu_record_remote(const struct percpu_remote_event
 	(void)event;
 }
 
+__attribute__((weak)) uintptr_t
+percpu_record_remote_allowed(unsigned accessing_hart, unsigned owner_hart,
+			     const struct percpu_var_desc *var, const struct percpu_callsite *site,
+			     const struct spinlock *lock, uintptr_t slot)
+{
+	struct percpu_remote_event event = {
+		.accessing_hart = accessing_hart, .owner_hart = owner_hart, .var = var,
+		.kind = (enum percpu_access_kind)site->kind, .reason = (enum percpu_reason)site->reason,
+		.lock = lock, .site = site, .allowed = true,
+	};
+	percpu_record_remote(&event);
+	return slot;
+}
+
 /* Default seam for violation records; the trace ring overrides it. */
 __attribute__((weak)) void percpu_record_violation(const struct percpu_violation *violation)
 {
@@ -484,10 +498,8 @@ remote_slow(const struct percpu_var_desc *var, unsigned hart, const struct spinl
  */
 uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason)
+			       enum percpu_reason reason, uintptr_t offset)
 {
-	/* First, so that little is live across the call. */
-	uintptr_t offset = var->area_offset();
 	uint64_t me = percpu_arch_identity_word();
 	if (__builtin_expect(hart >= NEURON_MAX_HARTS || (uint32_t)me != PERCPU_STAMP_MAGIC, 0))
 		return remote_slow(var, hart, held, site, reason);
@@ -505,13 +517,7 @@ uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			     !atomic_load_explicit(&held->locked, memory_order_relaxed) ||
 			     atomic_load_explicit(&held->holder, memory_order_relaxed) != self, 0))
 		return remote_slow(var, hart, held, site, reason);
-	struct percpu_remote_event event = {
-		.accessing_hart = self, .owner_hart = hart, .var = var,
-		.kind = (enum percpu_access_kind)site->kind, .reason = reason,
-		.lock = held, .site = site, .allowed = true,
-	};
-	percpu_record_remote(&event);
-	return slot;
+	return percpu_record_remote_allowed(self, hart, var, site, held, slot);
 }
 
 uintptr_t percpu__audit_init(const struct percpu_init_token *token,
@@ -601,10 +607,21 @@ static unsigned borrow_depth[NEURON_MAX_HARTS];
 
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
 					  const struct percpu_callsite *site,
-					  enum percpu_reason reason)
+					  enum percpu_reason reason, uintptr_t offset)
 {
-	bool ok;
-	uintptr_t slot = slot_of(var, hart, site, &ok);
+	/* Fast path: what slot_of establishes when nothing is wrong (this
+	 * hart attached, a target hart with an area, its instance stamped for
+	 * it), as in percpu__audit_remote; anything else runs slot_of. */
+	bool ok = false;
+	uintptr_t slot = 0;
+	uint64_t word = percpu_arch_identity_word();
+	if (__builtin_expect(hart < NEURON_MAX_HARTS && (uint32_t)word == PERCPU_STAMP_MAGIC, 1)) {
+		uintptr_t base = percpu__area_bases[hart];
+		slot = base + offset;
+		ok = base != 0 && *(const uint64_t *)slot == PERCPU_IDENTITY_WORD(hart);
+	}
+	if (__builtin_expect(!ok, 0))
+		slot = slot_of(var, hart, site, &ok);
 	uintptr_t value = slot + var->value_offset;
 	struct spinlock *lock = (struct spinlock *)(value + (uintptr_t)var->lock_offset);
 	spin__lock(lock, site->file, site->line);
@@ -619,12 +636,17 @@ struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, uns
 		borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
 		percpu__self.borrows_open = depth + 1;
 	}
-	struct percpu_remote_event event = {
-		.accessing_hart = me, .owner_hart = hart, .var = var,
-		.kind = PERCPU_ACCESS_LOCKED, .reason = reason,
-		.lock = lock, .site = site, .allowed = ok,
-	};
-	percpu_record_remote(&event);
+	if (__builtin_expect(ok, 1)) {
+		/* The site's kind is PERCPU_ACCESS_LOCKED and its reason `reason`. */
+		percpu_record_remote_allowed(me, hart, var, site, lock, value);
+	} else {
+		struct percpu_remote_event event = {
+			.accessing_hart = me, .owner_hart = hart, .var = var,
+			.kind = PERCPU_ACCESS_LOCKED, .reason = reason,
+			.lock = lock, .site = site, .allowed = ok,
+		};
+		percpu_record_remote(&event);
+	}
 	return (struct percpu_borrow){ .lock = lock, .value = value, .open = true, .site = site };
 }
 

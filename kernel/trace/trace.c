@@ -199,6 +199,19 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 	trace_put(event->accessing_hart, meta, w, intr_save_off());
 }
 
+/* The remote check's fast path: an allowed locked or atomic access, its
+ * ids passed as they are. */
+uintptr_t percpu_record_remote_allowed(unsigned accessing_hart, unsigned owner_hart,
+				       const struct percpu_var_desc *var,
+				       const struct percpu_callsite *site,
+				       const struct spinlock *lock, uintptr_t slot)
+{
+	(void)lock;
+	uint32_t meta = pack_meta(TRACE_REMOTE, owner_hart, trace_var_index(var));
+	trace_put(accessing_hart, meta, trace_site_index(site), intr_save_off());
+	return slot;
+}
+
 /* The audit's violation codes are recorded as they are (percpu_contract.h). */
 _Static_assert(PERCPU_OTHER < (1u << (24 - TRACE_VIOLATION_CODE_SHIFT)),
 	       "trace: a violation code fits w's top 4 bits");

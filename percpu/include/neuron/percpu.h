@@ -153,6 +153,19 @@ struct percpu_remote_event {
  */
 void percpu_record_remote(const struct percpu_remote_event *event);
 
+/*
+ * The remote check's fast path records an allowed access through this
+ * seam instead, with the ids as arguments and no event built: the kind
+ * and reason are the call site's (site->kind, site->reason), the access
+ * allowed. Returns `slot` (so the check can end in a tail call). The weak
+ * default builds the event and calls percpu_record_remote; the trace ring
+ * overrides both.
+ */
+uintptr_t percpu_record_remote_allowed(unsigned accessing_hart, unsigned owner_hart,
+				       const struct percpu_var_desc *var,
+				       const struct percpu_callsite *site,
+				       const struct spinlock *lock, uintptr_t slot);
+
 /* The same for every audit violation, before it is reported (weak default: nothing). */
 void percpu_record_violation(const struct percpu_violation *violation);
 
@@ -253,7 +266,7 @@ void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct perc
 			     const void *instance, const struct percpu_callsite *site);
 uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason);
+			       enum percpu_reason reason, uintptr_t area_offset);
 uintptr_t percpu__audit_init(const struct percpu_init_token *token,
 			     const struct percpu_var_desc *var, unsigned hart,
 			     const struct percpu_callsite *site);
@@ -340,6 +353,13 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 #define PERCPU__FIELD_OFF(var, field) \
 	(__builtin_offsetof(struct percpu_slot__##var, value) + __builtin_offsetof(PERCPU__T(var), field))
 #define PERCPU__VALUE_OFF(var) __builtin_offsetof(struct percpu_slot__##var, value)
+/* The variable's offset in every area: tp-relative, a link-time constant
+ * the call site forms (two instructions on riscv64). */
+#define PERCPU__AREA_OFFSET(var) ({							\
+	PERCPU__STORAGE_BEGIN								\
+	uintptr_t percpu__area_off = PERCPU_ARCH_AREA_OFFSET(percpu_storage__##var);	\
+	PERCPU__STORAGE_END								\
+	percpu__area_off; })
 
 #if NEURON_AUDIT
 #define PERCPU__SITE(id, kind_, reason_, var, note_)					\
@@ -703,7 +723,8 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
 	({ PERCPU__SITE(id, kind, (uint16_t)PERCPU__REASON(reason), var, NULL);						\
 	   percpu__audit_remote(&(var).desc, (hart), (held), &PERCPU__ID(site, id),	\
-				(enum percpu_reason)PERCPU__REASON(reason)); })
+				(enum percpu_reason)PERCPU__REASON(reason),		\
+				PERCPU__AREA_OFFSET(var)); })
 #else
 #define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
 	(__atomic_load_n(&percpu__area_bases[(hart)], __ATOMIC_RELAXED) +		\
@@ -793,7 +814,7 @@ struct percpu_borrow {
 #if NEURON_AUDIT
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
 					  const struct percpu_callsite *site,
-					  enum percpu_reason reason);
+					  enum percpu_reason reason, uintptr_t area_offset);
 void percpu__audit_borrow_end(struct percpu_borrow *borrow);
 struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, unsigned hart,
 					   const char *file, unsigned line);
@@ -804,7 +825,8 @@ static inline void percpu__borrow_end(struct percpu_borrow *borrow)
 #define PERCPU__BORROW(id, var, hart, reason)						\
 	({ PERCPU__SITE(id, PERCPU_ACCESS_LOCKED, (uint16_t)PERCPU__REASON(reason), var, NULL); \
 	   percpu__audit_borrow(&(var).desc, (hart), &PERCPU__ID(site, id),		\
-				(enum percpu_reason)PERCPU__REASON(reason)); })
+				(enum percpu_reason)PERCPU__REASON(reason),		\
+				PERCPU__AREA_OFFSET(var)); })
 #define PERCPU__REMOTE_LOCK(var, hart)							\
 	percpu__audit_remote_lock(&(var).desc, (hart), __FILE__, __LINE__)
 #else
