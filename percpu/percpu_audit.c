@@ -44,9 +44,9 @@ __attribute__((weak)) void percpu_record_remote(const struct percpu_remote_event
 }
 
 __attribute__((weak)) uintptr_t
-percpu_record_remote_allowed(unsigned accessing_hart, unsigned owner_hart,
-			     const struct percpu_var_desc *var, const struct percpu_callsite *site,
-			     const struct spinlock *lock, uintptr_t slot)
+percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
+				       const struct spinlock *lock, const struct percpu_callsite *site,
+				       uintptr_t slot, unsigned accessing_hart)
 {
 	struct percpu_remote_event event = {
 		.accessing_hart = accessing_hart, .owner_hart = owner_hart, .var = var,
@@ -454,8 +454,9 @@ static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
  * what is wrong, then records the access. */
 static __attribute__((noinline)) uintptr_t
 remote_slow(const struct percpu_var_desc *var, unsigned hart, const struct spinlock *held,
-	    const struct percpu_callsite *site, enum percpu_reason reason)
+	    const struct percpu_callsite *site)
 {
+	enum percpu_reason reason = (enum percpu_reason)site->reason;
 	bool ok;
 	uintptr_t slot = slot_of(var, hart, site, &ok);
 	if (ok && site->kind != PERCPU_ACCESS_ATOMIC) {
@@ -498,26 +499,28 @@ remote_slow(const struct percpu_var_desc *var, unsigned hart, const struct spinl
  */
 uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason, uintptr_t offset)
+			       uintptr_t offset, long lock_delta)
 {
 	uint64_t me = percpu_arch_identity_word();
 	if (__builtin_expect(hart >= NEURON_MAX_HARTS || (uint32_t)me != PERCPU_STAMP_MAGIC, 0))
-		return remote_slow(var, hart, held, site, reason);
+		return remote_slow(var, hart, held, site);
 	uintptr_t base = percpu__area_bases[hart];
 	if (__builtin_expect(base == 0, 0))
-		return remote_slow(var, hart, held, site, reason);
+		return remote_slow(var, hart, held, site);
 	uintptr_t slot = base + offset;
 	unsigned self = (unsigned)(me >> 32);
 	if (__builtin_expect(*(const uint64_t *)slot != PERCPU_IDENTITY_WORD(hart), 0))
-		return remote_slow(var, hart, held, site, reason);
-	if (site->kind != PERCPU_ACCESS_ATOMIC &&
-	    __builtin_expect(var->lock_offset < 0 ||
-			     held != (const struct spinlock *)(slot + var->value_offset +
-							      (uintptr_t)var->lock_offset) ||
+		return remote_slow(var, hart, held, site);
+	/* A locked access: the variable's own lock (lock_delta is its
+	 * offset, so a variable without a lock fails here too), passed and
+	 * held by this hart. */
+	if (lock_delta != PERCPU__LOCK_NOT_CHECKED &&
+	    __builtin_expect(held != (const struct spinlock *)(slot + (uintptr_t)lock_delta) ||
+			     lock_delta < 0 ||
 			     !atomic_load_explicit(&held->locked, memory_order_relaxed) ||
 			     atomic_load_explicit(&held->holder, memory_order_relaxed) != self, 0))
-		return remote_slow(var, hart, held, site, reason);
-	return percpu_record_remote_allowed(self, hart, var, site, held, slot);
+		return remote_slow(var, hart, held, site);
+	return percpu_record_remote_allowed(var, hart, held, site, slot, self);
 }
 
 uintptr_t percpu__audit_init(const struct percpu_init_token *token,
@@ -638,7 +641,7 @@ struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, uns
 	}
 	if (__builtin_expect(ok, 1)) {
 		/* The site's kind is PERCPU_ACCESS_LOCKED and its reason `reason`. */
-		percpu_record_remote_allowed(me, hart, var, site, lock, value);
+		percpu_record_remote_allowed(var, hart, lock, site, value, me);
 	} else {
 		struct percpu_remote_event event = {
 			.accessing_hart = me, .owner_hart = hart, .var = var,

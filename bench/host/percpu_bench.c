@@ -48,10 +48,9 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 }
 
 /* The remote check's fast path: the same record, from the ids it passes. */
-uintptr_t percpu_record_remote_allowed(unsigned accessing_hart, unsigned owner_hart,
-				       const struct percpu_var_desc *var,
-				       const struct percpu_callsite *site,
-				       const struct spinlock *lock, uintptr_t slot)
+uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
+				       const struct spinlock *lock, const struct percpu_callsite *site,
+				       uintptr_t slot, unsigned accessing_hart)
 {
 	(void)accessing_hart;
 	(void)lock;

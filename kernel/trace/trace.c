@@ -200,15 +200,17 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 }
 
 /* The remote check's fast path: an allowed locked or atomic access, its
- * ids passed as they are. */
-uintptr_t percpu_record_remote_allowed(unsigned accessing_hart, unsigned owner_hart,
-				       const struct percpu_var_desc *var,
-				       const struct percpu_callsite *site,
-				       const struct spinlock *lock, uintptr_t slot)
+ * ids passed as they are. The check passes only the descriptor and call
+ * site its accessor macro named (both in their sections, never a forged
+ * pointer: the fast path ran on them), so their indices need no range
+ * check. */
+uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
+				       const struct spinlock *lock, const struct percpu_callsite *site,
+				       uintptr_t slot, unsigned accessing_hart)
 {
 	(void)lock;
-	uint32_t meta = pack_meta(TRACE_REMOTE, owner_hart, trace_var_index(var));
-	trace_put(accessing_hart, meta, trace_site_index(site), intr_save_off());
+	uint32_t meta = pack_meta(TRACE_REMOTE, owner_hart, (unsigned)(var - __start_percpu_vars));
+	trace_put(accessing_hart, meta, (uint32_t)(site - __start_percpu_callsites), intr_save_off());
 	return slot;
 }
 

@@ -161,10 +161,9 @@ void percpu_record_remote(const struct percpu_remote_event *event);
  * default builds the event and calls percpu_record_remote; the trace ring
  * overrides both.
  */
-uintptr_t percpu_record_remote_allowed(unsigned accessing_hart, unsigned owner_hart,
-				       const struct percpu_var_desc *var,
-				       const struct percpu_callsite *site,
-				       const struct spinlock *lock, uintptr_t slot);
+uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
+				       const struct spinlock *lock, const struct percpu_callsite *site,
+				       uintptr_t slot, unsigned accessing_hart);
 
 /* The same for every audit violation, before it is reported (weak default: nothing). */
 void percpu_record_violation(const struct percpu_violation *violation);
@@ -264,9 +263,15 @@ void percpu__audit_local(const struct percpu_guard *guard, const struct percpu_v
 			 const struct percpu_stamp *stamp, const struct percpu_callsite *site);
 void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct percpu_var_desc *var,
 			     const void *instance, const struct percpu_callsite *site);
+/* lock_delta: the variable's own lock from the start of its slot, for
+ * a locked access (a constant at the call site); PERCPU__LOCK_NOT_CHECKED
+ * for an atomic one, PERCPU__LOCK_NONE for a locked access to a variable
+ * without a lock. The reason is the site's (site->reason). */
+#define PERCPU__LOCK_NOT_CHECKED (-1L)
+#define PERCPU__LOCK_NONE (-2L)
 uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason, uintptr_t area_offset);
+			       uintptr_t area_offset, long lock_delta);
 uintptr_t percpu__audit_init(const struct percpu_init_token *token,
 			     const struct percpu_var_desc *var, unsigned hart,
 			     const struct percpu_callsite *site);
@@ -357,7 +362,7 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
  * the call site forms (two instructions on riscv64). */
 #define PERCPU__AREA_OFFSET(var) ({							\
 	PERCPU__STORAGE_BEGIN								\
-	uintptr_t percpu__area_off = PERCPU_ARCH_AREA_OFFSET(percpu_storage__##var);	\
+	uintptr_t percpu__area_off = PERCPU_ARCH_AREA_OFFSET_IMM(percpu_storage__##var); \
 	PERCPU__STORAGE_END								\
 	percpu__area_off; })
 
@@ -723,8 +728,10 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
 	({ PERCPU__SITE(id, kind, (uint16_t)PERCPU__REASON(reason), var, NULL);						\
 	   percpu__audit_remote(&(var).desc, (hart), (held), &PERCPU__ID(site, id),	\
-				(enum percpu_reason)PERCPU__REASON(reason),		\
-				PERCPU__AREA_OFFSET(var)); })
+				PERCPU__AREA_OFFSET(var),					\
+				(kind) == PERCPU_ACCESS_ATOMIC ? PERCPU__LOCK_NOT_CHECKED :	\
+				percpu_lock_offset__##var < 0 ? PERCPU__LOCK_NONE :		\
+				(long)PERCPU__VALUE_OFF(var) + percpu_lock_offset__##var); })
 #else
 #define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
 	(__atomic_load_n(&percpu__area_bases[(hart)], __ATOMIC_RELAXED) +		\
