@@ -43,13 +43,15 @@ __attribute__((weak)) void percpu_record_remote(const struct percpu_remote_event
 	(void)event;
 }
 
+static unsigned self_hart(void);
+
 __attribute__((weak)) uintptr_t
 percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
 				       const struct spinlock *lock, const struct percpu_callsite *site,
-				       uintptr_t slot, unsigned accessing_hart)
+				       uintptr_t slot)
 {
 	struct percpu_remote_event event = {
-		.accessing_hart = accessing_hart, .owner_hart = owner_hart, .var = var,
+		.accessing_hart = self_hart(), .owner_hart = owner_hart, .var = var,
 		.kind = (enum percpu_access_kind)site->kind, .reason = (enum percpu_reason)site->reason,
 		.lock = lock, .site = site, .allowed = true,
 	};
@@ -520,7 +522,7 @@ uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			     !atomic_load_explicit(&held->locked, memory_order_relaxed) ||
 			     atomic_load_explicit(&held->holder, memory_order_relaxed) != self, 0))
 		return remote_slow(var, hart, held, site);
-	return percpu_record_remote_allowed(var, hart, held, site, slot, self);
+	return percpu_record_remote_allowed(var, hart, held, site, slot);
 }
 
 uintptr_t percpu__audit_init(const struct percpu_init_token *token,
@@ -641,7 +643,7 @@ struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, uns
 	}
 	if (__builtin_expect(ok, 1)) {
 		/* The site's kind is PERCPU_ACCESS_LOCKED and its reason `reason`. */
-		percpu_record_remote_allowed(var, hart, lock, site, value, me);
+		percpu_record_remote_allowed(var, hart, lock, site, value);
 	} else {
 		struct percpu_remote_event event = {
 			.accessing_hart = me, .owner_hart = hart, .var = var,

@@ -206,11 +206,12 @@ void percpu_record_remote(const struct percpu_remote_event *event)
  * check. */
 uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
 				       const struct spinlock *lock, const struct percpu_callsite *site,
-				       uintptr_t slot, unsigned accessing_hart)
+				       uintptr_t slot)
 {
 	(void)lock;
+	unsigned long hart = percpu_arch_identity_word() >> 32;	/* valid: the check read it */
 	uint32_t meta = pack_meta(TRACE_REMOTE, owner_hart, (unsigned)(var - __start_percpu_vars));
-	trace_put(accessing_hart, meta, (uint32_t)(site - __start_percpu_callsites), intr_save_off());
+	trace_put(hart, meta, (uint32_t)(site - __start_percpu_callsites), intr_save_off());
 	return slot;
 }
 

@@ -157,13 +157,14 @@ void percpu_record_remote(const struct percpu_remote_event *event);
  * The remote check's fast path records an allowed access through this
  * seam instead, with the ids as arguments and no event built: the kind
  * and reason are the call site's (site->kind, site->reason), the access
- * allowed. Returns `slot` (so the check can end in a tail call). The weak
+ * allowed, the accessing hart the one the identity word names (the check
+ * found it valid). Returns `slot` (so the check can end in a tail call). The weak
  * default builds the event and calls percpu_record_remote; the trace ring
  * overrides both.
  */
 uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
 				       const struct spinlock *lock, const struct percpu_callsite *site,
-				       uintptr_t slot, unsigned accessing_hart);
+				       uintptr_t slot);
 
 /* The same for every audit violation, before it is reported (weak default: nothing). */
 void percpu_record_violation(const struct percpu_violation *violation);
