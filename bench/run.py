@@ -239,9 +239,9 @@ def host_sections(result: dict) -> list[str]:
             f"in instructions: {verdict(met)}: {ns_ratio:.2f} of its time, {insn_ratio:.2f} of "
             "its instructions."
             + ("" if met else " What would close it: the check's fast path is about 30 "
-               "instructions, the ring write 45; the rest is the record seam keeping the slot "
-               "across the ring write, the ids' divisions and the compiler's register moves "
-               "around the tail calls (docs/benchmarks.md, \"Third round\")."),
+               "instructions; the ring write (45, with its `rdtsc` and release stores) is most "
+               "of the rest and nearly all of the time, so a cheaper timestamp or ring "
+               "protocol (docs/benchmarks.md, \"Third round\")."),
             f"Goal: the checked local access (guard + read + write) under {HOST_LOCAL_GOAL} "
             f"instructions: {verdict(local < HOST_LOCAL_GOAL)}: {local:.0f}."
             + ("" if local < HOST_LOCAL_GOAL else " The guards are a chain through their "
