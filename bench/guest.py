@@ -42,8 +42,10 @@ FIRMWARE_START, KERNEL_LOAD = 0x80000000, 0x80200000
 AUDIT_LOCAL = ["percpu__audit_local", "percpu__audit_local_ptr"]
 AUDIT_GUARD = ["percpu__audit_guard_acquire", "percpu__audit_guard_release"]
 # Remote accesses: the explicit lock and atomic forms (percpu__audit_remote)
-# and the scoped borrows (percpu__audit_borrow, ended by _borrow_end).
-AUDIT_REMOTE = ["percpu__audit_remote", "percpu__audit_borrow", "percpu__audit_borrow_end"]
+# and the scoped borrows (percpu__audit_borrow, ended by _borrow_end), with
+# the out-of-line checks they call (slot_of, remote_slow).
+AUDIT_REMOTE = ["percpu__audit_remote", "percpu__audit_borrow", "percpu__audit_borrow_end",
+                "slot_of", "remote_slow"]
 AUDIT_REMOTE_ENTRIES = ["percpu__audit_remote", "percpu__audit_borrow"]
 
 

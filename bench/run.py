@@ -138,10 +138,10 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
             f"run is firmware, which dilutes the ratio. Kernel code alone: {kratio:.3f}, "
             f"{verdict(kratio <= AUDIT_RATIO_GOAL)}; this is the figure to hold the goal to."
             + ("" if kratio <= AUDIT_RATIO_GOAL else
-               " What would close it: the local checks, guards, spinlock checks and the "
-               "remote check's fast path are inline or short now; what is left is mostly the "
-               "guard push and pop in their callers, then the remote record and the trace "
-               "events (docs/benchmarks.md, \"Audit cost, step by step\", \"Second round\")."), ""]
+               " What would close it: the checks, guards, spinlock checks and the remote "
+               "check's fast path are inline or short now; what is left is the guard push and "
+               "pop in their callers (26 a pair), the scoped borrows' bookkeeping, and the "
+               "trace events and remote records (docs/benchmarks.md, \"Third round\")."), ""]
 
     def per(names, entry_names):
         calls = sum(aud.entries(n) for n in entry_names)
@@ -154,10 +154,19 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
          ["percpu__audit_local_ptr"]),
         ("guard acquire + release, out of line, per guard", guest.AUDIT_GUARD,
          ["percpu__audit_guard_acquire"]),
-        ("remote access check, own instructions per access (a scoped borrow's open and end "
-         "include taking and releasing its lock)", guest.AUDIT_REMOTE, guest.AUDIT_REMOTE_ENTRIES),
-        ("remote access record (`percpu_record_remote` + ring write), per remote access",
-         ["percpu_record_remote", "trace_ring_write"], guest.AUDIT_REMOTE_ENTRIES),
+        ("remote access check per access, with the out-of-line checks it calls (`slot_of`, "
+         "`remote_slow`; a scoped borrow's open and end include taking and releasing its "
+         "lock)", guest.AUDIT_REMOTE, guest.AUDIT_REMOTE_ENTRIES),
+        ("remote access record (`percpu_record_remote`, `percpu_record_remote_allowed` + ring "
+         "write), per remote access",
+         ["percpu_record_remote", "percpu_record_remote_allowed", "trace_ring_write"],
+         guest.AUDIT_REMOTE_ENTRIES),
+        ("of which the explicit forms (`percpu_remote`, atomics): check (`percpu__audit_remote` "
+         "and its slow path `remote_slow`), per access",
+         ["percpu__audit_remote", "remote_slow"], ["percpu__audit_remote"]),
+        ("record on the check's fast path (`percpu_record_remote_allowed`, ring write "
+         "included), per call",
+         ["percpu_record_remote_allowed"], ["percpu_record_remote_allowed"]),
     ]
     out += [f"### Audit cost per access, riscv64 instructions executed (audit kernel, {h4} harts, "
             "`mixed` seed 1)", "",
@@ -229,14 +238,15 @@ def host_sections(result: dict) -> list[str]:
     out += ["", f"Goal: an audited remote access costs <= 1/10 of the LTTng-UST event, in time and "
             f"in instructions: {verdict(met)}: {ns_ratio:.2f} of its time, {insn_ratio:.2f} of "
             "its instructions."
-            + ("" if met else " What would close it: a remote check fast path without the "
-               "frame around the `area_offset` call and the event it builds for the record "
-               "seam (docs/benchmarks.md, \"Second round\")."),
+            + ("" if met else " What would close it: the check's fast path is about 30 "
+               "instructions; the ring write (45, with its `rdtsc` and release stores) is most "
+               "of the rest and nearly all of the time, so a cheaper timestamp or ring "
+               "protocol (docs/benchmarks.md, \"Third round\")."),
             f"Goal: the checked local access (guard + read + write) under {HOST_LOCAL_GOAL} "
             f"instructions: {verdict(local < HOST_LOCAL_GOAL)}: {local:.0f}."
-            + ("" if local < HOST_LOCAL_GOAL else " The identity word is one TLS load now "
-               "(it was a branch and arithmetic at every check); what is left is the guard "
-               "push and pop (docs/benchmarks.md, \"Second round\")."),
+            + ("" if local < HOST_LOCAL_GOAL else " The guards are a chain through their "
+               "own frames now; what is left is the guard's serial and link stores and the "
+               "identity check at the push (docs/benchmarks.md, \"Third round\")."),
             f"The LTTng snapshot held {result['lttng_snapshot_bytes']:,} bytes: the events were "
             "recorded.", "", "Commands:", "", "```"]
     seen = []

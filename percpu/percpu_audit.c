@@ -43,6 +43,22 @@ __attribute__((weak)) void percpu_record_remote(const struct percpu_remote_event
 	(void)event;
 }
 
+static unsigned self_hart(void);
+
+__attribute__((weak)) uintptr_t
+percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
+				       const struct spinlock *lock, const struct percpu_callsite *site,
+				       uintptr_t slot)
+{
+	struct percpu_remote_event event = {
+		.accessing_hart = self_hart(), .owner_hart = owner_hart, .var = var,
+		.kind = (enum percpu_access_kind)site->kind, .reason = (enum percpu_reason)site->reason,
+		.lock = lock, .site = site, .allowed = true,
+	};
+	percpu_record_remote(&event);
+	return slot;
+}
+
 /* Default seam for violation records; the trace ring overrides it. */
 __attribute__((weak)) void percpu_record_violation(const struct percpu_violation *violation)
 {
@@ -178,10 +194,11 @@ unsigned percpu_current_hart_checked(void)
 	return percpu__self.hart;
 }
 
-/* The inline check's copy of the innermost live guard (percpu.h). */
-static void set_top(uint32_t depth)
+/* The key naming a guard in the self block and in the guard above it:
+ * its address xor the area base (percpu.h); 0 xor base ends the chain. */
+static uint64_t chain_key(const struct percpu_guard *guard)
 {
-	percpu__self.top_key = percpu__self.live_guards[depth] ^ percpu__self.base;
+	return (uint64_t)(uintptr_t)guard ^ percpu__self.base;
 }
 
 /* The hart a guard was taken on: its serial's top bits, or for a guard
@@ -224,8 +241,7 @@ void percpu__audit_attach(unsigned hart)
 	percpu__self.next_serial = PERCPU_FIRST_SERIAL(hart);
 	percpu__self.identity = PERCPU_IDENTITY_WORD(hart);
 	percpu__self.key = percpu__self.base ^ PERCPU_IDENTITY_WORD(hart);
-	percpu__self.live_guards[0] = PERCPU_NO_TOP_SERIAL;
-	set_top(0);
+	percpu__self.top_key = chain_key(NULL);
 	if (hart >= NEURON_MAX_HARTS || percpu__area_bases[hart] != percpu__self.base)
 		violation(PERCPU_BAD_BASE, hart, "percpu area", "percpu_hart_attach", 0,
 			  "an area set for this hart equal to the base register", NULL, NO_NUMBER);
@@ -252,60 +268,88 @@ void percpu__audit_set_next_guard_serial_for_test(uint64_t serial)
 
 /* ---- guards ---- */
 
+/*
+ * The link that names `guard` in this hart's chain of live guards: the
+ * self block's top_key, or the below_key of the guard above it; NULL when
+ * it is not in the chain. With `by_serial`, a guard with the same serial
+ * (a copy of a live guard) counts as found, as the serial always did.
+ * The walk trusts no link: it follows only aligned addresses in the
+ * PERCPU_GUARD_SPAN bytes above its own frame (the guards live in its
+ * callers' frames, in any order within one frame), at most
+ * PERCPU_GUARD_DEPTH links, so a chain left holding a dead frame by a
+ * misuse (a guard released on another hart) ends the walk instead of
+ * leading into memory that is not a guard. A walk that reaches the end
+ * of the chain records its length in guard_depth.
+ */
+static __attribute__((noinline)) uint64_t *chain_find(const struct percpu_guard *guard, bool by_serial)
+{
+	const uintptr_t low = (uintptr_t)__builtin_frame_address(0);
+	const uintptr_t high = low + PERCPU_GUARD_SPAN;
+	uint64_t *link = &percpu__self.top_key;
+	uint32_t depth = 0;
+	for (;;) {
+		uintptr_t p = (uintptr_t)(*link ^ percpu__self.base);
+		if (p == 0) {
+			percpu__self.guard_depth = depth;
+			return NULL;
+		}
+		if (depth == PERCPU_GUARD_DEPTH || p < low || p >= high ||
+		    p % _Alignof(struct percpu_guard) != 0)
+			return NULL;
+		struct percpu_guard *live = (struct percpu_guard *)p;
+		if (live == guard || (by_serial && guard->serial != 0 && live->serial == guard->serial))
+			return link;
+		depth++;
+		link = &live->below_key;
+	}
+}
+
 void percpu__audit_guard_acquire(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
 	const char *file = site->file;
 	unsigned line = site->line;
 	guard->hart = self_hart();
 	guard->serial = 0;
-	guard->site = site;
 	if (site->irqs_were_off && percpu_arch_irqs_enabled())
 		violation(PERCPU_IRQS_ON, guard->hart, "guard", file, line,
 			  "interrupts off (PERCPU_GUARD_IRQS_OFF with interrupts enabled)", NULL, NO_NUMBER);
 	if (!base_register_ok("guard", file, line))
 		return;
-	if (percpu__self.guard_depth >= PERCPU_GUARD_DEPTH) {
-		violation(PERCPU_MISSING_GUARD, guard->hart, "guard", file, line,
-			  "room for another nested guard; depth", NULL,
-			  PERCPU_GUARD_DEPTH);
-		return;
-	}
 	guard->serial = percpu__self.next_serial++;
 	guard->below_key = percpu__self.top_key;
-	percpu__self.live_guards[++percpu__self.guard_depth] = guard->serial;
-	set_top(percpu__self.guard_depth);
+	percpu__self.top_key = chain_key(guard);
 }
 
 /* Guards end in reverse order of acquisition (the cleanup attribute does
- * that); anything else means a guard was copied or smuggled. */
-void percpu__audit_guard_release(struct percpu_guard *guard)
+ * that); anything else means a guard was copied or smuggled. A guard
+ * released out of order is unlinked from the chain after the report: its
+ * frame ends with its block. */
+void percpu__audit_guard_release(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
 	unsigned hart = self_hart();
 	if (guard->serial == 0)
 		return;	/* acquisition already reported */
 	if (guard_hart(guard) != hart) {
-		violation(PERCPU_STALE_GUARD, guard_hart(guard), "guard", guard->site->file,
-			  guard->site->line, "release on the hart that took the guard", NULL, NO_NUMBER);
+		violation(PERCPU_STALE_GUARD, guard_hart(guard), "guard", site->file,
+			  site->line, "release on the hart that took the guard", NULL, NO_NUMBER);
 		return;
 	}
-	uint32_t depth = percpu__self.guard_depth;
-	if (depth == 0 || percpu__self.live_guards[depth] != guard->serial) {
-		violation(PERCPU_STALE_GUARD, hart, "guard", guard->site->file, guard->site->line,
+	uint64_t *link = chain_find(guard, false);
+	if (link != &percpu__self.top_key) {
+		violation(PERCPU_STALE_GUARD, hart, "guard", site->file, site->line,
 			  "release in reverse order of acquisition; guard serial", NULL, guard->serial);
+		if (link)
+			*link = guard->below_key;
 		return;
 	}
-	percpu__self.guard_depth = depth - 1;
-	set_top(depth - 1);
+	percpu__self.top_key = guard->below_key;
 }
 
 static bool guard_live(const struct percpu_guard *guard)
 {
 	if (guard_hart(guard) != self_hart() || guard->serial == 0)
 		return false;
-	for (uint32_t i = 1; i <= percpu__self.guard_depth; i++)
-		if (percpu__self.live_guards[i] == guard->serial)
-			return true;
-	return false;
+	return chain_find(guard, true) != NULL;
 }
 
 /* ---- local access ---- */
@@ -417,8 +461,9 @@ static uintptr_t slot_of(const struct percpu_var_desc *var, unsigned hart,
  * what is wrong, then records the access. */
 static __attribute__((noinline)) uintptr_t
 remote_slow(const struct percpu_var_desc *var, unsigned hart, const struct spinlock *held,
-	    const struct percpu_callsite *site, enum percpu_reason reason)
+	    const struct percpu_callsite *site)
 {
+	enum percpu_reason reason = (enum percpu_reason)site->reason;
 	bool ok;
 	uintptr_t slot = slot_of(var, hart, site, &ok);
 	if (ok && site->kind != PERCPU_ACCESS_ATOMIC) {
@@ -461,34 +506,28 @@ remote_slow(const struct percpu_var_desc *var, unsigned hart, const struct spinl
  */
 uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason)
+			       uintptr_t offset, long lock_delta)
 {
-	/* First, so that little is live across the call. */
-	uintptr_t offset = var->area_offset();
 	uint64_t me = percpu_arch_identity_word();
 	if (__builtin_expect(hart >= NEURON_MAX_HARTS || (uint32_t)me != PERCPU_STAMP_MAGIC, 0))
-		return remote_slow(var, hart, held, site, reason);
+		return remote_slow(var, hart, held, site);
 	uintptr_t base = percpu__area_bases[hart];
 	if (__builtin_expect(base == 0, 0))
-		return remote_slow(var, hart, held, site, reason);
+		return remote_slow(var, hart, held, site);
 	uintptr_t slot = base + offset;
 	unsigned self = (unsigned)(me >> 32);
 	if (__builtin_expect(*(const uint64_t *)slot != PERCPU_IDENTITY_WORD(hart), 0))
-		return remote_slow(var, hart, held, site, reason);
-	if (site->kind != PERCPU_ACCESS_ATOMIC &&
-	    __builtin_expect(var->lock_offset < 0 ||
-			     held != (const struct spinlock *)(slot + var->value_offset +
-							      (uintptr_t)var->lock_offset) ||
+		return remote_slow(var, hart, held, site);
+	/* A locked access: the variable's own lock (lock_delta is its
+	 * offset, so a variable without a lock fails here too), passed and
+	 * held by this hart. */
+	if (lock_delta != PERCPU__LOCK_NOT_CHECKED &&
+	    __builtin_expect(held != (const struct spinlock *)(slot + (uintptr_t)lock_delta) ||
+			     lock_delta < 0 ||
 			     !atomic_load_explicit(&held->locked, memory_order_relaxed) ||
 			     atomic_load_explicit(&held->holder, memory_order_relaxed) != self, 0))
-		return remote_slow(var, hart, held, site, reason);
-	struct percpu_remote_event event = {
-		.accessing_hart = self, .owner_hart = hart, .var = var,
-		.kind = (enum percpu_access_kind)site->kind, .reason = reason,
-		.lock = held, .site = site, .allowed = true,
-	};
-	percpu_record_remote(&event);
-	return slot;
+		return remote_slow(var, hart, held, site);
+	return percpu_record_remote_allowed(var, hart, held, site, slot);
 }
 
 uintptr_t percpu__audit_init(const struct percpu_init_token *token,
@@ -574,33 +613,50 @@ struct open_borrow {
 	bool released;			/* spin_unlock'ed inside the block (reported) */
 };
 static struct open_borrow open_borrows[NEURON_MAX_HARTS][BORROW_DEPTH];
-unsigned percpu__borrow_depth[NEURON_MAX_HARTS];	/* read inline by spinlock_audit.h */
+static unsigned borrow_depth[NEURON_MAX_HARTS];
 
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
 					  const struct percpu_callsite *site,
-					  enum percpu_reason reason)
+					  enum percpu_reason reason, uintptr_t offset)
 {
-	bool ok;
-	uintptr_t slot = slot_of(var, hart, site, &ok);
+	/* Fast path: what slot_of establishes when nothing is wrong (this
+	 * hart attached, a target hart with an area, its instance stamped for
+	 * it), as in percpu__audit_remote; anything else runs slot_of. */
+	bool ok = false;
+	uintptr_t slot = 0;
+	uint64_t word = percpu_arch_identity_word();
+	if (__builtin_expect(hart < NEURON_MAX_HARTS && (uint32_t)word == PERCPU_STAMP_MAGIC, 1)) {
+		uintptr_t base = percpu__area_bases[hart];
+		slot = base + offset;
+		ok = base != 0 && *(const uint64_t *)slot == PERCPU_IDENTITY_WORD(hart);
+	}
+	if (__builtin_expect(!ok, 0))
+		slot = slot_of(var, hart, site, &ok);
 	uintptr_t value = slot + var->value_offset;
 	struct spinlock *lock = (struct spinlock *)(value + (uintptr_t)var->lock_offset);
 	spin__lock(lock, site->file, site->line);
 
 	unsigned me = self_hart();
 	if (me < NEURON_MAX_HARTS) {
-		unsigned depth = percpu__borrow_depth[me];
+		unsigned depth = borrow_depth[me];
 		if (depth < BORROW_DEPTH)
 			open_borrows[me][depth] = (struct open_borrow){
 				.lock = lock, .var = var, .site = site, .owner = hart,
 			};
-		percpu__borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
+		borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
+		percpu__self.borrows_open = depth + 1;
 	}
-	struct percpu_remote_event event = {
-		.accessing_hart = me, .owner_hart = hart, .var = var,
-		.kind = PERCPU_ACCESS_LOCKED, .reason = reason,
-		.lock = lock, .site = site, .allowed = ok,
-	};
-	percpu_record_remote(&event);
+	if (__builtin_expect(ok, 1)) {
+		/* The site's kind is PERCPU_ACCESS_LOCKED and its reason `reason`. */
+		percpu_record_remote_allowed(var, hart, lock, site, value);
+	} else {
+		struct percpu_remote_event event = {
+			.accessing_hart = me, .owner_hart = hart, .var = var,
+			.kind = PERCPU_ACCESS_LOCKED, .reason = reason,
+			.lock = lock, .site = site, .allowed = ok,
+		};
+		percpu_record_remote(&event);
+	}
 	return (struct percpu_borrow){ .lock = lock, .value = value, .open = true, .site = site };
 }
 
@@ -608,8 +664,9 @@ void percpu__audit_borrow_end(struct percpu_borrow *borrow)
 {
 	unsigned me = self_hart();
 	bool released = false;
-	if (me < NEURON_MAX_HARTS && percpu__borrow_depth[me] > 0) {
-		unsigned depth = --percpu__borrow_depth[me];
+	if (me < NEURON_MAX_HARTS && borrow_depth[me] > 0) {
+		unsigned depth = --borrow_depth[me];
+		percpu__self.borrows_open = depth;
 		if (depth < BORROW_DEPTH) {
 			released = open_borrows[me][depth].released;
 			open_borrows[me][depth] = (struct open_borrow){ 0 };
@@ -653,7 +710,7 @@ struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, u
 static void check_open_borrows(const struct spinlock *lock, unsigned me, const char *file,
 			       unsigned line)
 {
-	unsigned depth = percpu__borrow_depth[me] < BORROW_DEPTH ? percpu__borrow_depth[me] : BORROW_DEPTH;
+	unsigned depth = borrow_depth[me] < BORROW_DEPTH ? borrow_depth[me] : BORROW_DEPTH;
 	for (unsigned i = 0; i < depth; i++) {
 		struct open_borrow *b = &open_borrows[me][i];
 		if (b->lock != lock || b->released)
@@ -756,7 +813,7 @@ void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned l
 	if (me < NEURON_MAX_HARTS) {
 		if (lock->rank)
 			ranked_release(lock, me);
-		if (percpu__borrow_depth[me])
+		if (borrow_depth[me])
 			check_open_borrows(lock, me, file, line);
 	}
 	if (!spin_held_by_current_hart(lock))

@@ -199,6 +199,22 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 	trace_put(event->accessing_hart, meta, w, percpu_arch_irq_save());
 }
 
+/* The remote check's fast path: an allowed locked or atomic access, its
+ * ids passed as they are. The check passes only the descriptor and call
+ * site its accessor macro named (both in their sections, never a forged
+ * pointer: the fast path ran on them), so their indices need no range
+ * check. */
+uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
+				       const struct spinlock *lock, const struct percpu_callsite *site,
+				       uintptr_t slot)
+{
+	(void)lock;
+	unsigned long hart = percpu_arch_identity_word() >> 32;	/* valid: the check read it */
+	uint32_t meta = pack_meta(TRACE_REMOTE, owner_hart, (unsigned)(var - __start_percpu_vars));
+	trace_put(hart, meta, (uint32_t)(site - __start_percpu_callsites), intr_save_off());
+	return slot;
+}
+
 /* The audit's violation codes are recorded as they are (percpu_contract.h). */
 _Static_assert(PERCPU_OTHER < (1u << (24 - TRACE_VIOLATION_CODE_SHIFT)),
 	       "trace: a violation code fits w's top 4 bits");

@@ -153,6 +153,19 @@ struct percpu_remote_event {
  */
 void percpu_record_remote(const struct percpu_remote_event *event);
 
+/*
+ * The remote check's fast path records an allowed access through this
+ * seam instead, with the ids as arguments and no event built: the kind
+ * and reason are the call site's (site->kind, site->reason), the access
+ * allowed, the accessing hart the one the identity word names (the check
+ * found it valid). Returns `slot` (so the check can end in a tail call). The weak
+ * default builds the event and calls percpu_record_remote; the trace ring
+ * overrides both.
+ */
+uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsigned owner_hart,
+				       const struct spinlock *lock, const struct percpu_callsite *site,
+				       uintptr_t slot);
+
 /* The same for every audit violation, before it is reported (weak default: nothing). */
 void percpu_record_violation(const struct percpu_violation *violation);
 
@@ -176,11 +189,13 @@ struct percpu_guard_site {
 #endif
 
 struct percpu_guard {
-	unsigned long saved_irq;	/* interrupt-enable state to restore */
+	unsigned long saved_irq;	/* interrupt-enable state to restore (release builds) */
 #if NEURON_AUDIT
-	uint64_t serial;		/* this hart's live-guard stack holds it; 0: none */
-	const struct percpu_guard_site *site;
-	uint64_t below_key;		/* the stack's top_key before this guard */
+	uint64_t serial;		/* handed out when taken; 0: the acquisition failed */
+	/* The guard taken before it on this hart (its address xor the area
+	 * base, as the self block's top_key holds it): the live guards are a
+	 * chain through their own frames, walked only out of line. */
+	uint64_t below_key;
 	/* The hart is the serial's top bits; this field is written (and
 	 * read) only for a guard whose acquisition failed (serial 0). */
 	uint32_t hart;
@@ -197,15 +212,16 @@ struct percpu_init_token {
 };
 
 /* Per-hart self block: the wrapper's own per-hart state, first in the area. */
-#define PERCPU_GUARD_DEPTH 16
+/* The out-of-line walk of the live-guard chain follows at most this many
+ * links, each to a frame above the walker's and above the one before. */
+#define PERCPU_GUARD_DEPTH 64
+#define PERCPU_GUARD_SPAN (64 * 1024)	/* bytes from the walker's frame */
 #define PERCPU_SELF_MAGIC 0x50435055u	/* "PCPU" */
 /* Guard serials carry their hart in the top bits, so equal serials mean
  * the same hart's guard: each hart hands out 2^59 serials before it would
  * reach the next hart's range (18 years at one guard per nanosecond). */
 #define PERCPU_SERIAL_HART_SHIFT 59
 #define PERCPU_FIRST_SERIAL(hart) (((uint64_t)(hart) << PERCPU_SERIAL_HART_SHIFT) + 1)
-/* top_key when no guard is live: never a serial. */
-#define PERCPU_NO_TOP_SERIAL UINT64_MAX
 _Static_assert(NEURON_MAX_HARTS <= (1 << (64 - PERCPU_SERIAL_HART_SHIFT)),
 	       "percpu: guard serials keep the hart in their top 5 bits");
 struct percpu_hart_self {
@@ -213,19 +229,24 @@ struct percpu_hart_self {
 #if NEURON_AUDIT
 	uint32_t magic;
 	uintptr_t base;			/* the area this block lives in */
+	/* Live guards on this hart, as the last out-of-line walk of the
+	 * chain found them (the inline push and pop do not count). */
 	uint32_t guard_depth;
+	/* Scoped borrows (percpu_remote_locked) open on this hart: while
+	 * one is, spin_unlock takes the out-of-line check, which reports an
+	 * unlock of a borrowed lock. */
+	uint32_t borrows_open;
 	/* 64 bits, the hart in the top 5 (PERCPU_FIRST_SERIAL): at one
 	 * guard per nanosecond a hart needs 18 years to leave its range,
 	 * so a serial is never reused and 0 never handed out. */
 	uint64_t next_serial;
-	/* The innermost live guard's serial xor this area's base
-	 * (PERCPU_NO_TOP_SERIAL xor base: none): the inline check's one load,
-	 * right only when tp is the base the guard was taken with. */
+	/* The innermost live guard's address xor this area's base (0 xor
+	 * base: none): the inline check's one load, right only when tp is
+	 * the base the guard was taken with. The guard holds the key of the
+	 * one below it (below_key). */
 	uint64_t top_key;
 	uint64_t identity;		/* PERCPU_IDENTITY_WORD(hart), set at attach */
 	uint64_t key;			/* base xor identity: tp checked in two instructions */
-	/* [0] is PERCPU_NO_TOP_SERIAL, the live guards are [1..guard_depth]. */
-	uint64_t live_guards[PERCPU_GUARD_DEPTH + 1];
 #endif
 } __attribute__((aligned(64)));
 extern __thread struct percpu_hart_self percpu__self __attribute__((tls_model("local-exec")));
@@ -238,14 +259,20 @@ struct percpu_stamp {
 
 #if NEURON_AUDIT
 void percpu__audit_guard_acquire(struct percpu_guard *guard, const struct percpu_guard_site *site);
-void percpu__audit_guard_release(struct percpu_guard *guard);
+void percpu__audit_guard_release(struct percpu_guard *guard, const struct percpu_guard_site *site);
 void percpu__audit_local(const struct percpu_guard *guard, const struct percpu_var_desc *var,
 			 const struct percpu_stamp *stamp, const struct percpu_callsite *site);
 void percpu__audit_local_ptr(const struct percpu_guard *guard, const struct percpu_var_desc *var,
 			     const void *instance, const struct percpu_callsite *site);
+/* lock_delta: the variable's own lock from the start of its slot, for
+ * a locked access (a constant at the call site); PERCPU__LOCK_NOT_CHECKED
+ * for an atomic one, PERCPU__LOCK_NONE for a locked access to a variable
+ * without a lock. The reason is the site's (site->reason). */
+#define PERCPU__LOCK_NOT_CHECKED (-1L)
+#define PERCPU__LOCK_NONE (-2L)
 uintptr_t percpu__audit_remote(const struct percpu_var_desc *var, unsigned hart,
 			       const struct spinlock *held, const struct percpu_callsite *site,
-			       enum percpu_reason reason);
+			       uintptr_t area_offset, long lock_delta);
 uintptr_t percpu__audit_init(const struct percpu_init_token *token,
 			     const struct percpu_var_desc *var, unsigned hart,
 			     const struct percpu_callsite *site);
@@ -332,6 +359,13 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 #define PERCPU__FIELD_OFF(var, field) \
 	(__builtin_offsetof(struct percpu_slot__##var, value) + __builtin_offsetof(PERCPU__T(var), field))
 #define PERCPU__VALUE_OFF(var) __builtin_offsetof(struct percpu_slot__##var, value)
+/* The variable's offset in every area: tp-relative, a link-time constant
+ * the call site forms (two instructions on riscv64). */
+#define PERCPU__AREA_OFFSET(var) ({							\
+	PERCPU__STORAGE_BEGIN								\
+	uintptr_t percpu__area_off = PERCPU_ARCH_AREA_OFFSET_IMM(percpu_storage__##var); \
+	PERCPU__STORAGE_END								\
+	percpu__area_off; })
 
 #if NEURON_AUDIT
 #define PERCPU__SITE(id, kind_, reason_, var, note_)					\
@@ -410,88 +444,93 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 
 #if NEURON_AUDIT
 /*
- * Inline fast paths of the guard's audit: push and pop of this hart's
- * live-guard stack in the self block reached from tp. Taking a guard
- * checks what the out-of-line acquire checks (tp is the base this hart
- * attached with, for the hart the identity word names; room on the
- * stack; interrupts off for PERCPU_GUARD_IRQS_OFF); releasing one checks
- * it is the innermost live guard at this tp. Anything else goes to the
- * out-of-line code, which reports exactly as before.
+ * Inline fast paths of the guard's audit. The live guards of a hart are a
+ * chain through their own frames: the self block (reached from tp) holds
+ * the innermost guard's address xor the area base, each guard the same
+ * key of the guard below it. Taking a guard checks what the out-of-line
+ * acquire checks (tp is the base this hart attached with, for the hart
+ * the identity word names; interrupts off for PERCPU_GUARD_IRQS_OFF),
+ * hands out the next serial and links the guard in; releasing one checks
+ * it is the innermost guard at this tp and unlinks it. Anything else goes
+ * to the out-of-line code, which walks the chain and reports exactly as
+ * before.
  */
 static inline __attribute__((always_inline)) void
 percpu__audit_guard_enter(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
 	uint64_t me = percpu_arch_identity_word();
 	uint64_t key = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, key));
-	unsigned long depth = PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
-			__builtin_offsetof(struct percpu_hart_self, guard_depth));
-	if (__builtin_expect(key == me, 1) && __builtin_expect(depth < PERCPU_GUARD_DEPTH, 1) &&
+	if (__builtin_expect(key == me, 1) &&
 	    __builtin_expect(!site->irqs_were_off || !percpu_arch_irqs_enabled(), 1)) {
 		uint64_t serial = PERCPU_ARCH_LOAD_RAW(percpu__self, 8,
 				__builtin_offsetof(struct percpu_hart_self, next_serial));
 		PERCPU_ARCH_STORE_RAW(percpu__self, 8, __builtin_offsetof(struct percpu_hart_self, next_serial),
 				      serial + 1);
-		PERCPU_ARCH_STORE_RAW(percpu__self, 4, __builtin_offsetof(struct percpu_hart_self, guard_depth),
-				      depth + 1);
-		uint64_t *live = PERCPU_ARCH_ADDR(percpu__self,
-				__builtin_offsetof(struct percpu_hart_self, live_guards));
-		live[depth + 1] = serial;
+		guard->serial = serial;
 		guard->below_key = PERCPU_ARCH_LOAD_RAW(percpu__self, 8,
 				__builtin_offsetof(struct percpu_hart_self, top_key));
 		PERCPU_ARCH_STORE_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key),
-					   serial);
-		guard->serial = serial;
-		guard->site = site;
+					   (uintptr_t)guard);
 		return;
 	}
 	percpu__audit_guard_acquire(guard, site);
 }
 
 static inline __attribute__((always_inline)) void
-percpu__audit_guard_leave(struct percpu_guard *guard)
+percpu__audit_guard_leave(struct percpu_guard *guard, const struct percpu_guard_site *site)
 {
 	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
-	if (__builtin_expect(top == guard->serial, 1)) {
-		unsigned long depth = PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
-				__builtin_offsetof(struct percpu_hart_self, guard_depth));
-		PERCPU_ARCH_STORE_RAW(percpu__self, 4, __builtin_offsetof(struct percpu_hart_self, guard_depth),
-				      depth - 1);
+	if (__builtin_expect(top == (uintptr_t)guard, 1)) {
 		PERCPU_ARCH_STORE_RAW(percpu__self, 8, __builtin_offsetof(struct percpu_hart_self, top_key),
 				      guard->below_key);
 		return;
 	}
-	percpu__audit_guard_release(guard);
+	percpu__audit_guard_release(guard, site);
 }
-#endif
 
+/* A guard's scope: the cleanup variable beside the guard. Only the
+ * inline release sees its address, so the compiler keeps it in registers
+ * and constants: the site and the saved interrupt state are never stored
+ * in the guard. */
+struct percpu__guard_scope {
+	struct percpu_guard *guard;
+	const struct percpu_guard_site *site;
+	unsigned long saved_irq;
+};
+
+static inline __attribute__((always_inline)) void percpu__guard_scope_end(struct percpu__guard_scope *scope)
+{
+	percpu__audit_guard_leave(scope->guard, scope->site);
+	percpu_arch_irq_restore(scope->saved_irq);
+}
+
+static inline __attribute__((always_inline)) void
+percpu__guard_scope_end_irqs_off(struct percpu__guard_scope *scope)
+{
+	percpu__audit_guard_leave(scope->guard, scope->site);
+}
+
+/* The guard's fields are written by its acquisition, none zeroed first. */
+#define PERCPU__GUARD(g, cleanup_, save, irqs_off, id)					\
+	static const struct percpu_guard_site PERCPU__ID(gsite, id) =			\
+		{ __FILE__, __LINE__, irqs_off };					\
+	struct percpu_guard g;								\
+	struct percpu__guard_scope PERCPU__ID(gscope, id) __attribute__((cleanup(cleanup_))) = \
+		{ &(g), &PERCPU__ID(gsite, id), (save) };				\
+	percpu__audit_guard_enter(&(g), &PERCPU__ID(gsite, id))
+#define PERCPU_GUARD(g) PERCPU__GUARD(g, percpu__guard_scope_end, percpu_arch_irq_save(), 0, __COUNTER__)
+#define PERCPU_GUARD_IRQS_OFF(g) PERCPU__GUARD(g, percpu__guard_scope_end_irqs_off, 0, 1, __COUNTER__)
+#else
 static inline void percpu__guard_release(struct percpu_guard *guard)
 {
-#if NEURON_AUDIT
-	percpu__audit_guard_leave(guard);
-#endif
 	percpu_arch_irq_restore(guard->saved_irq);
 }
 
 static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 {
-#if NEURON_AUDIT
-	percpu__audit_guard_leave(guard);
-#else
 	(void)guard;
-#endif
 }
 
-#if NEURON_AUDIT
-/* The guard's fields are written by its acquisition, none zeroed first. */
-#define PERCPU__GUARD(g, cleanup_, save, irqs_off, id)					\
-	static const struct percpu_guard_site PERCPU__ID(gsite, id) =			\
-		{ __FILE__, __LINE__, irqs_off };					\
-	struct percpu_guard g __attribute__((cleanup(cleanup_)));			\
-	g.saved_irq = (save);								\
-	percpu__audit_guard_enter(&(g), &PERCPU__ID(gsite, id))
-#define PERCPU_GUARD(g) PERCPU__GUARD(g, percpu__guard_release, percpu_arch_irq_save(), 0, __COUNTER__)
-#define PERCPU_GUARD_IRQS_OFF(g) PERCPU__GUARD(g, percpu__guard_release_irqs_off, 0, 1, __COUNTER__)
-#else
 /* Disables interrupts on this hart until the end of the enclosing block. */
 #define PERCPU_GUARD(g)									\
 	struct percpu_guard g __attribute__((cleanup(percpu__guard_release))) =	\
@@ -511,17 +550,18 @@ static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 /*
  * The inline fast path of every guarded check: true when this hart's
  * identity word equals the instance's stamp (magic and owner), the guard
- * is the innermost live guard on this hart (its serial, which carries its
- * hart, is the top of this hart's stack, and tp is the base it was taken
- * with) and interrupts are off. Anything else goes to the out-of-line
- * checker, which finds and reports what is wrong exactly as before.
+ * is the innermost live guard on this hart (this object, not a copy, is
+ * the head of this hart's chain, and tp is the base it was taken with)
+ * and interrupts are off. Anything else goes to the out-of-line checker,
+ * which finds and reports what is wrong exactly as before (a copy of a
+ * live guard, whose serial is live, passes there as it always did).
  */
 static inline __attribute__((always_inline)) bool
 percpu__audit_guard_fast(const struct percpu_guard *guard, uint64_t stamp)
 {
 	uint64_t me = percpu_arch_identity_word();
 	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
-	return __builtin_expect(stamp == me, 1) && __builtin_expect(top == guard->serial, 1) &&
+	return __builtin_expect(stamp == me, 1) && __builtin_expect(top == (uintptr_t)guard, 1) &&
 	       __builtin_expect(!percpu_arch_irqs_enabled(), 1);
 }
 
@@ -670,7 +710,7 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 	uint64_t me = percpu_arch_identity_word();
 	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
 	uint64_t owner = PERCPU_ARCH_LOAD_RAW(percpu__self, 8, __builtin_offsetof(struct percpu_hart_self, identity));
-	if (__builtin_expect(top == guard->serial, 1) && __builtin_expect(owner == me, 1) &&
+	if (__builtin_expect(top == (uintptr_t)guard, 1) && __builtin_expect(owner == me, 1) &&
 	    __builtin_expect(!percpu_arch_irqs_enabled(), 1))
 		return (unsigned)(me >> 32);
 	return percpu__audit_current_hart(guard, file, line);
@@ -689,7 +729,10 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
 	({ PERCPU__SITE(id, kind, (uint16_t)PERCPU__REASON(reason), var, NULL);						\
 	   percpu__audit_remote(&(var).desc, (hart), (held), &PERCPU__ID(site, id),	\
-				(enum percpu_reason)PERCPU__REASON(reason)); })
+				PERCPU__AREA_OFFSET(var),					\
+				(kind) == PERCPU_ACCESS_ATOMIC ? PERCPU__LOCK_NOT_CHECKED :	\
+				percpu_lock_offset__##var < 0 ? PERCPU__LOCK_NONE :		\
+				(long)PERCPU__VALUE_OFF(var) + percpu_lock_offset__##var); })
 #else
 #define PERCPU__REMOTE_SLOT(id, var, hart, held, kind, reason)				\
 	(__atomic_load_n(&percpu__area_bases[(hart)], __ATOMIC_RELAXED) +		\
@@ -779,7 +822,7 @@ struct percpu_borrow {
 #if NEURON_AUDIT
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
 					  const struct percpu_callsite *site,
-					  enum percpu_reason reason);
+					  enum percpu_reason reason, uintptr_t area_offset);
 void percpu__audit_borrow_end(struct percpu_borrow *borrow);
 struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, unsigned hart,
 					   const char *file, unsigned line);
@@ -790,7 +833,8 @@ static inline void percpu__borrow_end(struct percpu_borrow *borrow)
 #define PERCPU__BORROW(id, var, hart, reason)						\
 	({ PERCPU__SITE(id, PERCPU_ACCESS_LOCKED, (uint16_t)PERCPU__REASON(reason), var, NULL); \
 	   percpu__audit_borrow(&(var).desc, (hart), &PERCPU__ID(site, id),		\
-				(enum percpu_reason)PERCPU__REASON(reason)); })
+				(enum percpu_reason)PERCPU__REASON(reason),		\
+				PERCPU__AREA_OFFSET(var)); })
 #define PERCPU__REMOTE_LOCK(var, hart)							\
 	percpu__audit_remote_lock(&(var).desc, (hart), __FILE__, __LINE__)
 #else

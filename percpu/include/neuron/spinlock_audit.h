@@ -20,10 +20,6 @@
 #define SPINLOCK_RANKED_HELD_MAX 4
 extern const struct spinlock *spinlock__ranked_held[NEURON_MAX_HARTS][SPINLOCK_RANKED_HELD_MAX];
 extern uint32_t spinlock__ranked_count[NEURON_MAX_HARTS];
-/* Each hart's open scoped borrows (percpu_remote_locked): while one is
- * open, every release goes to the checker, which reports the release of a
- * borrowed lock. */
-extern unsigned percpu__borrow_depth[NEURON_MAX_HARTS];
 
 /* Taking lock reports nothing: this hart attached (identity word valid),
  * interrupts off, not the lock's holder, and the lock not ranked or no
@@ -58,8 +54,9 @@ static inline __attribute__((always_inline)) unsigned spinlock__audit_holder(voi
 }
 
 /* Releasing lock reports nothing: held by this hart, no scoped borrow
- * open on this hart, and not ranked or the only ranked lock recorded
- * (then the record is dropped). */
+ * open on this hart (the out-of-line check looks the lock up among
+ * them), and not ranked or the only ranked lock recorded (then the
+ * record is dropped). */
 static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(struct spinlock *lock)
 {
 	uint64_t me = percpu_arch_identity_word();
@@ -68,7 +65,8 @@ static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(stru
 	      __builtin_expect(hart < NEURON_MAX_HARTS, 1) &&
 	      __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0, 1) &&
 	      __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart, 1) &&
-	      __builtin_expect(percpu__borrow_depth[hart] == 0, 1)))
+	      __builtin_expect(PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
+			__builtin_offsetof(struct percpu_hart_self, borrows_open)) == 0, 1)))
 		return false;
 	if (lock->rank == 0)
 		return true;

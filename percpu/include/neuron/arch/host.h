@@ -48,6 +48,19 @@ extern __thread char percpu_host_area_anchor __attribute__((tls_model("local-exe
 #define PERCPU_ARCH_AREA_OFFSET(sym) \
 	((uintptr_t)&(sym) - (uintptr_t)&percpu_host_area_anchor)
 
+/* The same offset formed from two link-time constants (local-exec TLS
+ * offsets), where the compiler would compute both addresses and subtract:
+ * the audit's remote check takes it as an argument. */
+#if defined(__x86_64__)
+#define PERCPU_ARCH_AREA_OFFSET_IMM(sym) ({ \
+	uintptr_t percpu__off; \
+	__asm__("movq $" #sym "@tpoff, %0\n\tsubq $percpu_host_area_anchor@tpoff, %0" \
+		: "=r"(percpu__off)); \
+	percpu__off; })
+#else
+#define PERCPU_ARCH_AREA_OFFSET_IMM(sym) PERCPU_ARCH_AREA_OFFSET(sym)
+#endif
+
 static inline uintptr_t percpu_arch_base_register(void)
 {
 	return percpu_host_base_register;

@@ -92,6 +92,8 @@
 		"addi %0,%0,%%tprel_lo(" #sym ")\n\t.option pop" \
 		: "=r"(percpu__off)); \
 	(uintptr_t)percpu__off; })
+/* lui + addi already: the same macro for the audit's remote check. */
+#define PERCPU_ARCH_AREA_OFFSET_IMM(sym) PERCPU_ARCH_AREA_OFFSET(sym)
 
 /* The per-hart base register as it is now (audit compares it). */
 static inline uintptr_t percpu_arch_base_register(void)
