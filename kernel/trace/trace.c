@@ -211,7 +211,7 @@ uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsign
 	(void)lock;
 	unsigned long hart = percpu_arch_identity_word() >> 32;	/* valid: the check read it */
 	uint32_t meta = pack_meta(TRACE_REMOTE, owner_hart, (unsigned)(var - __start_percpu_vars));
-	trace_put(hart, meta, (uint32_t)(site - __start_percpu_callsites), intr_save_off());
+	trace_put(hart, meta, (uint32_t)(site - __start_percpu_callsites), percpu_arch_irq_save());
 	return slot;
 }
 
