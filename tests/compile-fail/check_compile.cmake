@@ -4,9 +4,12 @@
 #   case's first line, and the first error must be the wrapper's own
 #   message, starting with "percpu:":
 #     /* expect: percpu: REGEX */
-#   The one exception is a type mismatch GCC reports itself (C cannot attach
-#   a message to it); its name must still say percpu:
-#     /* expect-type-error: REGEX naming percpu_handle__ */
+#   The exceptions are refusals GCC words itself (C cannot attach a message
+#   to them); what they name must still say percpu:
+#     /* expect-type-error: REGEX naming percpu_handle__ */  a type mismatch
+#     /* expect-rule-note: REGEX naming percpu_rule_ */      a misuse GCC refuses
+#       with a note naming the declaration that states the rule (a goto
+#       into a guard's scope)
 # pass: must compile to an object (asm operands printed and assembled).
 string(REPLACE "|" ";" flag_list "${FLAGS}")
 if(MODE STREQUAL "pass")
@@ -34,6 +37,12 @@ elseif(first_line MATCHES "expect-type-error: (.*) \\*/")
   set(own_message FALSE)
   if(NOT expected MATCHES "percpu_handle__")
     message(FATAL_ERROR "${SOURCE}:1: a type-error case must name the percpu_handle__ type")
+  endif()
+elseif(first_line MATCHES "expect-rule-note: (.*) \\*/")
+  set(expected "${CMAKE_MATCH_1}")
+  set(own_message FALSE)
+  if(NOT expected MATCHES "percpu_rule_")
+    message(FATAL_ERROR "${SOURCE}:1: a rule-note case must name the percpu_rule_ declaration")
   endif()
 else()
   message(FATAL_ERROR "${SOURCE}:1: no '/* expect: percpu: REGEX */' line")

@@ -442,6 +442,22 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 /* ---------------------------------------------------------------------- */
 /* Guards. */
 
+/*
+ * Every guard's first declaration: a variably modified type named after
+ * the rule, so that GCC itself refuses a goto that jumps over a guard into
+ * its scope ("jump into scope of identifier with variably modified type",
+ * noting "'percpu_rule_...' declared here"), a misuse C gives no other
+ * hook for. A type, not an object: nothing is allocated, and its size
+ * (from an inline function, so no constant to the front end) folds away.
+ */
+static inline unsigned percpu__vla_one(void)
+{
+	return 1;
+}
+#define PERCPU__GUARD_RULE(id)								\
+	typedef char PERCPU__CAT(percpu_rule_a_guard_is_a_local_that_no_goto_skips_, id)	\
+		[percpu__vla_one()] __attribute__((unused))
+
 #if NEURON_AUDIT
 /*
  * Inline fast paths of the guard's audit. The live guards of a hart are a
@@ -512,6 +528,7 @@ percpu__guard_scope_end_irqs_off(struct percpu__guard_scope *scope)
 
 /* The guard's fields are written by its acquisition, none zeroed first. */
 #define PERCPU__GUARD(g, cleanup_, save, irqs_off, id)					\
+	PERCPU__GUARD_RULE(id);								\
 	static const struct percpu_guard_site PERCPU__ID(gsite, id) =			\
 		{ __FILE__, __LINE__, irqs_off };					\
 	struct percpu_guard g;								\
@@ -532,13 +549,17 @@ static inline void percpu__guard_release_irqs_off(struct percpu_guard *guard)
 }
 
 /* Disables interrupts on this hart until the end of the enclosing block. */
-#define PERCPU_GUARD(g)									\
+#define PERCPU_GUARD(g) PERCPU__GUARD(g, __COUNTER__)
+#define PERCPU__GUARD(g, id)								\
+	PERCPU__GUARD_RULE(id);								\
 	struct percpu_guard g __attribute__((cleanup(percpu__guard_release))) =	\
 		{ .saved_irq = percpu_arch_irq_save() }
 
 /* Precondition: interrupts already off (trap handler, scheduler core).
  * Zero instructions in release; audit checks the precondition. */
-#define PERCPU_GUARD_IRQS_OFF(g)							\
+#define PERCPU_GUARD_IRQS_OFF(g) PERCPU__GUARD_IRQS_OFF(g, __COUNTER__)
+#define PERCPU__GUARD_IRQS_OFF(g, id)							\
+	PERCPU__GUARD_RULE(id);								\
 	struct percpu_guard g __attribute__((cleanup(percpu__guard_release_irqs_off))) = \
 		{ .saved_irq = 0 }
 #endif
