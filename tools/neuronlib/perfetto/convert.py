@@ -19,7 +19,7 @@ buffer is a bounded window that decides whether an IPI send gets a flow
 (it does when its receive or handled record shows up within the window).
 
 Two loops, one product. The C loop (fastconv.c through fastpath.py) is
-what converts every dump file: it is about 7x faster (docs/benchmarks.md) and long drained runs
+what converts every dump file: it is several times faster (docs/benchmarks.md, converter table) and long drained runs
 need it. This loop is its oracle (tests/tools/test_perfetto_fastpath.py
 asserts the same bytes on every synthetic and damaged dump) and the one
 place that salvages: --salvage keeps going past damage that the C loop
