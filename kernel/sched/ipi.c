@@ -71,7 +71,6 @@ static uint32_t next_sender_seq(unsigned target)
 static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object, unsigned from)
 {
 	enum ipi_result result = IPI_OK;
-	unsigned long was = percpu_arch_irq_save();
 
 	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb) {
 		if (kind == IPI_RESCHED) {
@@ -101,7 +100,6 @@ static enum ipi_result try_post(unsigned hart, enum ipi_kind kind, void *object,
 			trace_ipi_send(hart, kind, trace_id);
 		}
 	}
-	percpu_arch_irq_restore(was);
 	if (result == IPI_OK)
 		kick(hart);
 	return result;
@@ -115,10 +113,8 @@ static bool has_room(const void *arg)
 {
 	unsigned hart = ((const struct room_wait *)arg)->hart;
 	bool room = false;
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb)
 		room = mb->count < MAILBOX_CAPACITY;
-	percpu_arch_irq_restore(was);
 	return room;
 }
 
@@ -343,10 +339,8 @@ void ipi_handle(void)
 
 void ipi_set_paused(unsigned hart, bool paused)
 {
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, ipi_post, mb)
 		mb->paused = paused ? 1u : 0u;
-	percpu_arch_irq_restore(was);
 	if (!paused)
 		kick(hart);
 }
@@ -354,20 +348,16 @@ void ipi_set_paused(unsigned hart, bool paused)
 uint32_t ipi_queued(unsigned hart)
 {
 	uint32_t n = 0;
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, stats, mb)
 		n = mb->count;
-	percpu_arch_irq_restore(was);
 	return n;
 }
 
 uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind)
 {
 	uint64_t n = 0;
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, hart, stats, mb)
 		n = mb->posted[kind];
-	percpu_arch_irq_restore(was);
 	return n;
 }
 

@@ -310,10 +310,8 @@ static void run_phase(struct sched_run *run, unsigned hart, uint64_t round)
 static enum rq_result enqueue_on(unsigned hart, struct task *t)
 {
 	enum rq_result r = RQ_FULL;
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(runqueues, hart, wake, rq)
 		r = rq_push(rq, t);
-	percpu_arch_irq_restore(was);
 	return r;
 }
 
@@ -378,10 +376,8 @@ static void reap_and_wake(struct sched_run *run, unsigned hart, uint64_t round)
 static uint32_t queue_length(unsigned hart)
 {
 	uint32_t n = 0;
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(runqueues, hart, steal, rq)
 		n = rq->count;
-	percpu_arch_irq_restore(was);
 	return n;
 }
 
@@ -407,7 +403,6 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		uint32_t steal_id = (uint32_t)run->steal_attempts;
 		trace_steal_begin(victim, steal_id);
 		unsigned moved = 0;
-		unsigned long was = percpu_arch_irq_save();
 		percpu_remote_locked_pair(runqueues, me, victim, steal, rq, vrq) {
 			struct task *t;
 			/* Leave the victim one task: stealing its last only moves the idleness. */
@@ -420,7 +415,6 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 				record_decision(me, ((uint64_t)victim << 32) | t->id | (1ull << 31), round);
 			}
 		}
-		percpu_arch_irq_restore(was);
 		trace_steal_end(victim, moved, steal_id);
 		/* The bound the loop above keeps; checked apart from it so that a
 		 * loop that stops keeping it is reported (fault=no_steal_check

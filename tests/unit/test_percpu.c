@@ -299,6 +299,32 @@ static void test_remote_scoped_return(void)
 	CHECK_EQ(reports, 0);
 }
 
+/* The scoped forms keep interrupts off for their block and give the
+ * caller's state back on every way out: here, with no guard around them,
+ * interrupts are on before and after. */
+static void scoped_irqs_body(unsigned hart)
+{
+	unsigned other = (hart + 1) % HARTS;
+	CHECK(percpu_arch_irqs_enabled());
+	percpu_remote_locked(runqueues, other, stats, rq) {
+		CHECK(!percpu_arch_irqs_enabled());
+		if (rq->nr_ready >= 0)
+			break;
+	}
+	CHECK(percpu_arch_irqs_enabled());
+	percpu_remote_locked_pair(runqueues, hart, other, stats, mine, theirs)
+		CHECK(!percpu_arch_irqs_enabled() && mine != theirs);
+	CHECK(percpu_arch_irqs_enabled());
+	CHECK_EQ(scoped_peek(other), 1000L * other);
+	CHECK(percpu_arch_irqs_enabled());
+}
+
+static void test_remote_scoped_irqs(void)
+{
+	run_harts(init_runqueues, scoped_irqs_body, NULL);
+	CHECK_EQ(reports, 0);
+}
+
 /* The scoped remote forms exclude each other: no update is lost. */
 static void test_remote_scoped(void)
 {
@@ -814,6 +840,7 @@ TEST_MAIN(
 	TEST(test_remote_atomic),
 	TEST(test_remote_scoped),
 	TEST(test_remote_scoped_return),
+	TEST(test_remote_scoped_irqs),
 	TEST(test_layout),
 	TEST(test_records_only_in_audit),
 #if NEURON_AUDIT

@@ -160,7 +160,6 @@ static bool rung_full_runqueue(void)
 	uint32_t start = 0, full = 0;
 	unsigned accepted = 0;
 	enum rq_result extra = RQ_OK;
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(runqueues, self, stats, rq) {
 		start = rq->count;
 		while (rq->count < RQ_CAPACITY && rq_push(rq, &dummy) == RQ_OK)
@@ -170,7 +169,6 @@ static bool rung_full_runqueue(void)
 		for (unsigned i = 0; i < accepted; i++)
 			(void)rq_pop(rq);
 	}
-	percpu_arch_irq_restore(was);
 	ok = extra == RQ_FULL && full == RQ_CAPACITY && accepted == RQ_CAPACITY - start;
 	if (!ok)
 		kprintf("# full_runqueue: %u accepted, one more gave %s, count %u of %u\n", accepted,

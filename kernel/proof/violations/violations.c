@@ -145,13 +145,11 @@ static int owner_write_unlocked(const struct violation_context *c)
 static int borrow_outlives_unlock(const struct violation_context *c)
 {
 	NEEDS_OTHER(c);
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(audit_probe, c->other, stats, p) {
 		/* violation-site: borrow_outlives_unlock */
 		spin_unlock(&p->lock);
 		(void)p->value;
 	}
-	percpu_arch_irq_restore(was);
 	return 0;	/* its report is checked from outside only */
 }
 
@@ -160,14 +158,12 @@ static int borrow_outlives_unlock(const struct violation_context *c)
 static int pair_borrow_outlives_unlock(const struct violation_context *c)
 {
 	NEEDS_OTHER(c);
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked_pair(runqueues, c->me, c->other, stats, mine, theirs) {
 		/* violation-site: pair_borrow_outlives_unlock */
 		spin_unlock(&theirs->lock);
 		(void)mine->count;
 		(void)theirs->count;
 	}
-	percpu_arch_irq_restore(was);
 	return 0;	/* its report is checked from outside only */
 }
 
@@ -374,14 +370,12 @@ static int mailbox_bypass(const struct violation_context *c)
 	NEEDS_OTHER(c);
 	static uint32_t runs;
 	static struct ipi_call call = { .fn = count_call, .arg = &runs };
-	unsigned long was = percpu_arch_irq_save();
 	percpu_remote_locked(ipi_mailboxes, c->other, ipi_post, mb) {
 		mb->ring[(mb->head + mb->count) % MAILBOX_CAPACITY] = (struct ipi_message){
 			.kind = IPI_CALL, .seq = 0, .from = c->me, .object = &call,
 		};
 		mb->count++;
 	}
-	percpu_arch_irq_restore(was);
 	(void)sbi_send_ipi_to(c->other);
 	if (!timer_wait_until(call_done, &call, CROSS_CALL_TIMEOUT_MS))
 		kprintf("# violation: hart %u never drained the forged message\n", c->other);

@@ -827,9 +827,10 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
  * The block is the body of a loop run once: `break` and `continue` in it
  * leave the block (releasing the lock), not a loop around it.
  *
- * Precondition (spin_lock's): interrupts off on this hart, and this hart
- * does not hold hart's lock. Copy the pointer out of the block and the
- * audit cannot follow it: reviewers grep for assignments from `p`.
+ * Interrupts are off for the block (saved before the lock, restored after
+ * it). Precondition: this hart does not hold hart's lock. Copy the pointer
+ * out of the block and the audit cannot follow it: reviewers grep for
+ * assignments from `p`.
  */
 struct percpu_borrow {
 	struct spinlock *lock;		/* the instance's own lock, held */
@@ -883,9 +884,32 @@ static inline __attribute__((always_inline)) void percpu__borrow_end(struct perc
 	_Generic(percpu_lock_of__##var(0), struct spinlock *: 1, default: 0),		\
 	"percpu: " what " needs a variable with its own lock (PERCPU_DECLARE_LOCKED); use the atomic accessors")
 
+/*
+ * The scoped forms keep interrupts off for their block: the state is saved
+ * before the lock is taken and restored after it is released (cleanups run
+ * in reverse order of declaration), on every way out of the block. An
+ * interrupt handler that took the same lock on this hart would otherwise
+ * deadlock on it.
+ */
+struct percpu__irq_scope {
+	unsigned long saved;
+	bool open;
+};
+
+static inline __attribute__((always_inline)) void percpu__irq_scope_end(struct percpu__irq_scope *scope)
+{
+	percpu_arch_irq_restore(scope->saved);
+}
+
+#define PERCPU__IRQS_OFF_SCOPE(id)							\
+	for (struct percpu__irq_scope PERCPU__ID(irq, id)				\
+		__attribute__((cleanup(percpu__irq_scope_end))) = { percpu_arch_irq_save(), true }; \
+	     PERCPU__ID(irq, id).open; PERCPU__ID(irq, id).open = false)
+
 #define percpu_remote_locked(var, hart, reason, p)					\
 	PERCPU__REMOTE_LOCKED(var, hart, reason, p, __COUNTER__)
 #define PERCPU__REMOTE_LOCKED(var, hart, reason, p, id)				\
+	PERCPU__IRQS_OFF_SCOPE(id)							\
 	for (struct percpu_borrow PERCPU__ID(b, id)					\
 		__attribute__((cleanup(percpu__borrow_end))) = ({			\
 			PERCPU__CHECK_VAR(var);						\
@@ -903,7 +927,8 @@ static inline __attribute__((always_inline)) void percpu__borrow_end(struct perc
  * Two instances of one locked variable, both locks held (stealing moves
  * tasks between two runqueues): the locks are taken in ascending hart
  * order, the rule for ranked lock classes, and released in reverse.
- * Precondition: hart_a != hart_b, interrupts off, neither lock held.
+ * Interrupts are off for the block, as for percpu_remote_locked.
+ * Precondition: hart_a != hart_b, neither lock held.
  */
 struct percpu_borrow_pair {
 	struct percpu_borrow a, b;
@@ -925,6 +950,7 @@ static inline void percpu__borrow_pair_end(struct percpu_borrow_pair *pair)
 #define percpu_remote_locked_pair(var, hart_a, hart_b, reason, pa, pb)			\
 	PERCPU__REMOTE_LOCKED_PAIR(var, hart_a, hart_b, reason, pa, pb, __COUNTER__)
 #define PERCPU__REMOTE_LOCKED_PAIR(var, hart_a, hart_b, reason, pa, pb, id)		\
+	PERCPU__IRQS_OFF_SCOPE(id)							\
 	for (struct percpu_borrow_pair PERCPU__ID(b, id)				\
 		__attribute__((cleanup(percpu__borrow_pair_end))) = ({			\
 			PERCPU__CHECK_VAR(var);						\
