@@ -88,7 +88,12 @@ def one_boot(elf: Path, harts: int, scenario: str, seed: int, append: str, limit
     boot_harts = BOOT_HART.findall(out)
     if len(boot_harts) > 1:
         problems.append(f"{len(boot_harts)} 'boot hart' lines: a second cold boot")
-    tail = "\n".join(out.rstrip("\n").split("\n")[-12:])
+    # The last lines, and the diagnostics of every failed case (a failed
+    # self-test says why in its "# name: ..." lines, usually far above).
+    lines = out.rstrip("\n").split("\n")
+    failed_cases = set(re.findall(r"^\s*not ok \d+ (\S+)", out, re.M))
+    why = [l for l in lines[:-12] if any(l.startswith(f"# {c}: ") for c in failed_cases)]
+    tail = "\n".join(why[-8:] + lines[-12:])
     return Outcome(harts, scenario, seed, run.status,
                    int(boot_harts[0]) if boot_harts else None, len(SECOND_ENTRY.findall(out)),
                    problems, tail, seconds)
