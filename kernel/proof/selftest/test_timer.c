@@ -9,9 +9,9 @@
  * starve a hart for tens of ms, and a starved hart misses ticks (the tick
  * restarts its cadence from now rather than bursting). So the test waits
  * until every hart has advanced MIN_TICKS, for as long as this, instead of
- * expecting a tick count from a fixed window. 3.5 s: most of the default
- * per-test watchdog (5 s), since a CI host running several boots at once
- * has starved a hart past 2 s.
+ * expecting a tick count from a fixed window. 3.5 s, most of the default
+ * per-test watchdog (5 s): with 2 s this test failed once in a CI run of
+ * several real-timing boots at once.
  */
 #define ADVANCE_LIMIT_MS 3500
 
