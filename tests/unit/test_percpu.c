@@ -615,7 +615,12 @@ static void test_audit_stale_guard_after_2_32_guards(void)
 static struct percpu_guard *shared_guard;
 static pthread_barrier_t handoff;
 
-static void guard_elsewhere_body(unsigned hart)
+/* What hart 2 does with hart 0's live guard; it sets line_of_access. */
+static void (*use_foreign_guard)(void);
+
+/* Hart 0 takes a guard and holds it while hart 2, under a guard of its
+ * own (interrupts off there too: only the hart differs), uses it. */
+static void lend_guard_body(unsigned hart)
 {
 	if (hart == 0) {
 		PERCPU_GUARD(g);
@@ -624,20 +629,31 @@ static void guard_elsewhere_body(unsigned hart)
 		pthread_barrier_wait(&handoff);	/* before g ends */
 	} else if (hart == 2) {
 		pthread_barrier_wait(&handoff);
-		PERCPU_GUARD(own);	/* interrupts off here too: only the hart differs */
-		line_of_access = __LINE__ + 1;
-		percpu_write_var(*shared_guard, ticks, 1);
-		accessing_hart_seen = last_violation.accessing_hart;
+		PERCPU_GUARD(own);
+		use_foreign_guard();
 		pthread_barrier_wait(&handoff);
 	}
+}
+
+static void run_with_lent_guard(void (*use)(void))
+{
+	use_foreign_guard = use;
+	pthread_barrier_init(&handoff, NULL, 2);
+	run_harts(init_runqueues, lend_guard_body, NULL);
+	pthread_barrier_destroy(&handoff);
+}
+
+static void write_with_foreign_guard(void)
+{
+	line_of_access = __LINE__ + 1;
+	percpu_write_var(*shared_guard, ticks, 1);
+	accessing_hart_seen = last_violation.accessing_hart;
 }
 
 /* A guard is proof for the hart that took it, and for no other. */
 static void test_audit_guard_on_other_hart(void)
 {
-	pthread_barrier_init(&handoff, NULL, 2);
-	run_harts(init_runqueues, guard_elsewhere_body, NULL);
-	pthread_barrier_destroy(&handoff);
+	run_with_lent_guard(write_with_foreign_guard);
 	check_report(2, 2, "ticks", line_of_access, "a guard taken on this hart; guard belongs to hart 0");
 }
 
@@ -659,28 +675,16 @@ static void test_audit_current_hart_dead_guard(void)
 
 static unsigned hart_seen;
 
-static void current_hart_elsewhere_body(unsigned hart)
+static void current_hart_with_foreign_guard(void)
 {
-	if (hart == 0) {
-		PERCPU_GUARD(g);
-		shared_guard = &g;
-		pthread_barrier_wait(&handoff);	/* hart 2 uses it */
-		pthread_barrier_wait(&handoff);	/* before g ends */
-	} else if (hart == 2) {
-		pthread_barrier_wait(&handoff);
-		PERCPU_GUARD(own);	/* interrupts off here too: only the hart differs */
-		line_of_access = __LINE__ + 1;
-		hart_seen = percpu_current_hart(shared_guard);
-		pthread_barrier_wait(&handoff);
-	}
+	line_of_access = __LINE__ + 1;
+	hart_seen = percpu_current_hart(shared_guard);
 }
 
 /* Another hart's guard proves nothing about this one. */
 static void test_audit_current_hart_foreign_guard(void)
 {
-	pthread_barrier_init(&handoff, NULL, 2);
-	run_harts(init_runqueues, current_hart_elsewhere_body, NULL);
-	pthread_barrier_destroy(&handoff);
+	run_with_lent_guard(current_hart_with_foreign_guard);
 	CHECK_EQ(hart_seen, 2);
 	check_report(2, 2, "percpu_current_hart", line_of_access,
 		     "a guard taken on this hart; guard belongs to hart 0");
