@@ -366,6 +366,11 @@ uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind)
 	return percpu_remote_load(ipi_stats, hart, handled[kind], acquire, stats);
 }
 
+uint64_t ipi_stat_ssi_traps(unsigned hart)
+{
+	return percpu_remote_load(ipi_stats, hart, ssi_traps, acquire, stats);
+}
+
 struct ipi_stats_copy ipi_stats_of(unsigned hart)
 {
 	struct ipi_stats_copy s = { 0 };

@@ -151,6 +151,8 @@ uint32_t ipi_queued(unsigned hart);
 
 uint64_t ipi_stat_handled(unsigned hart, enum ipi_kind kind);
 uint64_t ipi_stat_posted(unsigned hart, enum ipi_kind kind);
+/* Supervisor software interrupts hart has taken (every one, whatever it carried). */
+uint64_t ipi_stat_ssi_traps(unsigned hart);
 struct ipi_stats_copy ipi_stats_of(unsigned hart);
 /* Messages sender put in target's mailbox / target handled from sender. */
 uint32_t ipi_pair_posted(unsigned sender, unsigned target);

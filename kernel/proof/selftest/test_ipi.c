@@ -8,12 +8,6 @@
 #define IPI_TIMEOUT_MS 200
 #define SETTLE_MS 20 /* long enough for a duplicate delivery to show up */
 
-/* Software interrupts hart has taken (ipi_handle counts every one). */
-static uint64_t ssi_traps_of(unsigned hart)
-{
-	return ipi_stats_of(hart).ssi_traps;
-}
-
 struct ipi_wait {
 	unsigned hart;
 	uint64_t target;
@@ -22,7 +16,7 @@ struct ipi_wait {
 static bool ipi_count_reached(const void *arg)
 {
 	const struct ipi_wait *w = arg;
-	return ssi_traps_of(w->hart) >= w->target;
+	return ipi_stat_ssi_traps(w->hart) >= w->target;
 }
 
 void selftest_ipi_roundtrip(struct selftest *t)
@@ -36,7 +30,7 @@ void selftest_ipi_roundtrip(struct selftest *t)
 		if (target == me || !smp_is_online(target))
 			continue;
 		for (unsigned j = 0; j < n; j++)
-			before[smp_dtb_hart(j)] = ssi_traps_of(smp_dtb_hart(j));
+			before[smp_dtb_hart(j)] = ipi_stat_ssi_traps(smp_dtb_hart(j));
 
 		long err = smp_send_ipi(target);
 		if (!SELFTEST_CHECK(t, err == SBI_SUCCESS, "send to hart %u: SBI error %ld (%s)",
@@ -49,7 +43,7 @@ void selftest_ipi_roundtrip(struct selftest *t)
 		for (unsigned j = 0; j < n; j++) {
 			unsigned h = smp_dtb_hart(j);
 			uint64_t expected = before[h] + (h == target ? 1 : 0);
-			uint64_t seen = ssi_traps_of(h);
+			uint64_t seen = ipi_stat_ssi_traps(h);
 			SELFTEST_CHECK(t, seen == expected,
 				       "IPI to hart %u: hart %u handled %lu, expected %lu", target, h,
 				       seen - before[h], expected - before[h]);
