@@ -92,12 +92,31 @@ static inline __attribute__((always_inline)) void
 trace_ring_publish(struct trace_ring *ring, struct trace_slot *slot, uint64_t n, uint32_t meta,
 		   uint64_t tw)
 {
+#if defined(__riscv)
 	/*
-	 * Invalidate, then the payload with release stores: a reader whose
-	 * acquire load sees new payload also sees the invalidation (or the
-	 * commit of a later record) when it re-checks seq. Release stores
-	 * rather than a release fence: ThreadSanitizer models stores, not
-	 * fences, and the host tests run under it.
+	 * Invalidate, payload, commit, head: each group ordered after the one
+	 * before it by a store-store fence (Linux's smp_wmb for seqcount
+	 * writers), which is all a reader's acquire loads need. Plain aligned
+	 * stores are single-copy atomic on RISC-V; GCC would make each atomic
+	 * store an AMO with its own address add and each release store a
+	 * `fence w,w` of its own: 3 fences here instead of 4, and no adds.
+	 */
+	*(volatile uint32_t *)&slot->seq = ~TRACE_SEQ32(n);
+	__asm__ volatile("fence w,w" ::: "memory");
+	*(volatile uint32_t *)&slot->meta = meta;
+	*(volatile uint64_t *)&slot->tw = tw;
+	__asm__ volatile("fence w,w" ::: "memory");
+	*(volatile uint32_t *)&slot->seq = TRACE_SEQ32(n);
+	__asm__ volatile("fence w,w" ::: "memory");
+	*(volatile uint64_t *)&ring->head = n + 1;
+#else
+	/*
+	 * The same order with C11 stores: invalidate, then the payload with
+	 * release stores: a reader whose acquire load sees new payload also
+	 * sees the invalidation (or the commit of a later record) when it
+	 * re-checks seq. Release stores rather than a release fence:
+	 * ThreadSanitizer models stores, not fences, and the host tests run
+	 * under it.
 	 */
 	__atomic_store_n(&slot->seq, ~TRACE_SEQ32(n), __ATOMIC_RELAXED);
 	__atomic_store_n(&slot->meta, meta, __ATOMIC_RELEASE);
@@ -105,6 +124,7 @@ trace_ring_publish(struct trace_ring *ring, struct trace_slot *slot, uint64_t n,
 	/* Commit: the payload is visible to whoever acquires this value. */
 	__atomic_store_n(&slot->seq, TRACE_SEQ32(n), __ATOMIC_RELEASE);
 	__atomic_store_n(&ring->head, n + 1, __ATOMIC_RELEASE);
+#endif
 }
 
 /* trace_ring_publish into record n's slot. */
