@@ -30,7 +30,6 @@ extern const struct percpu_callsite __stop_percpu_callsites[] __attribute__((wea
 
 struct trace_info trace_info;
 struct trace_ring trace_rings[NEURON_MAX_HARTS];
-struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
 struct trace_writer trace_writers[NEURON_MAX_HARTS];
 /* Never cleared (section .trace_slots, kernel.ld): no slot is read before
  * its record is written (trace_ring_init). */
@@ -121,7 +120,7 @@ static __attribute__((noinline)) void put_slow(unsigned hart, uint32_t meta, uin
 				 __ATOMIC_RELAXED);
 	else
 		trace_ring_store(ring, n, meta, tw);
-	trace_hart_counts[hart].by_type[meta % TRACE_TYPE_SLOTS]++;
+	writer->produced_by_type[meta % TRACE_TYPE_SLOTS]++;
 	/* Until trace_start is over the drain may not be set up: stay slow. */
 	if (__atomic_load_n(&trace_info.started, __ATOMIC_ACQUIRE)) {
 		/* A drain due at head == due is done by the write of record due - 1. */
@@ -173,7 +172,7 @@ trace_put(unsigned long hart, uint32_t meta, uint32_t w, unsigned long irq)
 			     n >= writer->limit, 0))
 		return put_slow(hart, meta, tw, irq);
 	trace_ring_publish(ring, &writer->slots[n & writer->mask], n, meta, tw);
-	trace_hart_counts[hart].by_type[meta % TRACE_TYPE_SLOTS]++;
+	writer->produced_by_type[meta % TRACE_TYPE_SLOTS]++;
 	put_end(writer, irq);
 }
 
@@ -296,7 +295,7 @@ static void print_counts(void)
 			c.kept = trace_drain_drained(h) - trace_drain_lost(h);
 			c.dropped = c.produced - c.kept;
 		}
-		const uint64_t *t = trace_hart_counts[h].by_type;
+		const uint64_t *t = trace_writers[h].produced_by_type;
 		kprintf("neuron: trace: hart %u produced=%lu kept=%lu dropped=%lu remote=%lu "
 			"violations=%lu unchecked=%lu switches=%lu wakeups=%lu steals=%lu "
 			"ipis_sent=%lu ipis_recv=%lu ipis_handled=%lu idle=%lu runq=%lu "

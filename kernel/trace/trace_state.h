@@ -29,12 +29,11 @@ struct trace_info {
 	uint64_t unattributed;	/* events from a hart with no ring; not in any count */
 };
 
-/* Owner-written per-hart counters beside the ring. */
-struct trace_hart_counts {
-	uint64_t by_type[TRACE_TYPE_SLOTS];	/* produced, by record type */
-} __attribute__((aligned(64)));
-
-/* The owner's writer state, 64 bytes apart like the rings. */
+/*
+ * The owner's writer state and its counters. A power-of-two size, so a
+ * hart's writer is one shift from the array, and the per-type count one
+ * indexed add from the writer trace_put already holds.
+ */
 struct trace_writer {
 	uint32_t writing;			/* a write is in progress (freeze handshake) */
 	/* Owner only: record numbers below this take trace_put's fast path
@@ -43,11 +42,12 @@ struct trace_writer {
 	/* The ring's slots and capacity - 1, copied when limit is set. */
 	struct trace_slot *slots;
 	uint64_t mask;
-} __attribute__((aligned(64)));
+	uint64_t produced_by_type[TRACE_TYPE_SLOTS] __attribute__((aligned(64)));
+} __attribute__((aligned(512)));
+_Static_assert(sizeof(struct trace_writer) == 512, "trace: a writer is one shift from the array");
 
 extern struct trace_info trace_info;
 extern struct trace_ring trace_rings[NEURON_MAX_HARTS];
-extern struct trace_hart_counts trace_hart_counts[NEURON_MAX_HARTS];
 extern struct trace_writer trace_writers[NEURON_MAX_HARTS];
 
 /* Index of a descriptor in its ELF section; 0xffff / TRACE_SITE_NONE if not in it. */
