@@ -154,9 +154,9 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
          ["percpu__audit_local_ptr"]),
         ("guard acquire + release, out of line, per guard", guest.AUDIT_GUARD,
          ["percpu__audit_guard_acquire"]),
-        ("remote access check per access, with the out-of-line checks it calls (`slot_of`, "
-         "`remote_slow`; a scoped borrow's open and end include taking and releasing its "
-         "lock)", guest.AUDIT_REMOTE, guest.AUDIT_REMOTE_ENTRIES),
+        ("remote access check, out-of-line part per remote access (`percpu__audit_remote`, "
+         "`slot_of`, `remote_slow`, the scoped borrows' fallbacks; a scoped borrow's open and "
+         "end are inline in its caller)", guest.AUDIT_REMOTE, guest.AUDIT_REMOTE_ENTRIES),
         ("remote access record (`percpu_record_remote`, `percpu_record_remote_allowed` + ring "
          "write), per remote access",
          ["percpu_record_remote", "percpu_record_remote_allowed", "trace_ring_write"],

@@ -598,54 +598,40 @@ uintptr_t percpu__audit_unchecked(const struct percpu_var_desc *var, unsigned ha
 /* ---- scoped remote borrows (percpu_remote_locked) ---- */
 
 /*
- * Each hart's open borrows, innermost last: the lock each holds and where
- * it was opened. A borrow opens and ends on one hart (interrupts stay off
- * in between, spin_lock's precondition), so the stack is the hart's own.
- * spinlock__audit_release looks a released lock up here: found, the
+ * Each hart's open borrows live in its self block, innermost last (the
+ * lock each holds, its variable and where it was opened): a borrow opens
+ * and ends on one hart with interrupts off in between (spin_lock's
+ * precondition), so they are the hart's own. The inline open and end in
+ * percpu.h push and pop them; this is everything else.
+ * spinlock__audit_release looks a released lock up among them: found, the
  * borrow's pointer is still in scope without its lock.
  */
-#define BORROW_DEPTH 4
-struct open_borrow {
-	const struct spinlock *lock;
-	const struct percpu_var_desc *var;
-	const struct percpu_callsite *site;
-	unsigned owner;
-	bool released;			/* spin_unlock'ed inside the block (reported) */
-};
-static struct open_borrow open_borrows[NEURON_MAX_HARTS][BORROW_DEPTH];
-static unsigned borrow_depth[NEURON_MAX_HARTS];
+static void borrow_push(struct spinlock *lock, const struct percpu_var_desc *var,
+			const struct percpu_callsite *site)
+{
+	uint32_t open = percpu__self.borrows_open;
+	if (open < PERCPU_BORROWS_TRACKED) {
+		percpu__self.borrow_lock[open] = lock;
+		percpu__self.borrow_var[open] = var;
+		percpu__self.borrow_site[open] = site;
+		percpu__self.borrow_released &= ~(1u << open);
+	}
+	percpu__self.borrows_open = open + 1;	/* past the tracked ones: counted only */
+}
 
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
 					  const struct percpu_callsite *site,
-					  enum percpu_reason reason, uintptr_t offset)
+					  enum percpu_reason reason)
 {
-	/* Fast path: what slot_of establishes when nothing is wrong (this
-	 * hart attached, a target hart with an area, its instance stamped for
-	 * it), as in percpu__audit_remote; anything else runs slot_of. */
-	bool ok = false;
-	uintptr_t slot = 0;
-	uint64_t word = percpu_arch_identity_word();
-	if (__builtin_expect(hart < NEURON_MAX_HARTS && (uint32_t)word == PERCPU_STAMP_MAGIC, 1)) {
-		uintptr_t base = percpu__area_bases[hart];
-		slot = base + offset;
-		ok = base != 0 && *(const uint64_t *)slot == PERCPU_IDENTITY_WORD(hart);
-	}
-	if (__builtin_expect(!ok, 0))
-		slot = slot_of(var, hart, site, &ok);
+	bool ok;
+	uintptr_t slot = slot_of(var, hart, site, &ok);
 	uintptr_t value = slot + var->value_offset;
 	struct spinlock *lock = (struct spinlock *)(value + (uintptr_t)var->lock_offset);
 	spin__lock(lock, site->file, site->line);
 
 	unsigned me = self_hart();
-	if (me < NEURON_MAX_HARTS) {
-		unsigned depth = borrow_depth[me];
-		if (depth < BORROW_DEPTH)
-			open_borrows[me][depth] = (struct open_borrow){
-				.lock = lock, .var = var, .site = site, .owner = hart,
-			};
-		borrow_depth[me] = depth + 1;	/* past BORROW_DEPTH: counted, not tracked */
-		percpu__self.borrows_open = depth + 1;
-	}
+	if (me < NEURON_MAX_HARTS)
+		borrow_push(lock, var, site);
 	if (__builtin_expect(ok, 1)) {
 		/* The site's kind is PERCPU_ACCESS_LOCKED and its reason `reason`. */
 		percpu_record_remote_allowed(var, hart, lock, site, value);
@@ -662,14 +648,13 @@ struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, uns
 
 void percpu__audit_borrow_end(struct percpu_borrow *borrow)
 {
-	unsigned me = self_hart();
 	bool released = false;
-	if (me < NEURON_MAX_HARTS && borrow_depth[me] > 0) {
-		unsigned depth = --borrow_depth[me];
-		percpu__self.borrows_open = depth;
-		if (depth < BORROW_DEPTH) {
-			released = open_borrows[me][depth].released;
-			open_borrows[me][depth] = (struct open_borrow){ 0 };
+	if (self_hart() < NEURON_MAX_HARTS && percpu__self.borrows_open > 0) {
+		uint32_t depth = --percpu__self.borrows_open;
+		if (depth < PERCPU_BORROWS_TRACKED) {
+			released = percpu__self.borrow_released >> depth & 1;
+			percpu__self.borrow_released &= ~(1u << depth);
+			percpu__self.borrow_lock[depth] = NULL;
 		}
 	}
 	/* Released inside the block: reported there; a second unlock would
@@ -703,26 +688,37 @@ struct percpu_stamp *percpu__audit_stamp_of(const struct percpu_var_desc *var, u
 	return (struct percpu_stamp *)(percpu__area_bases[hart] + var->area_offset());
 }
 
+/* The hart whose instance of var holds lock (PERCPU_NO_HART if none). */
+static unsigned owner_of_lock(const struct percpu_var_desc *var, const struct spinlock *lock)
+{
+	uintptr_t in_area = var->area_offset() + var->value_offset + (uintptr_t)var->lock_offset;
+	for (unsigned h = 0; h < NEURON_MAX_HARTS; h++)
+		if (percpu__area_bases[h] && percpu__area_bases[h] + in_area == (uintptr_t)lock)
+			return h;
+	return PERCPU_NO_HART;
+}
+
 /* spin_unlock of `lock` by this hart: a borrow of it still open is a
  * pointer in scope without its lock. Reported, like every lock rule, for
  * the lock at the spin_unlock; the text names the borrowed variable and
  * the line that opened the borrow. */
-static void check_open_borrows(const struct spinlock *lock, unsigned me, const char *file,
-			       unsigned line)
+static void check_open_borrows(const struct spinlock *lock, const char *file, unsigned line)
 {
-	unsigned depth = borrow_depth[me] < BORROW_DEPTH ? borrow_depth[me] : BORROW_DEPTH;
+	uint32_t open = percpu__self.borrows_open;
+	unsigned depth = open < PERCPU_BORROWS_TRACKED ? open : PERCPU_BORROWS_TRACKED;
 	for (unsigned i = 0; i < depth; i++) {
-		struct open_borrow *b = &open_borrows[me][i];
-		if (b->lock != lock || b->released)
+		if (percpu__self.borrow_lock[i] != lock || (percpu__self.borrow_released >> i & 1))
 			continue;
-		b->released = true;
+		percpu__self.borrow_released |= 1u << i;
+		const struct percpu_var_desc *var = percpu__self.borrow_var[i];
 		char what[96];
 		struct line_buf w = { what, sizeof what, 0 };
 		put_str(&w, "the lock held until the end of the borrow of ");
-		put_str(&w, b->var->name);
+		put_str(&w, var->name);
 		put_str(&w, " opened at line ");
-		put_uint(&w, b->site->line);
-		violation(PERCPU_NO_LOCK, b->owner, b->var->lock_name, file, line, what, NULL, NO_NUMBER);
+		put_uint(&w, percpu__self.borrow_site[i]->line);
+		violation(PERCPU_NO_LOCK, owner_of_lock(var, lock), var->lock_name, file, line, what,
+			  NULL, NO_NUMBER);
 		return;
 	}
 }
@@ -813,8 +809,8 @@ void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned l
 	if (me < NEURON_MAX_HARTS) {
 		if (lock->rank)
 			ranked_release(lock, me);
-		if (borrow_depth[me])
-			check_open_borrows(lock, me, file, line);
+		if (percpu__self.borrows_open)
+			check_open_borrows(lock, file, line);
 	}
 	if (!spin_held_by_current_hart(lock))
 		violation(PERCPU_NO_LOCK, atomic_load_explicit(&lock->holder, memory_order_relaxed),

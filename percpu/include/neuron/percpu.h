@@ -221,6 +221,7 @@ struct percpu_init_token {
  * the same hart's guard: each hart hands out 2^59 serials before it would
  * reach the next hart's range (18 years at one guard per nanosecond). */
 #define PERCPU_SERIAL_HART_SHIFT 59
+#define PERCPU_BORROWS_TRACKED 4
 #define PERCPU_FIRST_SERIAL(hart) (((uint64_t)(hart) << PERCPU_SERIAL_HART_SHIFT) + 1)
 _Static_assert(NEURON_MAX_HARTS <= (1 << (64 - PERCPU_SERIAL_HART_SHIFT)),
 	       "percpu: guard serials keep the hart in their top 5 bits");
@@ -236,6 +237,9 @@ struct percpu_hart_self {
 	 * one is, spin_unlock takes the out-of-line check, which reports an
 	 * unlock of a borrowed lock. */
 	uint32_t borrows_open;
+	/* Bit i: the lock of tracked borrow i was unlocked inside its block
+	 * (reported there; the borrow's end then leaves the lock alone). */
+	uint32_t borrow_released;
 	/* 64 bits, the hart in the top 5 (PERCPU_FIRST_SERIAL): at one
 	 * guard per nanosecond a hart needs 18 years to leave its range,
 	 * so a serial is never reused and 0 never handed out. */
@@ -247,6 +251,13 @@ struct percpu_hart_self {
 	uint64_t top_key;
 	uint64_t identity;		/* PERCPU_IDENTITY_WORD(hart), set at attach */
 	uint64_t key;			/* base xor identity: tp checked in two instructions */
+	/* The open borrows, innermost last: the first PERCPU_BORROWS_TRACKED
+	 * of borrows_open (a borrow nested deeper is counted, not tracked).
+	 * Only this hart reads or writes them, with interrupts off (a borrow
+	 * keeps them off from its open to its end). */
+	const struct spinlock *borrow_lock[PERCPU_BORROWS_TRACKED];
+	const struct percpu_var_desc *borrow_var[PERCPU_BORROWS_TRACKED];
+	const struct percpu_callsite *borrow_site[PERCPU_BORROWS_TRACKED];
 #endif
 } __attribute__((aligned(64)));
 extern __thread struct percpu_hart_self percpu__self __attribute__((tls_model("local-exec")));
@@ -844,19 +855,72 @@ struct percpu_borrow {
 #if NEURON_AUDIT
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,
 					  const struct percpu_callsite *site,
-					  enum percpu_reason reason, uintptr_t area_offset);
+					  enum percpu_reason reason);
 void percpu__audit_borrow_end(struct percpu_borrow *borrow);
 struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, unsigned hart,
 					   const char *file, unsigned line);
-static inline void percpu__borrow_end(struct percpu_borrow *borrow)
+
+/*
+ * The borrow's inline fast path: what the out-of-line open establishes
+ * when nothing is wrong (this hart attached, a target hart with an area,
+ * its instance stamped for it, a free entry among the tracked borrows),
+ * then the lock (spin__lock's own audit fast path), the entry and the
+ * record. Anything else goes to percpu__audit_borrow, which reports as
+ * before. Interrupts are off (the scope around the borrow), so the self
+ * block stays this hart's from the first load to the last store.
+ */
+static inline __attribute__((always_inline)) struct percpu_borrow
+percpu__audit_borrow_open(const struct percpu_var_desc *var, unsigned hart,
+			  const struct percpu_callsite *site, enum percpu_reason reason,
+			  uintptr_t area_offset, uintptr_t value_offset, uintptr_t lock_in_value)
 {
+	uint64_t me = percpu_arch_identity_word();
+	uint32_t open = (uint32_t)PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
+			__builtin_offsetof(struct percpu_hart_self, borrows_open));
+	if (__builtin_expect(hart < NEURON_MAX_HARTS && (uint32_t)me == PERCPU_STAMP_MAGIC &&
+			     open < PERCPU_BORROWS_TRACKED, 1)) {
+		uintptr_t base = __atomic_load_n(&percpu__area_bases[hart], __ATOMIC_RELAXED);
+		uintptr_t slot = base + area_offset;
+		if (__builtin_expect(base != 0 &&
+				     *(const uint64_t *)slot == PERCPU_IDENTITY_WORD(hart), 1)) {
+			uintptr_t value = slot + value_offset;
+			struct spinlock *lock = (struct spinlock *)(value + lock_in_value);
+			spin__lock_as(lock, site->file, site->line, me);
+			struct percpu_hart_self *self = PERCPU_ARCH_ADDR(percpu__self, 0);
+			self->borrow_lock[open] = lock;
+			self->borrow_var[open] = var;
+			self->borrow_site[open] = site;
+			self->borrows_open = open + 1;
+			percpu_record_remote_allowed(var, hart, lock, site, value);
+			return (struct percpu_borrow){ .lock = lock, .value = value, .open = true,
+						       .site = site };
+		}
+	}
+	return percpu__audit_borrow(var, hart, site, reason);
+}
+
+/* The end's fast path: this borrow is the innermost tracked one and no
+ * tracked lock was unlocked inside its block. */
+static inline __attribute__((always_inline)) void percpu__borrow_end(struct percpu_borrow *borrow)
+{
+	uint32_t open = (uint32_t)PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
+			__builtin_offsetof(struct percpu_hart_self, borrows_open));
+	struct percpu_hart_self *self = PERCPU_ARCH_ADDR(percpu__self, 0);
+	if (__builtin_expect(open - 1 < PERCPU_BORROWS_TRACKED &&
+			     self->borrow_lock[open - 1] == borrow->lock &&
+			     self->borrow_released == 0, 1)) {
+		self->borrows_open = open - 1;
+		spin__unlock_as(borrow->lock, borrow->site->file, borrow->site->line, true);
+		return;
+	}
 	percpu__audit_borrow_end(borrow);
 }
 #define PERCPU__BORROW(id, var, hart, reason)						\
 	({ PERCPU__SITE(id, PERCPU_ACCESS_LOCKED, (uint16_t)PERCPU__REASON(reason), var, NULL); \
-	   percpu__audit_borrow(&(var).desc, (hart), &PERCPU__ID(site, id),		\
-				(enum percpu_reason)PERCPU__REASON(reason),		\
-				PERCPU__AREA_OFFSET(var)); })
+	   percpu__audit_borrow_open(&(var).desc, (hart), &PERCPU__ID(site, id),	\
+				     (enum percpu_reason)PERCPU__REASON(reason),	\
+				     PERCPU__AREA_OFFSET(var),				\
+				     PERCPU__VALUE_OFF(var), (uintptr_t)percpu_lock_offset__##var); })
 #define PERCPU__REMOTE_LOCK(var, hart)							\
 	percpu__audit_remote_lock(&(var).desc, (hart), __FILE__, __LINE__)
 #else

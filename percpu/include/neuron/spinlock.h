@@ -41,9 +41,10 @@ void spinlock__audit_acquire(struct spinlock *lock, const char *file, unsigned l
 void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned line);
 bool spin_held_by_current_hart(const struct spinlock *lock);
 /* Inline fast paths: neuron/spinlock_audit.h, through percpu.h. */
-static inline bool spinlock__audit_lock_ok(struct spinlock *lock);
-static inline unsigned spinlock__audit_holder(void);
-static inline bool spinlock__audit_unlock_ok(struct spinlock *lock);
+static inline bool spinlock__audit_lock_ok(struct spinlock *lock, uint64_t me);
+static inline unsigned spinlock__audit_holder(uint64_t me);
+static inline uint64_t percpu_arch_identity_word(void);	/* neuron/arch/ */
+static inline bool spinlock__audit_unlock_ok(struct spinlock *lock, bool borrow_ended);
 #else
 #define SPINLOCK_INIT(lock_name) { 0 }
 #endif
@@ -92,13 +93,18 @@ static inline bool spin__try(struct spinlock *lock)
  */
 void percpu_platform_lock_wait(const struct spinlock *lock, const char *file, unsigned line);
 
-/* Precondition: interrupts off on this hart, lock not held by this hart. */
-#define spin_lock(lock) spin__lock((lock), __FILE__, __LINE__)
-static inline void spin__lock(struct spinlock *lock, const char *file, unsigned line)
+/* Precondition: interrupts off on this hart, lock not held by this hart.
+ * me: this hart's identity word as the caller read it (audit builds; a
+ * caller that checked it already passes it on instead of reading it
+ * again). */
+static inline void spin__lock_as(struct spinlock *lock, const char *file, unsigned line,
+				 uint64_t me)
 {
 #if NEURON_AUDIT
-	if (__builtin_expect(!spinlock__audit_lock_ok(lock), 0))
+	if (__builtin_expect(!spinlock__audit_lock_ok(lock, me), 0))
 		spinlock__audit_acquire(lock, file, line);
+#else
+	(void)me;
 #endif
 	if (!spin__try(lock)) {
 		percpu_platform_lock_wait(lock, file, line);
@@ -109,22 +115,38 @@ static inline void spin__lock(struct spinlock *lock, const char *file, unsigned 
 		percpu_platform_lock_wait(NULL, file, line);
 	}
 #if NEURON_AUDIT
-	atomic_store_explicit(&lock->holder, spinlock__audit_holder(), memory_order_relaxed);
+	atomic_store_explicit(&lock->holder, spinlock__audit_holder(me), memory_order_relaxed);
+#endif
+}
+
+#define spin_lock(lock) spin__lock((lock), __FILE__, __LINE__)
+static inline void spin__lock(struct spinlock *lock, const char *file, unsigned line)
+{
+#if NEURON_AUDIT
+	spin__lock_as(lock, file, line, percpu_arch_identity_word());
+#else
+	spin__lock_as(lock, file, line, 0);
 #endif
 }
 
 /* Precondition: lock held by this hart. */
 #define spin_unlock(lock) spin__unlock((lock), __FILE__, __LINE__)
-static inline void spin__unlock(struct spinlock *lock, const char *file, unsigned line)
+static inline void spin__unlock_as(struct spinlock *lock, const char *file, unsigned line,
+				   bool borrow_ended)
 {
 #if NEURON_AUDIT
-	if (__builtin_expect(!spinlock__audit_unlock_ok(lock), 0))
+	if (__builtin_expect(!spinlock__audit_unlock_ok(lock, borrow_ended), 0))
 		spinlock__audit_release(lock, file, line);
 	atomic_store_explicit(&lock->holder, SPINLOCK_NO_HOLDER, memory_order_relaxed);
 #else
-	(void)file; (void)line;
+	(void)file; (void)line; (void)borrow_ended;
 #endif
 	atomic_store_explicit(&lock->locked, 0, memory_order_release);
+}
+
+static inline void spin__unlock(struct spinlock *lock, const char *file, unsigned line)
+{
+	spin__unlock_as(lock, file, line, false);
 }
 
 /* The audit's inline fast paths live beside the arch layer they read. */

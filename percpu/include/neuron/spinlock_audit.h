@@ -24,9 +24,9 @@ extern uint32_t spinlock__ranked_count[NEURON_MAX_HARTS];
 /* Taking lock reports nothing: this hart attached (identity word valid),
  * interrupts off, not the lock's holder, and the lock not ranked or no
  * ranked lock held (then it is recorded as held, as the checker would). */
-static inline __attribute__((always_inline)) bool spinlock__audit_lock_ok(struct spinlock *lock)
+static inline __attribute__((always_inline)) bool spinlock__audit_lock_ok(struct spinlock *lock,
+									    uint64_t me)
 {
-	uint64_t me = percpu_arch_identity_word();
 	unsigned hart = (unsigned)(me >> 32);
 	if (!(__builtin_expect((uint32_t)me == PERCPU_STAMP_MAGIC, 1) &&
 	      __builtin_expect(hart < NEURON_MAX_HARTS, 1) &&
@@ -44,9 +44,8 @@ static inline __attribute__((always_inline)) bool spinlock__audit_lock_ok(struct
 
 /* The holder to record: percpu_current_hart_checked()'s fast path (tp
  * xor the self block's key is the identity word) inline. */
-static inline __attribute__((always_inline)) unsigned spinlock__audit_holder(void)
+static inline __attribute__((always_inline)) unsigned spinlock__audit_holder(uint64_t me)
 {
-	uint64_t me = percpu_arch_identity_word();
 	if (__builtin_expect(PERCPU_ARCH_LOAD_XOR_BASE(percpu__self,
 			__builtin_offsetof(struct percpu_hart_self, key)) == me && me != 0, 1))
 		return (unsigned)(me >> 32);
@@ -55,9 +54,12 @@ static inline __attribute__((always_inline)) unsigned spinlock__audit_holder(voi
 
 /* Releasing lock reports nothing: held by this hart, no scoped borrow
  * open on this hart (the out-of-line check looks the lock up among
- * them), and not ranked or the only ranked lock recorded (then the
- * record is dropped). */
-static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(struct spinlock *lock)
+ * them) unless the release is the end of the innermost borrow, whose
+ * entry its end has just removed (borrow_ended: no other open borrow
+ * can hold the same lock, taking it twice is a self-deadlock), and not
+ * ranked or the only ranked lock recorded (then the record is dropped). */
+static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(struct spinlock *lock,
+									      bool borrow_ended)
 {
 	uint64_t me = percpu_arch_identity_word();
 	unsigned hart = (unsigned)(me >> 32);
@@ -65,7 +67,7 @@ static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(stru
 	      __builtin_expect(hart < NEURON_MAX_HARTS, 1) &&
 	      __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0, 1) &&
 	      __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart, 1) &&
-	      __builtin_expect(PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
+	      __builtin_expect(borrow_ended || PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
 			__builtin_offsetof(struct percpu_hart_self, borrows_open)) == 0, 1)))
 		return false;
 	if (lock->rank == 0)

@@ -27,8 +27,9 @@ code included, through unwind.py), never by guessing:
            initialised (areas: AREAS; stamps, runqueues, mailboxes, locks,
            task pool: SCHED); a hart's own self block only once it is online
   lock     a lock locked with no holder, or free with one, while some hart
-           is inside spin__lock or spin__unlock (the holder is written
-           just after the lock word, and cleared just before)
+           is inside spin__lock or spin__unlock (or their _as forms, which
+           the scoped borrows call directly; the holder is written just
+           after the lock word, and cleared just before)
   queue    a runqueue or mailbox whose lock is held is mid-update: its
            contents are not checked
   task     a RUNNABLE task in no runqueue is in flight while some hart is
@@ -57,7 +58,7 @@ FRAMES_SEARCHED = 48
 IN_FLIGHT = frozenset({"run_phase", "dispatch", "sched_spawn", "reap_and_wake", "try_steal",
                        "enqueue_on", "sched_yield", "sched_block", "sched_migrate",
                        "sched_preempt_from_trap", "switch_out", "sched_switch", "task_alloc"})
-LOCK_WINDOWS = frozenset({"spin__lock", "spin__unlock"})
+LOCK_WINDOWS = frozenset({"spin__lock", "spin__lock_as", "spin__unlock", "spin__unlock_as"})
 
 
 def self_magic() -> int:
