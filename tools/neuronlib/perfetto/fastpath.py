@@ -26,10 +26,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .. import contract
+
 SOURCE = Path(__file__).with_name("fastconv.c")
 _REPO = Path(__file__).resolve().parents[3]
-# The record types come from the trace contract (one definition for C and Python).
-CONTRACT_INCLUDE = _REPO / "trace" / "include"
+# The record types come from the trace contract (one definition for C and
+# Python): the same directory contract.py reads, so both loops see one list.
+CONTRACT_INCLUDE = contract.TRACE_INCLUDE
 CONTRACT_HEADERS = (CONTRACT_INCLUDE / "neuron" / "trace_contract.h",
                     CONTRACT_INCLUDE / "neuron" / "trace_record.h")
 HOST_BUILD_DIR = _REPO / "build" / "host" / "tools" / "fastconv"
