@@ -10,11 +10,17 @@ an error at import, never a silently shorter table.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
 _REPO = Path(__file__).resolve().parents[2]
-TRACE_CONTRACT = _REPO / "trace" / "include" / "neuron" / "trace_contract.h"
+# NEURON_TRACE_INCLUDE names another copy of trace/include: a test adds a
+# record type there without editing the real contract, and the Python
+# tools and the C loop fastpath.py builds (from TRACE_INCLUDE too) then
+# agree on it. Unset, the repository's copy.
+TRACE_INCLUDE = Path(os.environ.get("NEURON_TRACE_INCLUDE") or _REPO / "trace" / "include")
+TRACE_CONTRACT = TRACE_INCLUDE / "neuron" / "trace_contract.h"
 PERCPU_CONTRACT = _REPO / "percpu" / "include" / "neuron" / "percpu_contract.h"
 
 _DEFINE = re.compile(r"#define (\w+_LIST)\(X\)\s*\\$")

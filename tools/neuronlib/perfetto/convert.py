@@ -25,9 +25,13 @@ asserts the same bytes on every synthetic and damaged dump) and the one
 place that salvages: --salvage keeps going past damage that the C loop
 refuses, and that resynchronising logic is kept once, here, rather than
 twice. It also runs when no C compiler is present. Both dispatch on the
-record type from one table (_HANDLERS here, record() there) of the
-types in trace_contract.h; a type missing from either fails a test
-(tests/tools/test_contract.py) or the build (-Wswitch).
+record type from one table (_HANDLERS here, record() there) of the types
+that have a drawing of their own; every other type of trace_contract.h
+is drawn generically (_generic: an instant named after the type, b, h
+and w as arguments), so a new type needs no converter code until it
+wants a better picture. The two tables name the same types
+(tests/tools/test_contract.py) and every type converts to the same bytes
+in both loops (tests/tools/test_perfetto_fastpath.py).
 """
 
 from __future__ import annotations
@@ -676,8 +680,28 @@ class Converter:
         if self.task_state.get(w + TID_OFFSET) != S.TASK_RUNNING:
             self._set_state(hart, time, w, S.TASK_RUNNABLE, b)
 
-    # Record type -> handler(self, hart, time, seq64, b, h, w); fastconv.c's
-    # switch in record() is the same table; every type of the contract has one.
+    # --- a record type with no drawing of its own -----------------------
+
+    def _generic(self, hart, time, kind, b, h, w):
+        """An instant named after the type on the hart's track, b, h and w
+        its arguments: a type added to the contract shows in the trace,
+        in both loops alike, before anyone writes it a drawing."""
+        event, *heads = self._template(("generic", hart, kind),
+                                       lambda: self._generic_templates(hart, kind))
+        for head, value in zip(heads, (b, h, w)):
+            event += _uint_arg(head, value)
+        self._packet(self.sequences[hart], time, _track_event(event))
+
+    def _generic_templates(self, hart, kind) -> tuple:
+        """(the instant, then the `b`, `h` and `w` argument heads) of a generic record."""
+        seq = self.sequences[hart]
+        return (_event(seq, S.INSTANT, hart_track(hart), R.TYPE_LABELS[kind], "generic"),
+                _arg_head(seq, "b"), _arg_head(seq, "h"), _arg_head(seq, "w"))
+
+    # Record type -> handler(self, hart, time, seq64, b, h, w), for the types
+    # drawn their own way; the rest of the contract's types are drawn by
+    # _generic. fastconv.c's switch in record() has a case for exactly
+    # these (tests/tools/test_contract.py compares the two).
     _HANDLERS = {
         R.REMOTE: lambda c, hart, time, seq64, b, h, w: c._remote(hart, time, b, h, w, "remote"),
         R.UNCHECKED: lambda c, hart, time, seq64, b, h, w: c._remote(hart, time, b, h, w, "unchecked"),
@@ -700,6 +724,8 @@ class Converter:
         handler = self._HANDLERS.get(kind)
         if handler is not None:
             handler(self, hart, time, seq64, b, h, w)
+        elif kind in R.TYPE_LABELS:
+            self._generic(hart, time, kind, b, h, w)
         elif not self.salvage:
             raise ConvertError(f"hart {hart} record seq {seq64}: unknown record type {kind}")
 

@@ -26,10 +26,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .. import contract
+
 SOURCE = Path(__file__).with_name("fastconv.c")
 _REPO = Path(__file__).resolve().parents[3]
-# The record types come from the trace contract (one definition for C and Python).
-CONTRACT_INCLUDE = _REPO / "trace" / "include"
+# The record types come from the trace contract (one definition for C and
+# Python): the same directory contract.py reads, so both loops see one list.
+CONTRACT_INCLUDE = contract.TRACE_INCLUDE
 CONTRACT_HEADERS = (CONTRACT_INCLUDE / "neuron" / "trace_contract.h",
                     CONTRACT_INCLUDE / "neuron" / "trace_record.h")
 HOST_BUILD_DIR = _REPO / "build" / "host" / "tools" / "fastconv"
@@ -40,7 +43,8 @@ LIBRARY_OVERRIDE = "NEURON_FASTCONV_LIB"
 # fc_run results and requests: the enums at the top of fastconv.c.
 FC_OK, FC_CALLBACK_FAILED, FC_BAD_RECORD, FC_BAD_SWITCH, FC_NO_MEMORY = range(5)
 (REQ_REMOTE, REQ_UNCHECKED, REQ_VIOLATION, REQ_RUNQ, REQ_STEAL_BEGIN, REQ_STEAL_END, REQ_SEND,
- REQ_RECV, REQ_HANDLED, REQ_IDLE, REQ_MARK, REQ_COMM, REQ_START, REQ_INTERNED) = range(1, 15)
+ REQ_RECV, REQ_HANDLED, REQ_IDLE, REQ_MARK, REQ_COMM, REQ_START, REQ_INTERNED,
+ REQ_GENERIC) = range(1, 16)
 MAX_HARTS = 256
 
 REQUEST_FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64,
@@ -270,4 +274,6 @@ def _answer(conv, kind, hart, a, b, c):
         return [conv._start_packet(hart, a)]
     if kind == REQ_INTERNED:
         return [conv.sequences[hart].take_interned()]
+    if kind == REQ_GENERIC:
+        return list(conv._generic_templates(hart, a))
     raise ValueError(f"fastconv: unknown request {kind}")

@@ -30,6 +30,9 @@ MARK = _T["mark"]
 
 # The C enumerator of each type.
 TYPE_NAMES = {number: "TRACE_" + name.upper() for number, name in _TYPES.items()}
+# The contract's name of each type, as the dump reader spells it: what a
+# record drawn generically is called on the trace.
+TYPE_LABELS = _TYPES
 
 # The state SWITCH leaves the previous task in.
 _STATE = {name: number for number, name in contract.TASK_STATES.items()}

@@ -4,7 +4,8 @@
  * (trace_record.h, kernel/sched/ipi.h), the converter's C loop
  * (tools/neuronlib/perfetto/fastconv.c) and the Python tools
  * (tools/neuronlib/contract.py) are all made from it. Adding a record
- * type is one line here plus the code that writes and reads it.
+ * type is one line here plus the code that writes it: the converter
+ * draws a type it has no drawing for generically (convert.py _generic).
  *
  * Each list is a list macro (the X-macro idiom): LIST(X) applies X to
  * every entry. One entry per line, arguments in order, so the Python
