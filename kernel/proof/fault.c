@@ -1,3 +1,5 @@
+#include <stdint.h>
+
 #include "proof/fault.h"
 
 const char *const sched_fault_names[FAULT_COUNT] = {
@@ -6,14 +8,16 @@ const char *const sched_fault_names[FAULT_COUNT] = {
 #undef FAULT_NAME
 };
 
-static enum sched_fault selected = FAULT_none;
+_Static_assert(FAULT_COUNT <= 32, "fault: the active set is one 32-bit word");
+static uint32_t selected;	/* bit f: fault f active */
 
 void fault_select(enum sched_fault fault)
 {
-	selected = fault;
+	if (fault != FAULT_none)
+		__atomic_fetch_or(&selected, 1u << fault, __ATOMIC_RELAXED);
 }
 
 bool fault_active(enum sched_fault fault)
 {
-	return fault != FAULT_none && selected == fault;
+	return fault != FAULT_none && (__atomic_load_n(&selected, __ATOMIC_RELAXED) >> fault & 1);
 }

@@ -30,7 +30,8 @@
 	FAULT(early_completion, "an IPI call or broadcast is completed and its sender woken before the handled count") \
 	FAULT(lowest_hart_leads, "scenarios act as if the boot hart were the lowest-numbered hart") \
 	FAULT(join_after_online, "a secondary reports itself online before it joins the scheduler") \
-	FAULT(no_entry_claim, "a hart that enters _start after the boot hart runs the cold path too (with entry_race=1)")
+	FAULT(no_entry_claim, "a hart that enters _start after the boot hart runs the cold path too (with entry_race=1)") \
+	FAULT(steal_overshoot, "a run's steals take one task more than steal_k until one has (the violation suite's steal_over_k)")
 
 enum sched_fault {
 #define FAULT_ENUM(name, text) FAULT_##name,
@@ -41,7 +42,13 @@ enum sched_fault {
 
 extern const char *const sched_fault_names[FAULT_COUNT];
 
-/* Set once by the boot hart before secondaries start. */
+/*
+ * Adds fault to the active set (FAULT_none: nothing). The boot hart adds
+ * the boot argument's before secondaries start; a deliberate-break case
+ * of the violation suite may add its own before it starts the run it
+ * breaks (the run's start, a release its participants acquire, publishes
+ * it to them).
+ */
 void fault_select(enum sched_fault fault);
 bool fault_active(enum sched_fault fault);
 

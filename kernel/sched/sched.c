@@ -403,10 +403,13 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		uint32_t steal_id = (uint32_t)run->steal_attempts;
 		trace_steal_begin(victim, steal_id);
 		unsigned moved = 0;
+		/* fault=steal_overshoot: one more, until a steal has taken more. */
+		unsigned limit = run->steal_k +
+			(FAULT_INJECTED(steal_overshoot) && run->max_steal_batch <= run->steal_k);
 		percpu_remote_locked_pair(runqueues, me, victim, steal, rq, vrq) {
 			struct task *t;
 			/* Leave the victim one task: stealing its last only moves the idleness. */
-			while (moved < run->steal_k + run->test_steal_overshoot && vrq->count > 1 &&
+			while (moved < limit && vrq->count > 1 &&
 			       rq->count < RQ_CAPACITY &&
 			       (t = rq_take_for(vrq, me, FAULT_INJECTED(pinned_migrates))) != NULL) {
 				if (rq_push(rq, t) != RQ_OK)
@@ -419,8 +422,6 @@ static void try_steal(struct sched_run *run, unsigned me, uint64_t round)
 		/* The bound the loop above keeps; checked apart from it so that a
 		 * loop that stops keeping it is reported (fault=no_steal_check
 		 * shows the violation suite's steal_over_k case then sees nothing). */
-		if (moved > run->steal_k)
-			run->test_steal_overshoot = 0;	/* one over-steal is enough */
 		if (moved > run->steal_k && !FAULT_INJECTED(no_steal_check))
 			/* violation-site: steal_over_k */
 			percpu_rule_broken(runqueues, victim, PERCPU_DOMAIN_RULE,

@@ -57,10 +57,6 @@ struct sched_run {
 	 * such a run's digest is not deterministic: only for the preemption
 	 * proof, never for a digest-checked run. */
 	bool preempt_rotates;
-	/* Test only (violation suite, steal_over_k) [T]: the next steal may
-	 * take this many tasks more than steal_k (then it is cleared); the
-	 * steal check must report it. */
-	unsigned test_steal_overshoot;
 	void *scenario;           /* the scenario's state; its turn hook owns it [T] */
 
 	/* progress [E] */

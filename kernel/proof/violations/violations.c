@@ -27,6 +27,7 @@
 #include "lib/string.h"
 #include "proof/audit_probe.h"
 #include "proof/cross_call.h"
+#include "proof/fault.h"
 #include "proof/scenarios/scenarios.h"
 #include "proof/violations/violations.h"
 #include "sched/ipi.h"
@@ -334,14 +335,16 @@ static int escape_hatch(const struct violation_context *c)
 
 /* ---- scheduler rules ---- */
 
-/* An imbalance run whose steals take one task more than steal_k (a test
- * hook in sched.c); the check after each steal must report it. */
+/* An imbalance run whose first steal over steal_k is let through
+ * (fault=steal_overshoot, a fault hook in sched.c); the check after each
+ * steal must report it. */
 static int steal_over_k(const struct violation_context *c)
 {
 	(void)c;
 	static struct sched_run run;
+	fault_select(FAULT_steal_overshoot);
 	run = (struct sched_run){ .name = "steal_over_k", .seed = 1, .steal_k = 1, .batch = 1,
-				  .max_rounds = 100000, .test_steal_overshoot = 1 };
+				  .max_rounds = 100000 };
 	if (!run_imbalance(&run, 12, false))
 		kprintf("# violation: the imbalance run did not complete\n");
 	kprintf("# violation: steal_over_k: steals=%lu max_batch=%lu steal_k=%u\n", run.steals,
