@@ -8,8 +8,9 @@
 #   to them); what they name must still say percpu:
 #     /* expect-type-error: REGEX naming percpu_handle__ */  a type mismatch
 #     /* expect-rule-note: REGEX naming percpu_rule_ */      a misuse GCC refuses
-#       with a note naming the declaration that states the rule (a goto
-#       into a guard's scope)
+#       naming the declaration or tag that states the rule (a goto into a
+#       guard's scope: a note; a reason given as a string: the
+#       preprocessor's refusal to paste it)
 # pass: must compile to an object (asm operands printed and assembled).
 string(REPLACE "|" ";" flag_list "${FLAGS}")
 if(MODE STREQUAL "pass")

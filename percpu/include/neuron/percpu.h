@@ -110,10 +110,18 @@ enum percpu_reason {
 	PERCPU_REASON_LIST(PERCPU__REASON_ENUM)
 #undef PERCPU__REASON_ENUM
 };
-#define PERCPU__REASON_PUBLIC(NAME, name) struct percpu_reason_##name *: PERCPU_REASON_##NAME,
+/*
+ * A reason is a bare name pasted into a type name, so an unknown name
+ * reaches the static assertion below. A string literal cannot be pasted:
+ * the preprocessor refuses it before any assertion can run, in its own
+ * words ("pasting ... does not give a valid preprocessing token"); the
+ * tag it names there states the rule.
+ */
+#define PERCPU__REASON_TAG(r) percpu_rule_a_reason_is_a_bare_name_not_a_string_##r
+#define PERCPU__REASON_PUBLIC(NAME, name) struct PERCPU__REASON_TAG(name) *: PERCPU_REASON_##NAME,
 #define PERCPU__REASON_INTERNAL(NAME, name)
 #define PERCPU__REASON_CASE(NAME, name, scope, meaning) PERCPU__REASON_##scope(NAME, name)
-#define PERCPU__REASON(r) _Generic((struct percpu_reason_##r *)0,			\
+#define PERCPU__REASON(r) _Generic((struct PERCPU__REASON_TAG(r) *)0,		\
 	PERCPU_REASON_LIST(PERCPU__REASON_CASE) default: -1)
 #define PERCPU__CHECK_REASON(r) _Static_assert(PERCPU__REASON(r) >= 0,	\
 	"percpu: unknown remote access reason: name one of PERCPU_REASON_LIST's PUBLIC reasons "	\
