@@ -128,9 +128,11 @@ static unsigned position_of(unsigned hart)
 		intr_on();                            \
 	} while (0)
 
-static void wake(unsigned hart)
+/* A reschedule for hart, unless it is me (the caller's own hart, which
+ * every caller already holds). */
+static void wake(unsigned me, unsigned hart)
 {
-	if (hart != hart_id())
+	if (hart != me)
 		if (ipi_post(hart, IPI_RESCHED, NULL, false) == IPI_FULL)
 			panic("reschedule post rejected: it only sets a flag");
 }
@@ -455,7 +457,7 @@ static void participate(struct sched_run *run, unsigned hart)
 	for (uint64_t round = 0;; round++) {
 		run_phase(run, hart, round);
 		if (__atomic_add_fetch(&run->run_done, 1, __ATOMIC_ACQ_REL) == n * (round + 1))
-			wake(participants[round % n]);
+			wake(hart, participants[round % n]);
 
 		/* Turn order rotates with the round: hart (round + k) % n goes k-th. */
 		unsigned turn = (pos + n - (unsigned)(round % n)) % n;
@@ -477,9 +479,9 @@ static void participate(struct sched_run *run, unsigned hart)
 		__atomic_store_n(&run->turn_seq, my_seq + 1, __ATOMIC_RELEASE);
 		if (turn == n - 1) {
 			for (unsigned i = 0; i < n; i++)
-				wake(participants[i]);
+				wake(hart, participants[i]);
 		} else {
-			wake(participants[(round + turn + 1) % n]);
+			wake(hart, participants[(round + turn + 1) % n]);
 		}
 		WAIT_UNTIL(load64(&run->turn_seq) >= (round + 1) * n);
 		if (__atomic_load_n(&run->over, __ATOMIC_ACQUIRE))
@@ -512,7 +514,7 @@ bool sched_run(struct sched_run *run)
 	__atomic_store_n(&active_run, run, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&run_generation, 1, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < participant_count; i++)
-		wake(participants[i]);
+		wake(me, participants[i]);
 
 	if (position_of(me) != NOT_PARTICIPATING)
 		participate(run, me);
@@ -547,7 +549,7 @@ noreturn void sched_idle_loop(void)
 		participate(run, me);
 		/* run_driver was written before the generation this hart saw. */
 		__atomic_add_fetch(&run->left, 1, __ATOMIC_ACQ_REL);
-		wake(run_driver);
+		wake(me, run_driver);
 	}
 	/* Stopped: out of the scheduler for good, still taking interrupts. */
 	for (;;)
