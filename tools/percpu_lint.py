@@ -22,6 +22,11 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
   justification      pass percpu_unchecked a justification that is not a
                      narrow string literal of real words (at least three
                      words of two or more letters, one of four or more)
+  hand-guard         declare a struct percpu_guard object by hand: a guard
+                     exists only through PERCPU_GUARD/PERCPU_GUARD_IRQS_OFF
+                     (a pointer to one, passing a guard down, is fine); the
+                     audit build reports such a guard at its first use as
+                     never taken, this finds it before it runs
 
 A finding can be waived on its line or the line above with a comment
 `percpu-lint: allow RULE: why, in real words`; the reason is checked like
@@ -69,7 +74,11 @@ NOT_DECLARATOR = {"volatile", "__volatile__", "__volatile", "goto", "inline", "_
                   "return", "else", "do"}
 DECLARE = re.compile(r"\bPERCPU_(?:DECLARE|DECLARE_LOCKED|DEFINE|DEFINE_LOCKED)\s*\(")
 WAIVER = re.compile(r"percpu-lint:\s*allow\s+([a-z-]+)\s*:\s*(.*?)\s*(?:\*/|$)")
-RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification")
+RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification",
+         "hand-guard")
+# `struct percpu_guard NAME` followed by what ends a declarator of an
+# object (not `*`: pointers to guards are how guards are passed down).
+HAND_GUARD = re.compile(r"\bstruct\s+percpu_guard\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)\s*[;=,\[)]")
 
 
 def split_source(text):
@@ -199,6 +208,11 @@ class Linter:
                      "(PERCPU_DECLARE/PERCPU_DEFINE)" % m.group(0), m.group(0), comments)
 
         self.lint_pragmas(path, lines, comments, names_here)
+
+        for m in HAND_GUARD.finditer(bare):
+            self.add(path, line_of(bare, m.start()), "hand-guard",
+                     "guard '%s' declared by hand; take one with PERCPU_GUARD(%s) or "
+                     "PERCPU_GUARD_IRQS_OFF(%s)" % ((m.group(1),) * 3), m.group(0), comments)
 
         for m in ASM_LABEL.finditer(code):
             before = code[:m.start(1) + 1]

@@ -177,6 +177,7 @@ static int no_guard(const struct violation_context *c)
 	(void)c;
 	PERCPU_GUARD(live);	/* interrupts off: only the forged guard is wrong */
 	(void)live;
+	/* percpu-lint: allow hand-guard: this case forges a guard on purpose to be reported */
 	struct percpu_guard forged;
 	memset(&forged, 0, sizeof(forged));
 	const int site = __LINE__ + 1;	/* violation-site: no_guard */
@@ -193,6 +194,7 @@ static void export_guard(void *arg)
 static int guard_other_hart(const struct violation_context *c)
 {
 	NEEDS_OTHER(c);
+	/* percpu-lint: allow hand-guard: it receives the other hart's guard on purpose */
 	static struct percpu_guard foreign;
 	if (!proof_call_on(c->other, export_guard, &foreign, CROSS_CALL_TIMEOUT_MS)) {
 		kprintf("# violation: hart %u did not hand over a guard\n", c->other);
@@ -208,6 +210,7 @@ static int guard_other_hart(const struct violation_context *c)
 static int guard_after_release(const struct violation_context *c)
 {
 	(void)c;
+	/* percpu-lint: allow hand-guard: it keeps a copy past the guard's block on purpose */
 	struct percpu_guard copy;
 	{
 		PERCPU_GUARD(g);
