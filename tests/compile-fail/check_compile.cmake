@@ -9,8 +9,9 @@
 #     /* expect-type-error: REGEX naming percpu_handle__ */  a type mismatch
 #     /* expect-rule-note: REGEX naming percpu_rule_ */      a misuse GCC refuses
 #       naming the declaration or tag that states the rule (a goto into a
-#       guard's scope: a note; a reason given as a string: the
-#       preprocessor's refusal to paste it)
+#       guard's scope: a note; a static guard: the rule's declaration
+#       "isn't constant"; a reason given as a string: the preprocessor's
+#       refusal to paste it)
 # pass: must compile to an object (asm operands printed and assembled).
 string(REPLACE "|" ";" flag_list "${FLAGS}")
 if(MODE STREQUAL "pass")
