@@ -229,10 +229,12 @@ struct percpu_init_token {
  * the same hart's guard: each hart hands out 2^59 serials before it would
  * reach the next hart's range (18 years at one guard per nanosecond). */
 #define PERCPU_SERIAL_HART_SHIFT 59
-#define PERCPU_BORROWS_TRACKED 4
 #define PERCPU_FIRST_SERIAL(hart) (((uint64_t)(hart) << PERCPU_SERIAL_HART_SHIFT) + 1)
 _Static_assert(NEURON_MAX_HARTS <= (1 << (64 - PERCPU_SERIAL_HART_SHIFT)),
 	       "percpu: guard serials keep the hart in their top 5 bits");
+/* Open scoped borrows a hart tracks by name (lock, variable, call site);
+ * one nested deeper is counted only, and opens and ends out of line. */
+#define PERCPU_BORROWS_TRACKED 4
 struct percpu_hart_self {
 	uint32_t hart;
 #if NEURON_AUDIT
@@ -914,6 +916,7 @@ static inline __attribute__((always_inline)) void percpu__borrow_end(struct perc
 	uint32_t open = (uint32_t)PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
 			__builtin_offsetof(struct percpu_hart_self, borrows_open));
 	struct percpu_hart_self *self = PERCPU_ARCH_ADDR(percpu__self, 0);
+	/* open == 0 wraps to a large number: out of line. */
 	if (__builtin_expect(open - 1 < PERCPU_BORROWS_TRACKED &&
 			     self->borrow_lock[open - 1] == borrow->lock &&
 			     self->borrow_released == 0, 1)) {
