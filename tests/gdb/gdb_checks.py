@@ -18,7 +18,7 @@ contents are known by construction:
             that is not the running image (one line, every command refuses)
   early     the first instruction and sched_init: harts not started, in
             firmware, numbered by QEMU; every command says something;
-            --break on an unknown symbol exits 2 before booting
+            --break on a location gdb cannot break at exits 2 before booting
 
 Usage: gdb_checks.py CHECK --elf ELF --flavour audit|release --work DIR
 """
@@ -532,6 +532,18 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
     text = unknown.stdout.decode(errors="replace")
     expect(unknown.returncode == 2 and "--break no_such_function: no function" in text
            and not qemu_left(elf), f"--break on an unknown symbol: exit 2 before booting ({text.strip()})")
+    # Every location gdb could not break at, not only an unknown function
+    # name: a line past the end of a file, a file the ELF does not have, a
+    # data symbol. Each would leave a pending breakpoint and run the kernel to its end.
+    for location in ("kernel/sched/sched.c:99999", "no_such_file.c:10", "hart_area"):
+        refused = subprocess.run([sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
+                                  "--break", location, "--batch", str(work / "early.init.gdb"),
+                                  "--log", str(work / "early.refused.console.log")],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        text = refused.stdout.decode(errors="replace")
+        expect(refused.returncode == 2 and f"--break {location}: no function or line to break at" in text
+               and len(text.strip().splitlines()) == 1 and not qemu_left(elf),
+               f"--break {location}: exit 2 before booting, one line ({text.strip()})")
 
 
 CHECKS = {"inspect": check_inspect, "mailbox": check_mailbox, "offline": check_offline,
