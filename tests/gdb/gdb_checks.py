@@ -19,6 +19,8 @@ contents are known by construction:
   early     the first instruction and sched_init: harts not started, in
             firmware, numbered by QEMU; every command says something;
             --break on a location gdb cannot break at exits 2 before booting
+  unwind    a hart in trap_entry whose trap frame cannot be read: no
+            Python exception in bt or neuron check
 
 Usage: gdb_checks.py CHECK --elf ELF --flavour audit|release --work DIR
 """
@@ -546,9 +548,35 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
                f"--break {location}: exit 2 before booting, one line ({text.strip()})")
 
 
+# ---- unwind -------------------------------------------------------------
+
+def check_unwind(elf: Path, flavour: str, work: Path) -> None:
+    """A hart inside trap_entry with a trap frame that cannot be read: the
+    backtrace and `neuron check` (which walks every stack) stay free of
+    Python exceptions; the stack is called unknown."""
+    script = """bt 3
+set $saved_sp = $sp
+set var $sp = 0xdead0000
+echo ==corrupt\\n
+bt 3
+neuron check
+set var $sp = $saved_sp
+echo ==end\\n
+"""
+    output = run_front_door(elf, work, script, "unwind", "ladder", "trap_entry_saved", flavour)
+    one_line_errors(output, "unwind")
+    if "==end" not in output:
+        expect(False, "unwind: the batch ran to the end")
+        return
+    corrupt = section(output, "==corrupt\n", "==end")
+    expect("Python Exception" not in corrupt and "neuron check: ok" in corrupt
+           and "kernel stack unknown" in corrupt,
+           "unwind: an unreadable trap frame: no Python exception, the stack unknown, check ok", corrupt)
+
+
 CHECKS = {"inspect": check_inspect, "mailbox": check_mailbox, "offline": check_offline,
           "nodebug": check_nodebug, "autoload": check_autoload, "commands": check_commands,
-          "early": check_early}
+          "early": check_early, "unwind": check_unwind}
 
 
 def main() -> int:
