@@ -15,7 +15,8 @@ contents are known by construction:
   autoload  neuron.elf-gdb.py loads with the safe-path step, not without
   commands  neuron, ps, bootargs, version, dmesg, $current(), $percpu("var")
             on the selected hart, empty and impossible queues, and an ELF
-            that is not the running image (one line, every command refuses)
+            that is not the running image (said on load; one line, every
+            command refuses)
   early     the first instruction and sched_init: harts not started, in
             firmware, numbered by QEMU; every command says something;
             --break on a location gdb cannot break at exits 2 before booting
@@ -446,7 +447,8 @@ neuron runq 2
 set var $percpu("runqueues", 2).count = 0
 echo ==mismatch\\n
 file {other}
-""" + attempts(["neuron harts", "neuron check", "neuron version"]) + f"""file {elf}
+""" + attempts(["neuron harts", "neuron check", "neuron version", "neuron percpu", "neuron ps",
+                'print $percpu("runqueues")']) + f"""file {elf}
 echo ==back\\n
 neuron check
 echo ==end\\n
@@ -483,10 +485,17 @@ echo ==end\\n
     impossible = section(output, "==impossible\n", "==mismatch")
     expect("IMPOSSIBLE: count 70 > capacity 64" in impossible, "runq: a count over capacity is flagged",
            impossible)
-    for command in ("neuron harts", "neuron check", "neuron version"):
-        message = error_for(output, command) or ""
+    mismatch = section(output, "==mismatch\n", "==back")
+    expect(re.search(rf"^neuron: the running kernel is not {re.escape(str(other))}: its .text differs at",
+                     mismatch, re.M) is not None, "mismatch: said in one line as soon as the ELF is loaded")
+    for command in ("neuron harts", "neuron check", "neuron version", "neuron percpu", "neuron ps",
+                    'print $percpu("runqueues")'):
+        message = error_for(mismatch, command) or ""
         expect(f"the running kernel is not {other}: its .text differs at" in message,
                f"mismatch: `{command}` refuses in one line: {message}")
+    expect("neuron release build" not in mismatch and "neuron audit build" not in mismatch
+           and "per-CPU variables:" not in mismatch,
+           "mismatch: nothing but the refusal is printed (version and the variable list included)", mismatch)
     expect(section(output, "==back\n", "==end").strip().endswith("neuron check: ok"),
            "mismatch: the right ELF again and every command works")
 

@@ -71,6 +71,10 @@ def flavour() -> str:
 def version_command(argument: str) -> None:
     """Show what this kernel is: build flavour, NEURON_MAX_HARTS, ELF, and
 the identity its trace carries (audit builds, once the trace started)."""
+    inferior = gdb.selected_inferior()
+    attached = bool(inferior.pid and inferior.threads())
+    if attached:
+        target.require_connected()   # a differing image: its one line, nothing else
     table = target.lookup_global("hart_area")
     max_harts = table.type.range()[1] + 1
     line = (f"neuron {flavour()} build, NEURON_MAX_HARTS {max_harts}, "
@@ -79,10 +83,8 @@ the identity its trace carries (audit builds, once the trace started)."""
         identity = target.u64(target.lookup_global("trace_info")["identity"])
         line += f", trace identity {identity:#018x}" if identity else ", trace identity not set yet"
     gdb.write(line + "\n")
-    inferior = gdb.selected_inferior()
-    if inferior.pid and inferior.threads():
-        target.require_connected()   # says so when the image differs
-        gdb.write("the running kernel's .text and .rodata equal this ELF's\n")
+    gdb.write("the running kernel's .text and .rodata equal this ELF's\n" if attached
+              else "not attached: the running kernel is not compared with this ELF\n")
 
 
 @neuron_command("dmesg", gdb.COMMAND_STATUS)
