@@ -14,9 +14,10 @@ contents are known by construction:
   nodebug   a kernel without debug info: one-line errors, no traceback
   autoload  neuron.elf-gdb.py loads with the safe-path step, not without
   commands  neuron, ps, bootargs, version, dmesg, $current(), $percpu("var")
-            on the selected hart, empty and impossible queues, and an ELF
-            that is not the running image (said on load; one line, every
-            command refuses)
+            on the selected hart, empty and impossible queues, pointers and
+            values no healthy kernel holds (flagged, never a half-printed
+            view), and an ELF that is not the running image (said on load;
+            one line, every command refuses)
   early     the first instruction and sched_init: harts not started, in
             firmware, numbered by QEMU; every command says something;
             --break on a location gdb cannot break at exits 2 before booting
@@ -421,7 +422,7 @@ def check_commands(elf: Path, flavour: str, work: Path) -> None:
     offset = int(re.search(r"^\s*\d+ \.text\s+\S+\s+\S+\s+\S+\s+(\S+)", text, re.M).group(1), 16)
     data[offset + 64] ^= 0xFF          # the same ELF but for one byte of .text
     other.write_bytes(bytes(data))
-    script = f"""echo ==help\\n
+    script = """echo ==help\\n
 neuron
 echo ==ps\\n
 neuron ps
@@ -445,6 +446,19 @@ echo ==impossible\\n
 set var $percpu("runqueues", 2).count = 70
 neuron runq 2
 set var $percpu("runqueues", 2).count = 0
+echo ==badpointer\\n
+set $saved_slot = $percpu("runqueues", 0).slots[1]
+set var $percpu("runqueues", 0).slots[1] = (struct task *)0xdead0000
+set var $percpu("sched_cpu", 1).current = (struct task *)0xdead0040
+set var pool[5].state = 9
+set var $percpu("ipi_mailboxes", 1).count = 1
+set var $percpu("ipi_mailboxes", 1).ring[0].kind = 77
+""" + attempts(["neuron runq 0", "neuron harts", "neuron ps", "neuron ipi 1", "neuron check",
+                'print $percpu("runqueues", 0)', 'print $percpu("runqueues", "x")']) + f"""set var $percpu("runqueues", 0).slots[1] = $saved_slot
+set var $percpu("sched_cpu", 1).current = 0
+set var pool[5].state = TASK_RUNNABLE
+set var $percpu("ipi_mailboxes", 1).count = 0
+set var $percpu("ipi_mailboxes", 1).ring[0].kind = 0
 echo ==mismatch\\n
 file {other}
 """ + attempts(["neuron harts", "neuron check", "neuron version", "neuron percpu", "neuron ps",
@@ -482,9 +496,30 @@ echo ==end\\n
            "$current() and $percpu(\"var\") follow the selected thread's hart", current)
     empty = section(output, "==empty\n", "==impossible")
     expect(empty.count("  empty") == 2, "runq and ipi of an idle hart say empty", empty)
-    impossible = section(output, "==impossible\n", "==mismatch")
+    impossible = section(output, "==impossible\n", "==badpointer")
     expect("IMPOSSIBLE: count 70 > capacity 64" in impossible, "runq: a count over capacity is flagged",
            impossible)
+    # Pointers and values no healthy kernel holds: every view shows them,
+    # flagged, and goes on (none fails half-way on an unreadable pointer).
+    bad = section(output, "==badpointer\n", "==mismatch")
+    for command in ("neuron runq 0", "neuron harts", "neuron ps", "neuron ipi 1", "neuron check",
+                    'print $percpu("runqueues", 0)'):
+        expect(f"NOERROR {command}" in bad, f"bad pointers: `{command}` completes: {error_for(bad, command)}")
+    expect("  [1] 0xdead0000 (IMPOSSIBLE: not a task of the pool)" in bad,
+           "runq: a queued pointer outside the pool is flagged", bad)
+    expect(re.search(r"^hart 1 .*current=0xdead0040 \(IMPOSSIBLE: not a task of the pool\)", bad, re.M)
+           is not None, "harts: a current task outside the pool is flagged")
+    expect(re.search(r"^\s+5  9\(IMPOSSIBLE: no such state\)", bad, re.M) is not None,
+           "ps: a task state enum task_state does not have is flagged")
+    expect("[0] kind77 seq=" in bad and "(IMPOSSIBLE: no such kind)" in bad,
+           "ipi: a message kind enum ipi_kind does not have is flagged")
+    expect("neuron check: current: hart 1: sched_cpu.current 0xdead0040 is not a task of the pool" in bad
+           and "neuron check: task: pool[5] (task 5) has state 9, which enum task_state does not have" in bad,
+           "check: a current task outside the pool and an impossible task state are reported")
+    expect(re.search(r"^\$\d+ = runqueue count=24 .*, 0xdead0000, task 2 ", bad, re.M) is not None,
+           "printer: a runqueue holding a bad pointer prints whole, the pointer as a pointer")
+    expect((error_for(bad, 'print $percpu("runqueues", "x")') or "").endswith("hart must be a number, not char [2]"),
+           "$percpu: a hart that is not a number, in one line")
     mismatch = section(output, "==mismatch\n", "==back")
     expect(re.search(rf"^neuron: the running kernel is not {re.escape(str(other))}: its .text differs at",
                      mismatch, re.M) is not None, "mismatch: said in one line as soon as the ELF is loaded")

@@ -37,12 +37,41 @@ def pool_range() -> tuple[int, int, int] | None:
 
 
 def task_state_name(task: gdb.Value) -> str:
-    text = str(task["state"])
-    return text[len("TASK_"):] if text.startswith("TASK_") else text
+    """RUNNABLE, ...: the enumerator's name (DWARF) without TASK_; a value
+    the enum does not have is flagged."""
+    state = task["state"]
+    value = int(state)
+    for field in state.type.strip_typedefs().fields():
+        if field.enumval == value:
+            return field.name[len("TASK_"):] if field.name.startswith("TASK_") else field.name
+    return f"{value}(IMPOSSIBLE: no such state)"
 
 
 def hart_text(number: int) -> str:
     return "any" if number == TASK_ANY_HART else str(number)
+
+
+def not_a_task(address: int) -> str | None:
+    """Why a non-NULL task pointer cannot be followed, or None: the kernel's
+    tasks are all in the pool, so anything else is a corrupted pointer."""
+    pool = pool_range()
+    if pool is None:
+        return None
+    start, size, count = pool
+    if start <= address < start + size * count and (address - start) % size == 0:
+        return None
+    return "not a task of the pool"
+
+
+def task_label(task_pointer: gdb.Value) -> str:
+    """`task 7`, `none`, or the pointer flagged when it is not a task."""
+    address = target.u64(task_pointer)
+    if address == 0:
+        return "none"
+    problem = not_a_task(address)
+    if problem:
+        return f"{address:#x} (IMPOSSIBLE: {problem})"
+    return f"task {int(task_pointer.dereference()['id'])}"
 
 
 def describe_task(task_pointer: gdb.Value) -> str:
@@ -50,6 +79,9 @@ def describe_task(task_pointer: gdb.Value) -> str:
     address = target.u64(task_pointer)
     if address == 0:
         return "none"
+    problem = not_a_task(address)
+    if problem:
+        return f"{address:#x} (IMPOSSIBLE: {problem})"
     task = task_pointer.dereference()
     return (f"task {int(task['id'])} {task_state_name(task)} pinned={hart_text(int(task['pinned_hart']))} "
             f"last={hart_text(int(task['last_hart']))} steps={int(task['steps'])} "
