@@ -287,15 +287,24 @@ def boot_stage() -> str | None:
     return text[len("BOOT_STAGE_"):] if text.startswith("BOOT_STAGE_") else text
 
 
-BOOT_STAGES = ["ENTRY", "AREAS", "SCHED", "SECONDARIES", "RUNNING"]
+def boot_stages() -> list[str]:
+    """The stages of `enum boot_stage` (DWARF), in the order boot reaches them."""
+    try:
+        fields = gdb.lookup_type("enum boot_stage").fields()
+    except gdb.error:
+        return []
+    ordered = sorted(fields, key=lambda field: field.enumval)
+    return [f.name[len("BOOT_STAGE_"):] if f.name.startswith("BOOT_STAGE_") else f.name
+            for f in ordered]
 
 
 def boot_reached(stage: str) -> bool:
     """True once boot got to `stage`; True for an ELF that does not say."""
     now = boot_stage()
-    if now is None or now not in BOOT_STAGES:
+    stages = boot_stages()
+    if now is None or now not in stages or stage not in stages:
         return True
-    return BOOT_STAGES.index(now) >= BOOT_STAGES.index(stage)
+    return stages.index(now) >= stages.index(stage)
 
 
 def _online(hart: int) -> bool | None:
