@@ -84,7 +84,7 @@ def error_for(output: str, command: str) -> str | None:
 
 
 def run_front_door(elf: Path, work: Path, script: str, name: str, scenario: str,
-                   breakpoint: str | None, flavour: str) -> str:
+                   breakpoint: str | None, flavour: str, append: str | None = None) -> str:
     batch = work / f"{name}.gdb"
     batch.write_text(script)
     command = [sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
@@ -93,6 +93,8 @@ def run_front_door(elf: Path, work: Path, script: str, name: str, scenario: str,
                "--log", str(work / f"{name}.console.log")]
     if breakpoint:
         command += ["--break", breakpoint]
+    if append:
+        command += ["--append", append]
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, timeout=TIMEOUT + 10)
     output = result.stdout.decode(errors="replace")
@@ -467,7 +469,9 @@ echo ==back\\n
 neuron check
 echo ==end\\n
 """
-    output = run_front_door(elf, work, script, "commands", "imbalance", "sched_run", flavour)
+    # Boot arguments through --append that change nothing before sched_run.
+    output = run_front_door(elf, work, script, "commands", "imbalance", "sched_run", flavour,
+                            append="steal_k=3 storm_ipis=7")
     one_line_errors(output, "commands")
     if "==end" not in output:
         expect(False, "commands: the batch ran to the end")
@@ -475,12 +479,16 @@ echo ==end\\n
     expect("Commands: neuron harts, neuron ps" in section(output, "==help\n", "==ps"),
            "neuron alone: lists the commands")
     ps = section(output, "==ps\n", "==bootargs")
-    rows = re.findall(r"^\s+(\d+)  RUNNABLE  queued on 0\s+any\s+any\s+0  steps_task$", ps, re.M)
-    expect([int(r) for r in rows] == list(range(tasks)) and f"{tasks} task(s) in use of 128" in ps,
-           f"ps: tasks 0..{tasks - 1} RUNNABLE queued on hart 0, steps_task", ps)
+    rows = re.findall(r"^\s+(\d+)  imbalance/(\d+)\s+RUNNABLE  queued on 0\s+any\s+any\s+0  steps_task$",
+                      ps, re.M)
+    expect([int(r) for r, _ in rows] == list(range(tasks)) and all(r == n for r, n in rows)
+           and f"{tasks} task(s) in use of 128" in ps and re.search(r"^\s+ID  NAME\s+STATE", ps, re.M),
+           f"ps: tasks 0..{tasks - 1} named imbalance/ID, RUNNABLE queued on hart 0, steps_task", ps)
     boot = section(output, "==bootargs\n", "==version")
-    expect('bootargs: "scenario=imbalance seed=1"' in boot and "parsed: scenario=imbalance seed=1" in boot,
-           "bootargs: the command line and how it was parsed", boot)
+    expect('bootargs: "scenario=imbalance seed=1 steal_k=3 storm_ipis=7"' in boot
+           and "parsed: scenario=imbalance seed=1 watchdog_ms=5000 selftest_fail=none" in boot
+           and " steal_k=3 fault=none " in boot and " storm_ipis=7 " in boot and " stress_rounds=0" in boot,
+           "bootargs: the command line with --append's arguments, and every parsed field", boot)
     version = section(output, "==version\n", "==dmesg")
     expect(f"neuron {flavour} build, NEURON_MAX_HARTS 32" in version
            and "equal this ELF's" in version, "version: flavour, NEURON_MAX_HARTS, image checked", version)
@@ -509,7 +517,7 @@ echo ==end\\n
            "runq: a queued pointer outside the pool is flagged", bad)
     expect(re.search(r"^hart 1 .*current=0xdead0040 \(IMPOSSIBLE: not a task of the pool\)", bad, re.M)
            is not None, "harts: a current task outside the pool is flagged")
-    expect(re.search(r"^\s+5  9\(IMPOSSIBLE: no such state\)", bad, re.M) is not None,
+    expect(re.search(r"^\s+5  imbalance/5\s+9\(IMPOSSIBLE: no such state\)", bad, re.M) is not None,
            "ps: a task state enum task_state does not have is flagged")
     expect("[0] kind77 seq=" in bad and "(IMPOSSIBLE: no such kind)" in bad,
            "ipi: a message kind enum ipi_kind does not have is flagged")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gdb
 
-from . import command, fifo, target
+from . import boot, command, fifo, target
 from .command import NeuronFunction, neuron_command, per_hart_command
 from .percpu import PerCpuVar
 
@@ -146,15 +146,21 @@ def where_tasks_are(harts: list[target.Hart]) -> dict[int, str]:
 
 @neuron_command("ps", gdb.COMMAND_STATUS)
 def ps_command(argument: str) -> None:
-    """Show every task of the pool that is in use: id, state, where it is
-(running on / queued on a hart), pinning, the hart it last ran on, steps
-run and its function."""
+    """Show every task of the pool that is in use: id, name (SCENARIO/ID, as
+the trace names it), state, where it is (running on / queued on a hart),
+pinning, the hart it last ran on, steps run and its function."""
     target.require_connected()
     pool = task_pool()
     if pool is None:
         raise target.Problem("this build has no task pool")
     target.require_stage("SCHED", "the task pool is", "neuron ps")
     where = where_tasks_are([h for h in target.harts() if h.area])
+    # The name the trace tools give a task (SCENARIO/ID, perfetto/convert.py),
+    # so a row here and a track in the trace viewer are found by one name.
+    try:
+        scenario: str | None = boot.scenario_name()
+    except (target.Problem, gdb.error):
+        scenario = None
     low, high = pool.type.range()
     rows = []
     for i in range(low, high + 1):
@@ -163,10 +169,12 @@ run and its function."""
         if state == "FREE":
             continue
         address = int(task.address)
-        rows.append(f"{int(task['id']):>5}  {state:<9} {where.get(address, '-'):<13} "
+        name = f"{scenario}/{int(task['id'])}" if scenario else f"task {int(task['id'])}"
+        rows.append(f"{int(task['id']):>5}  {name:<14} {state:<9} {where.get(address, '-'):<13} "
                     f"{hart_text(int(task['pinned_hart'])):>6}  {hart_text(int(task['last_hart'])):>4}  "
                     f"{int(task['steps']):>5}  {target.symbol_at(target.u64(task['fn']))}")
-    gdb.write(f"{'ID':>5}  {'STATE':<9} {'WHERE':<13} {'PINNED':>6}  {'LAST':>4}  {'STEPS':>5}  FN\n")
+    gdb.write(f"{'ID':>5}  {'NAME':<14} {'STATE':<9} {'WHERE':<13} {'PINNED':>6}  {'LAST':>4}  "
+              f"{'STEPS':>5}  FN\n")
     for row in rows:
         gdb.write(row + "\n")
     gdb.write(f"{len(rows)} task(s) in use of {high - low + 1}\n" if rows
