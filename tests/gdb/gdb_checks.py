@@ -562,7 +562,8 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
            "first instruction: every hart not started, in firmware", first)
     expect("nothing to check" in first and "neuron check: ok" in first,
            "first instruction: check says there is nothing to check yet")
-    init = run_front_door(elf, work, "neuron harts\nneuron check\n" + attempts(["neuron runq 1", "neuron ring"])
+    init = run_front_door(elf, work, "neuron harts\nneuron check\n"
+                          + attempts(["neuron runq 1", "neuron ring", "neuron percpu hart_local"])
                           + "echo ==end\\n\n", "early.init", "imbalance", "sched_init", flavour)
     one_line_errors(init, "early.init")
     # No icount: OpenSBI's lottery picks the boot hart; the console names it.
@@ -575,6 +576,11 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
            f"sched_init: the boot hart ({boot_hart}) running, the others not started, "
            "numbered by QEMU", init)
     expect("neuron check: ok" in init and "problem" not in init, "sched_init: check ok, no problem")
+    # A per-hart view of a hart outside the kernel says so on its line.
+    marked = {int(h): line.endswith("  [hart not started (waiting in firmware)]")
+              for h, line in re.findall(r"^hart (\d+): (hart_local @ .*)$", init, re.M)}
+    expect(len(marked) == HARTS and all(m == (str(h) != boot_hart) for h, m in marked.items()),
+           "sched_init: neuron percpu marks each hart not started, and only those", init)
     message = error_for(init, "neuron runq 1") or ""
     expect("runqueues are not set up yet (boot stage AREAS" in message, f"sched_init: `neuron runq 1` -> {message}")
     if flavour == "audit":

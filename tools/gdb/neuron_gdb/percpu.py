@@ -124,7 +124,7 @@ magic or owner is wrong. Without VAR, lists the per-CPU variables."""
                 problem = stamp.problem(hart.hart, magic)
                 line += f" stamp owner={stamp.owner} magic={stamp.magic:#x}"
                 line += f"  <-- WRONG: {problem}" if problem else " ok"
-            gdb.write(line + "\n")
+            gdb.write(line + hart.state_note() + "\n")
             gdb.write(f"  {variable.value(hart).format_string(pretty_structs=False)}\n")
 
 

@@ -237,6 +237,11 @@ class Hart:
         """One phrase: `in firmware (M-mode)`, `not started`, ..."""
         return STATE_TEXT.get(self.state, self.state)
 
+    def state_note(self) -> str:
+        """`  [hart in firmware (...)]` for a hart not running kernel code,
+        for a per-hart view's header line; empty otherwise."""
+        return "" if self.in_kernel else f"  [hart {self.describe_state()}]"
+
 
 STATE_TEXT = {
     "running": "running kernel code",
