@@ -592,6 +592,17 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
     text = unknown.stdout.decode(errors="replace")
     expect(unknown.returncode == 2 and "--break no_such_function: no function" in text
            and not qemu_left(elf), f"--break on an unknown symbol: exit 2 before booting ({text.strip()})")
+    # A kernel that ends under gdb (here on a bad boot argument): gdb only
+    # says the connection closed; the front door says why.
+    ended = subprocess.run([sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
+                            "--append", "no_such_key=1", "--break", "sched_run",
+                            "--batch", str(work / "early.init.gdb"),
+                            "--log", str(work / "early.ended.console.log")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    text = ended.stdout.decode(errors="replace")
+    expect(re.search(r"^neuron: gdb: the kernel ended while attached: exit status 2 \(bad boot arguments\); "
+                     r"its last console line: neuron: bootargs: unknown argument 'no_such_key=1'", text, re.M)
+           is not None and not qemu_left(elf), "a kernel that ends under gdb: the front door says why", text)
     # Every location gdb could not break at, not only an unknown function
     # name: a line past the end of a file, a file the ELF does not have, a
     # data symbol. Each would leave a pending breakpoint and run the kernel to its end.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -154,7 +155,22 @@ def run(session: GdbSession) -> int:
         finally:
             if process.poll() is None:
                 qemu.kill_process_group(process)
+            else:
+                _say_how_the_kernel_ended(process.returncode, session.console_log)
             try:
                 os.unlink(socket)
             except FileNotFoundError:
                 pass
+
+
+def _say_how_the_kernel_ended(status: int, console_log: Path) -> None:
+    """The kernel ended under gdb (gdb only says 'Remote connection
+    closed'): why, by its exit status, and its last console line, which
+    names the cause (a bad boot argument, the panic, the watchdog)."""
+    try:
+        lines = console_log.read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    last = [line.strip() for line in lines if line.strip()][-1:] or ["no output"]
+    print(f"neuron: gdb: the kernel ended while attached: {qemu.describe_status(status)}; "
+          f"its last console line: {last[0]} (console: {console_log})", file=sys.stderr, flush=True)
