@@ -14,11 +14,15 @@ contents are known by construction:
   nodebug   a kernel without debug info: one-line errors, no traceback
   autoload  neuron.elf-gdb.py loads with the safe-path step, not without
   commands  neuron, ps, bootargs, version, dmesg, $current(), $percpu("var")
-            on the selected hart, empty and impossible queues, and an ELF
-            that is not the running image (one line, every command refuses)
+            on the selected hart, empty and impossible queues, pointers and
+            values no healthy kernel holds (flagged, never a half-printed
+            view), and an ELF that is not the running image (said on load;
+            one line, every command refuses)
   early     the first instruction and sched_init: harts not started, in
             firmware, numbered by QEMU; every command says something;
-            --break on an unknown symbol exits 2 before booting
+            --break on a location gdb cannot break at exits 2 before booting
+  unwind    a hart in trap_entry whose trap frame cannot be read: no
+            Python exception in bt or neuron check
 
 Usage: gdb_checks.py CHECK --elf ELF --flavour audit|release --work DIR
 """
@@ -80,7 +84,7 @@ def error_for(output: str, command: str) -> str | None:
 
 
 def run_front_door(elf: Path, work: Path, script: str, name: str, scenario: str,
-                   breakpoint: str | None, flavour: str) -> str:
+                   breakpoint: str | None, flavour: str, append: str | None = None) -> str:
     batch = work / f"{name}.gdb"
     batch.write_text(script)
     command = [sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
@@ -89,6 +93,8 @@ def run_front_door(elf: Path, work: Path, script: str, name: str, scenario: str,
                "--log", str(work / f"{name}.console.log")]
     if breakpoint:
         command += ["--break", breakpoint]
+    if append:
+        command += ["--append", append]
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL, timeout=TIMEOUT + 10)
     output = result.stdout.decode(errors="replace")
@@ -418,7 +424,7 @@ def check_commands(elf: Path, flavour: str, work: Path) -> None:
     offset = int(re.search(r"^\s*\d+ \.text\s+\S+\s+\S+\s+\S+\s+(\S+)", text, re.M).group(1), 16)
     data[offset + 64] ^= 0xFF          # the same ELF but for one byte of .text
     other.write_bytes(bytes(data))
-    script = f"""echo ==help\\n
+    script = """echo ==help\\n
 neuron
 echo ==ps\\n
 neuron ps
@@ -442,14 +448,30 @@ echo ==impossible\\n
 set var $percpu("runqueues", 2).count = 70
 neuron runq 2
 set var $percpu("runqueues", 2).count = 0
+echo ==badpointer\\n
+set $saved_slot = $percpu("runqueues", 0).slots[1]
+set var $percpu("runqueues", 0).slots[1] = (struct task *)0xdead0000
+set var $percpu("sched_cpu", 1).current = (struct task *)0xdead0040
+set var pool[5].state = 9
+set var $percpu("ipi_mailboxes", 1).count = 1
+set var $percpu("ipi_mailboxes", 1).ring[0].kind = 77
+""" + attempts(["neuron runq 0", "neuron harts", "neuron ps", "neuron ipi 1", "neuron check",
+                'print $percpu("runqueues", 0)', 'print $percpu("runqueues", "x")']) + f"""set var $percpu("runqueues", 0).slots[1] = $saved_slot
+set var $percpu("sched_cpu", 1).current = 0
+set var pool[5].state = TASK_RUNNABLE
+set var $percpu("ipi_mailboxes", 1).count = 0
+set var $percpu("ipi_mailboxes", 1).ring[0].kind = 0
 echo ==mismatch\\n
 file {other}
-""" + attempts(["neuron harts", "neuron check", "neuron version"]) + f"""file {elf}
+""" + attempts(["neuron harts", "neuron check", "neuron version", "neuron percpu", "neuron ps",
+                'print $percpu("runqueues")']) + f"""file {elf}
 echo ==back\\n
 neuron check
 echo ==end\\n
 """
-    output = run_front_door(elf, work, script, "commands", "imbalance", "sched_run", flavour)
+    # Boot arguments through --append that change nothing before sched_run.
+    output = run_front_door(elf, work, script, "commands", "imbalance", "sched_run", flavour,
+                            append="steal_k=3 storm_ipis=7")
     one_line_errors(output, "commands")
     if "==end" not in output:
         expect(False, "commands: the batch ran to the end")
@@ -457,12 +479,16 @@ echo ==end\\n
     expect("Commands: neuron harts, neuron ps" in section(output, "==help\n", "==ps"),
            "neuron alone: lists the commands")
     ps = section(output, "==ps\n", "==bootargs")
-    rows = re.findall(r"^\s+(\d+)  RUNNABLE  queued on 0\s+any\s+any\s+0  steps_task$", ps, re.M)
-    expect([int(r) for r in rows] == list(range(tasks)) and f"{tasks} task(s) in use of 128" in ps,
-           f"ps: tasks 0..{tasks - 1} RUNNABLE queued on hart 0, steps_task", ps)
+    rows = re.findall(r"^\s+(\d+)  imbalance/(\d+)\s+RUNNABLE  queued on 0\s+any\s+any\s+0  steps_task$",
+                      ps, re.M)
+    expect([int(r) for r, _ in rows] == list(range(tasks)) and all(r == n for r, n in rows)
+           and f"{tasks} task(s) in use of 128" in ps and re.search(r"^\s+ID  NAME\s+STATE", ps, re.M),
+           f"ps: tasks 0..{tasks - 1} named imbalance/ID, RUNNABLE queued on hart 0, steps_task", ps)
     boot = section(output, "==bootargs\n", "==version")
-    expect('bootargs: "scenario=imbalance seed=1"' in boot and "parsed: scenario=imbalance seed=1" in boot,
-           "bootargs: the command line and how it was parsed", boot)
+    expect('bootargs: "scenario=imbalance seed=1 steal_k=3 storm_ipis=7"' in boot
+           and "parsed: scenario=imbalance seed=1 watchdog_ms=5000 selftest_fail=none" in boot
+           and " steal_k=3 fault=none " in boot and " storm_ipis=7 " in boot and " stress_rounds=0" in boot,
+           "bootargs: the command line with --append's arguments, and every parsed field", boot)
     version = section(output, "==version\n", "==dmesg")
     expect(f"neuron {flavour} build, NEURON_MAX_HARTS 32" in version
            and "equal this ELF's" in version, "version: flavour, NEURON_MAX_HARTS, image checked", version)
@@ -478,13 +504,41 @@ echo ==end\\n
            "$current() and $percpu(\"var\") follow the selected thread's hart", current)
     empty = section(output, "==empty\n", "==impossible")
     expect(empty.count("  empty") == 2, "runq and ipi of an idle hart say empty", empty)
-    impossible = section(output, "==impossible\n", "==mismatch")
+    impossible = section(output, "==impossible\n", "==badpointer")
     expect("IMPOSSIBLE: count 70 > capacity 64" in impossible, "runq: a count over capacity is flagged",
            impossible)
-    for command in ("neuron harts", "neuron check", "neuron version"):
-        message = error_for(output, command) or ""
+    # Pointers and values no healthy kernel holds: every view shows them,
+    # flagged, and goes on (none fails half-way on an unreadable pointer).
+    bad = section(output, "==badpointer\n", "==mismatch")
+    for command in ("neuron runq 0", "neuron harts", "neuron ps", "neuron ipi 1", "neuron check",
+                    'print $percpu("runqueues", 0)'):
+        expect(f"NOERROR {command}" in bad, f"bad pointers: `{command}` completes: {error_for(bad, command)}")
+    expect("  [1] 0xdead0000 (IMPOSSIBLE: not a task of the pool)" in bad,
+           "runq: a queued pointer outside the pool is flagged", bad)
+    expect(re.search(r"^hart 1 .*current=0xdead0040 \(IMPOSSIBLE: not a task of the pool\)", bad, re.M)
+           is not None, "harts: a current task outside the pool is flagged")
+    expect(re.search(r"^\s+5  imbalance/5\s+9\(IMPOSSIBLE: no such state\)", bad, re.M) is not None,
+           "ps: a task state enum task_state does not have is flagged")
+    expect("[0] kind77 seq=" in bad and "(IMPOSSIBLE: no such kind)" in bad,
+           "ipi: a message kind enum ipi_kind does not have is flagged")
+    expect("neuron check: current: hart 1: sched_cpu.current 0xdead0040 is not a task of the pool" in bad
+           and "neuron check: task: pool[5] (task 5) has state 9, which enum task_state does not have" in bad,
+           "check: a current task outside the pool and an impossible task state are reported")
+    expect(re.search(r"^\$\d+ = runqueue count=24 .*, 0xdead0000, task 2 ", bad, re.M) is not None,
+           "printer: a runqueue holding a bad pointer prints whole, the pointer as a pointer")
+    expect((error_for(bad, 'print $percpu("runqueues", "x")') or "").endswith("hart must be a number, not char [2]"),
+           "$percpu: a hart that is not a number, in one line")
+    mismatch = section(output, "==mismatch\n", "==back")
+    expect(re.search(rf"^neuron: the running kernel is not {re.escape(str(other))}: its .text differs at",
+                     mismatch, re.M) is not None, "mismatch: said in one line as soon as the ELF is loaded")
+    for command in ("neuron harts", "neuron check", "neuron version", "neuron percpu", "neuron ps",
+                    'print $percpu("runqueues")'):
+        message = error_for(mismatch, command) or ""
         expect(f"the running kernel is not {other}: its .text differs at" in message,
                f"mismatch: `{command}` refuses in one line: {message}")
+    expect("neuron release build" not in mismatch and "neuron audit build" not in mismatch
+           and "per-CPU variables:" not in mismatch,
+           "mismatch: nothing but the refusal is printed (version and the variable list included)", mismatch)
     expect(section(output, "==back\n", "==end").strip().endswith("neuron check: ok"),
            "mismatch: the right ELF again and every command works")
 
@@ -508,7 +562,8 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
            "first instruction: every hart not started, in firmware", first)
     expect("nothing to check" in first and "neuron check: ok" in first,
            "first instruction: check says there is nothing to check yet")
-    init = run_front_door(elf, work, "neuron harts\nneuron check\n" + attempts(["neuron runq 1", "neuron ring"])
+    init = run_front_door(elf, work, "neuron harts\nneuron check\n"
+                          + attempts(["neuron runq 1", "neuron ring", "neuron percpu hart_local"])
                           + "echo ==end\\n\n", "early.init", "imbalance", "sched_init", flavour)
     one_line_errors(init, "early.init")
     # No icount: OpenSBI's lottery picks the boot hart; the console names it.
@@ -521,6 +576,11 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
            f"sched_init: the boot hart ({boot_hart}) running, the others not started, "
            "numbered by QEMU", init)
     expect("neuron check: ok" in init and "problem" not in init, "sched_init: check ok, no problem")
+    # A per-hart view of a hart outside the kernel says so on its line.
+    marked = {int(h): line.endswith("  [hart not started (waiting in firmware)]")
+              for h, line in re.findall(r"^hart (\d+): (hart_local @ .*)$", init, re.M)}
+    expect(len(marked) == HARTS and all(m == (str(h) != boot_hart) for h, m in marked.items()),
+           "sched_init: neuron percpu marks each hart not started, and only those", init)
     message = error_for(init, "neuron runq 1") or ""
     expect("runqueues are not set up yet (boot stage AREAS" in message, f"sched_init: `neuron runq 1` -> {message}")
     if flavour == "audit":
@@ -532,11 +592,60 @@ def check_early(elf: Path, flavour: str, work: Path) -> None:
     text = unknown.stdout.decode(errors="replace")
     expect(unknown.returncode == 2 and "--break no_such_function: no function" in text
            and not qemu_left(elf), f"--break on an unknown symbol: exit 2 before booting ({text.strip()})")
+    # A kernel that ends under gdb (here on a bad boot argument): gdb only
+    # says the connection closed; the front door says why.
+    ended = subprocess.run([sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
+                            "--append", "no_such_key=1", "--break", "sched_run",
+                            "--batch", str(work / "early.init.gdb"),
+                            "--log", str(work / "early.ended.console.log")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+    text = ended.stdout.decode(errors="replace")
+    expect(re.search(r"^neuron: gdb: the kernel ended while attached: exit status 2 \(bad boot arguments\); "
+                     r"its last console line: neuron: bootargs: unknown argument 'no_such_key=1'", text, re.M)
+           is not None and not qemu_left(elf), "a kernel that ends under gdb: the front door says why", text)
+    # Every location gdb could not break at, not only an unknown function
+    # name: a line past the end of a file, a file the ELF does not have, a
+    # data symbol. Each would leave a pending breakpoint and run the kernel to its end.
+    for location in ("kernel/sched/sched.c:99999", "no_such_file.c:10", "hart_area"):
+        refused = subprocess.run([sys.executable, str(NEURON), "gdb", f"--{flavour}", "--elf", str(elf),
+                                  "--break", location, "--batch", str(work / "early.init.gdb"),
+                                  "--log", str(work / "early.refused.console.log")],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=30)
+        text = refused.stdout.decode(errors="replace")
+        expect(refused.returncode == 2 and f"--break {location}: no function or line to break at" in text
+               and len(text.strip().splitlines()) == 1 and not qemu_left(elf),
+               f"--break {location}: exit 2 before booting, one line ({text.strip()})")
+
+
+# ---- unwind -------------------------------------------------------------
+
+def check_unwind(elf: Path, flavour: str, work: Path) -> None:
+    """A hart inside trap_entry with a trap frame that cannot be read: the
+    backtrace and `neuron check` (which walks every stack) stay free of
+    Python exceptions; the stack is called unknown."""
+    script = """bt 3
+set $saved_sp = $sp
+set var $sp = 0xdead0000
+echo ==corrupt\\n
+bt 3
+neuron check
+set var $sp = $saved_sp
+echo ==end\\n
+"""
+    output = run_front_door(elf, work, script, "unwind", "ladder", "trap_entry_saved", flavour)
+    one_line_errors(output, "unwind")
+    if "==end" not in output:
+        expect(False, "unwind: the batch ran to the end")
+        return
+    corrupt = section(output, "==corrupt\n", "==end")
+    expect("Python Exception" not in corrupt and "neuron check: ok" in corrupt
+           and "kernel stack unknown" in corrupt,
+           "unwind: an unreadable trap frame: no Python exception, the stack unknown, check ok", corrupt)
 
 
 CHECKS = {"inspect": check_inspect, "mailbox": check_mailbox, "offline": check_offline,
           "nodebug": check_nodebug, "autoload": check_autoload, "commands": check_commands,
-          "early": check_early}
+          "early": check_early, "unwind": check_unwind}
 
 
 def main() -> int:

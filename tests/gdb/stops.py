@@ -48,6 +48,9 @@ def main() -> int:
     parser.add_argument("--scenario", default="ladder")
     parser.add_argument("--harts", type=int, default=4)
     parser.add_argument("--random-stops", type=int, default=90)
+    parser.add_argument("--deep-stops", type=int, default=0,
+                        help="deep breakpoints (N-th call of a busy function, then K single steps)")
+    parser.add_argument("--min-deep-stops", type=int, default=0)
     parser.add_argument("--min-stops", type=int, default=100)
     parser.add_argument("--max-stops", type=int, default=400)
     parser.add_argument("--counterfactual", action="store_true")
@@ -56,7 +59,8 @@ def main() -> int:
     results = options.work / "stops.jsonl"
     settings = {"seed": options.seed, "results": str(results),
                 "addresses": instruction_addresses(options.elf),
-                "random_stops": options.random_stops, "max_stops": options.max_stops}
+                "random_stops": options.random_stops, "max_stops": options.max_stops,
+                "deep_stops": options.deep_stops}
     settings_file = options.work / "settings.json"
     settings_file.write_text(json.dumps(settings))
     script = options.work / "stops.gdb"
@@ -77,10 +81,11 @@ def main() -> int:
     (options.work / "gdb.out").write_text(run.stdout + run.stderr)
     records = [json.loads(line) for line in results.read_text().splitlines()] if results.exists() else []
     summary = records[-1] if records and "stops" in records[-1] else {"stops": 0, "breakpoints": 0}
+    summary.setdefault("deep_stops", 0)
     stops = [r for r in records if "stop" in r]
     bad = [r for r in stops if r["problems"]]
     states = sorted({s for r in stops for s in r.get("states", [])})
-    print(f"stops: {summary['stops']} stops from {summary['breakpoints']} breakpoints "
+    print(f"stops: {summary['stops']} stops ({summary['deep_stops']} deep) from {summary['breakpoints']} breakpoints "
           f"(seed {options.seed}, {options.scenario}, {options.harts} harts); hart states seen: {states}; "
           f"{len(bad)} with a problem")
     if "Traceback" in run.stdout + run.stderr:
@@ -105,6 +110,9 @@ def main() -> int:
             print(f"    {p}")
     if summary["stops"] < options.min_stops:
         print(f"stops: only {summary['stops']} stops, want at least {options.min_stops}")
+        return 1
+    if summary["deep_stops"] < options.min_deep_stops:
+        print(f"stops: only {summary['deep_stops']} deep stops, want at least {options.min_deep_stops}")
         return 1
     return 1 if bad else 0
 

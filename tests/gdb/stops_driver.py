@@ -6,7 +6,15 @@ Stops: a one-shot breakpoint on every function of the scheduler and IPI
 layers and of the scenarios that drive them (kernel/sched/*.c,
 kernel/proof/scenarios/*.c), and on instruction addresses drawn with a fixed
 seed from the whole kernel image (trap entry, lock loops, boot code
-included). At each stop:
+included). Those stop at first calls, most of them early; deep stops
+reach into the thick of the run: in each function the run calls over and
+over (DEEP_FUNCTIONS), a breakpoint on one of its instructions, stopping
+the N-th time a hart passes it; address and N drawn from the seed, so a
+hart is caught inside the windows the check must allow (a lock being
+taken, a task half-queued) while the others are wherever they are. (Not
+single steps: QEMU masks interrupts while stepping, and under -icount
+each step lets the guest clock run ahead until the watchdog fires.)
+Under -icount every draw names the same instant on every run. At each stop:
   - `neuron check` must report no problem (notes are fine);
   - `neuron harts` must name every hart by QEMU's own numbering: the line
     for hart N carries the pc QEMU reports for the CPU whose mhartid is N
@@ -58,6 +66,64 @@ def set_breakpoints() -> int:
     return count
 
 
+# Called throughout a run (every scenario's scheduling and IPI paths).
+DEEP_FUNCTIONS = ("rq_push", "rq_pop", "ipi_post", "ipi_handle", "handle_message", "sched_tick",
+                  "enqueue_on", "try_steal", "dispatch", "run_phase", "try_post", "sched_spawn",
+                  "sched_yield", "complete_message", "reap_and_wake", "task_alloc")
+DEEP_MAX_PASSES = 10
+
+
+def function_instructions(name: str) -> list[int]:
+    """Every instruction address of `name`'s out-of-line copy."""
+    symbol = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
+    if symbol is None or symbol.type.code != gdb.TYPE_CODE_FUNC:
+        return []
+    block = gdb.block_for_pc(int(symbol.value().address))
+    while block is not None and block.function is None:
+        block = block.superblock
+    if block is None:
+        return []
+    return [a for a in settings["addresses"] if block.start <= a < block.end]
+
+
+class Deep:
+    """In each deep function, a breakpoint on one of its instructions (any:
+    its entry, a lock being taken, a task half-queued) that stops the N-th
+    time a hart passes it from when it was armed, address and N drawn from
+    the seed; the one that stopped is re-armed elsewhere, until `count`
+    deep stops have been armed."""
+
+    def __init__(self, count: int):
+        self.left = count
+        self.armed: dict[str, tuple[gdb.Breakpoint, int, str]] = {}
+        self.instructions = {name: function_instructions(name) for name in DEEP_FUNCTIONS}
+        for name, instructions in sorted(self.instructions.items()):
+            if instructions:
+                self.arm(name)
+
+    def arm(self, name: str) -> None:
+        if name in self.armed:
+            self.armed.pop(name)[0].delete()
+        if self.left <= 0:
+            return
+        self.left -= 1
+        instructions = self.instructions[name]
+        address = rng.choice(instructions)
+        breakpoint = gdb.Breakpoint(f"*{address:#x}", internal=True)
+        passes = rng.randrange(DEEP_MAX_PASSES)
+        breakpoint.ignore_count = passes
+        self.armed[name] = (breakpoint, passes, f"deep {name}+{address - instructions[0]} pass {passes + 1}")
+
+    def hit(self) -> str | None:
+        """Where this stop is, if a deep breakpoint made it (gdb counts the
+        ignored passes as hits too); that one is re-armed."""
+        for name, (breakpoint, passes, label) in sorted(self.armed.items()):
+            if breakpoint.hit_count > passes:
+                self.arm(name)
+                return label
+        return None
+
+
 def qemu_view() -> dict[int, int]:
     text = gdb.execute("monitor info registers -a", to_string=True).replace("\r\n", "\n")
     return {int(hart, 16): int(pc, 16) for _cpu, pc, hart in QEMU_CPU.findall(text)}
@@ -94,21 +160,37 @@ def one_stop(number: int) -> dict:
     return record
 
 
+def alive() -> bool:
+    inferior = gdb.selected_inferior()
+    return inferior.pid != 0 and bool(inferior.threads())
+
+
+def record(stops: int, how: str) -> None:
+    result = one_stop(stops)
+    result["how"] = how
+    results.write(json.dumps(result) + "\n")
+    results.flush()
+
+
 def main() -> None:
     total = set_breakpoints()
-    stops = 0
+    deep = Deep(settings.get("deep_stops", 0))
+    stops = deep_stops = 0
     while stops < settings["max_stops"]:
         try:
             gdb.execute("continue", to_string=True)
         except gdb.error:
             break  # the kernel finished and QEMU closed the connection
-        inferior = gdb.selected_inferior()
-        if inferior.pid == 0 or not inferior.threads():
+        if not alive():
             break
         stops += 1
-        results.write(json.dumps(one_stop(stops)) + "\n")
-        results.flush()
-    results.write(json.dumps({"breakpoints": total, "stops": stops}) + "\n")
+        location = deep.hit()
+        if location is None:
+            record(stops, "breakpoint")
+            continue
+        deep_stops += 1
+        record(stops, location)
+    results.write(json.dumps({"breakpoints": total, "stops": stops, "deep_stops": deep_stops}) + "\n")
     results.close()
 
 

@@ -206,9 +206,11 @@ def cmd_gdb(args: argparse.Namespace) -> int:
     if not args.batch:
         print(f"neuron: gdb: {preset} kernel, {args.harts} harts; console in {log}; "
               "QEMU is killed when gdb exits", file=sys.stderr, flush=True)
-    if args.break_at and not gdbsession.is_breakable(elf, args.break_at):
-        raise NeuronError(f"--break {args.break_at}: no function or symbol of that name in {elf}",
-                          status=2)
+    if args.break_at:
+        problem = gdbsession.break_problem(elf, args.break_at)
+        if problem:
+            raise NeuronError(f"--break {args.break_at}: no function or line to break at in {elf} "
+                              f"(gdb: {problem})", status=2)
     session = gdbsession.GdbSession(
         elf=elf, harts=args.harts,
         bootargs=qemu.make_bootargs(args.scenario, args.seed, args.append or ""),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -38,31 +39,29 @@ class GdbSession:
     icount: bool = False
 
 
-def is_breakable(elf: Path, spec: str) -> bool:
-    """False when `spec` is a plain name that neither a symbol nor a
-    function of the ELF's debug info has (gdb would only say "not defined"
-    and run the kernel to its end); inlined functions count, since gdb
-    breaks on their inlined copies. Other forms (FILE:LINE, *ADDRESS) are
-    left to gdb."""
-    if not spec.replace("_", "a").isalnum():
-        return True
-    from elftools.elf.elffile import ELFFile
-    from elftools.elf.sections import SymbolTableSection
-    with open(elf, "rb") as stream:
-        image = ELFFile(stream)
-        for section in image.iter_sections():
-            if isinstance(section, SymbolTableSection) and section.get_symbol_by_name(spec):
-                return True
-        if not image.has_dwarf_info():
-            return False
-        wanted = spec.encode()
-        for unit in image.get_dwarf_info().iter_CUs():
-            for entry in unit.iter_DIEs():
-                if entry.tag == "DW_TAG_subprogram":
-                    name = entry.attributes.get("DW_AT_name")
-                    if name is not None and name.value == wanted:
-                        return True
-    return False
+BREAK_CHECK_SECONDS = 60.0
+
+
+def break_problem(elf: Path, spec: str) -> str | None:
+    """None when gdb can break at `spec` in `elf`, else gdb's reason in one
+    line. Asked of gdb itself, with pending breakpoints off, so every form
+    gdb takes (FUNCTION, FILE:LINE, a label, a function the compiler
+    inlined) is resolved exactly as the session will resolve it; an
+    unknown one would otherwise leave a pending breakpoint and let the
+    kernel run to its end. (-batch exits 1 when its last command failed.)"""
+    command = [GDB, "-q", "-nx", "-batch", "-iex", "set auto-load python-scripts off",
+               "-ex", "set breakpoint pending off", "-ex", f"break {spec}", str(elf)]
+    try:
+        result = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, timeout=BREAK_CHECK_SECONDS)
+    except FileNotFoundError:
+        raise GdbSessionError(f"{GDB} not found; run tools/neuron setup")
+    except subprocess.TimeoutExpired:
+        return f"gdb did not resolve it within {BREAK_CHECK_SECONDS:g} s"
+    if result.returncode == 0 and "Breakpoint 1 at" in result.stdout:
+        return None
+    reason = (result.stderr.strip() or result.stdout.strip() or f"gdb exit status {result.returncode}")
+    return reason.splitlines()[-1]
 
 
 def gdb_command(session: GdbSession, socket: Path) -> list[str]:
@@ -156,7 +155,22 @@ def run(session: GdbSession) -> int:
         finally:
             if process.poll() is None:
                 qemu.kill_process_group(process)
+            else:
+                _say_how_the_kernel_ended(process.returncode, session.console_log)
             try:
                 os.unlink(socket)
             except FileNotFoundError:
                 pass
+
+
+def _say_how_the_kernel_ended(status: int, console_log: Path) -> None:
+    """The kernel ended under gdb (gdb only says 'Remote connection
+    closed'): why, by its exit status, and its last console line, which
+    names the cause (a bad boot argument, the panic, the watchdog)."""
+    try:
+        lines = console_log.read_text(errors="replace").splitlines()
+    except OSError:
+        lines = []
+    last = [line.strip() for line in lines if line.strip()][-1:] or ["no output"]
+    print(f"neuron: gdb: the kernel ended while attached: {qemu.describe_status(status)}; "
+          f"its last console line: {last[0]} (console: {console_log})", file=sys.stderr, flush=True)

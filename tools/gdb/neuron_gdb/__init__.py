@@ -72,6 +72,7 @@ def register() -> None:
     for module in (harts, percpu, sched, ipi, ring, check, boot):
         module.register()
     unwind.register()
-    gdb.events.new_objfile.connect(target.clear_caches)
+    gdb.events.new_objfile.connect(target.on_new_objfile)
     gdb.events.new_inferior.connect(target.clear_caches)
     gdb.events.exited.connect(target.clear_caches)
+    gdb.events.stop.connect(target.announce_image)

@@ -39,23 +39,48 @@ def bootargs_command(argument: str) -> None:
         gdb.write("bootargs: none (/chosen has no bootargs)\n")
     else:
         gdb.write(f"bootargs: \"{_string(fdt['bootargs'], int(fdt['bootargs_len']))}\"\n")
+    gdb.write("parsed: " + " ".join(f"{name}={text}" for name, text in parsed_arguments()) + "\n")
+
+
+# Fields of struct bootargs that index one of the parser's name lists
+# (struct bootargs_vocabulary: `scenarios` with `scenario_count`, ...).
+VOCABULARY_OF = {"scenario": "scenario", "selftest_fail": "selftest", "selftest_hang": "selftest",
+                 "fault": "fault", "violation": "violation"}
+BOOTARGS_NONE = (1 << 64) - 1   # (size_t)-1: no name given
+
+
+def parsed_arguments() -> list[tuple[str, str]]:
+    """Every field of the parsed `struct bootargs` (DWARF order), an index
+    into a name list shown as the name: the whole parse, not a chosen few."""
     args = _main_static("args")
-    names = target.lookup_global("scenario_names")
-    scenario = int(args["scenario"])
-    count = int(target.lookup_global("scenario_count"))
-    scenario_text = names[scenario].string() if scenario < count else f"#{scenario}"
-    gdb.write(f"parsed: scenario={scenario_text} seed={int(args['seed'])} "
-              f"watchdog_ms={int(args['watchdog_ms'])} steal_k={int(args['steal_k'])} "
-              f"fault={_fault_name(int(args['fault']))} "
-              f"audit={'continue' if int(args['audit_continue']) else 'panic'}\n")
-
-
-def _fault_name(index: int) -> str:
     try:
-        names = target.lookup_global("sched_fault_names")
-        return names[index].string()
-    except (Problem, gdb.error):
-        return str(index)
+        vocabulary = _main_static("vocabulary")
+    except Problem:
+        vocabulary = None
+    out = []
+    for field in args.type.strip_typedefs().fields():
+        value = target.u64(args[field.name])
+        text = str(value)
+        kind = VOCABULARY_OF.get(field.name)
+        if kind and vocabulary is not None and target.has_field(vocabulary.type, f"{kind}_count"):
+            count = int(vocabulary[f"{kind}_count"])
+            if value == BOOTARGS_NONE:
+                text = "none"
+            elif value < count:
+                text = vocabulary[f"{kind}s"][value].string()
+            else:
+                text = f"{value}(IMPOSSIBLE: only {count} {kind}s)"
+        out.append((field.name, text))
+    return out
+
+
+def scenario_name() -> str:
+    """The scenario the kernel was booted to run, by scenario_names[]."""
+    scenario = int(_main_static("args")["scenario"])
+    count = int(target.lookup_global("scenario_count"))
+    if scenario >= count:
+        return f"#{scenario}"
+    return target.lookup_global("scenario_names")[scenario].string()
 
 
 def flavour() -> str:
@@ -71,6 +96,10 @@ def flavour() -> str:
 def version_command(argument: str) -> None:
     """Show what this kernel is: build flavour, NEURON_MAX_HARTS, ELF, and
 the identity its trace carries (audit builds, once the trace started)."""
+    inferior = gdb.selected_inferior()
+    attached = bool(inferior.pid and inferior.threads())
+    if attached:
+        target.require_connected()   # a differing image: its one line, nothing else
     table = target.lookup_global("hart_area")
     max_harts = table.type.range()[1] + 1
     line = (f"neuron {flavour()} build, NEURON_MAX_HARTS {max_harts}, "
@@ -79,10 +108,8 @@ the identity its trace carries (audit builds, once the trace started)."""
         identity = target.u64(target.lookup_global("trace_info")["identity"])
         line += f", trace identity {identity:#018x}" if identity else ", trace identity not set yet"
     gdb.write(line + "\n")
-    inferior = gdb.selected_inferior()
-    if inferior.pid and inferior.threads():
-        target.require_connected()   # says so when the image differs
-        gdb.write("the running kernel's .text and .rodata equal this ELF's\n")
+    gdb.write("the running kernel's .text and .rodata equal this ELF's\n" if attached
+              else "not attached: the running kernel is not compared with this ELF\n")
 
 
 @neuron_command("dmesg", gdb.COMMAND_STATUS)

@@ -6,7 +6,8 @@
            holds it
   runq     head and count within capacity; every queued pointer is a pool
            task, RUNNABLE, queued once, not running anywhere; a pinned task
-           only on its own hart
+           only on its own hart; every hart's current task is a pool task
+  task     every pool task's state is one of enum task_state
   counts   tasks in use = pool size - free count; every RUNNABLE task is
            queued, except one per hart halted inside its run phase (popped,
            not yet dispatched, or dispatched, not yet requeued)
@@ -165,7 +166,12 @@ class Checker:
         for hart in self.harts:
             current = sched.current_task(hart)
             if current is not None and target.u64(current):
-                currents[target.u64(current)] = hart.hart
+                address = target.u64(current)
+                problem = sched.not_a_task(address)
+                if problem:
+                    self.report(f"current: hart {hart.hart}: sched_cpu.current {address:#x} is {problem}")
+                    continue
+                currents[address] = hart.hart
         for hart, rq, label, mid_update in self.whole_rings("runq", sched.runqueue,
                                                             lambda rq: str(rq.problem())):
             self.queues_mid_update += mid_update
@@ -213,6 +219,10 @@ class Checker:
         pool = sched.task_pool()
         low, high = pool.type.range()
         states = [sched.task_state_name(pool[i]) for i in range(low, high + 1)]
+        for i, state in enumerate(states):
+            if "IMPOSSIBLE" in state:
+                self.report(f"task: pool[{i}] (task {int(pool[i]['id'])}) has state {int(pool[i]['state'])}, "
+                            "which enum task_state does not have")
         in_use = sum(state != "FREE" for state in states)
         free_count = target.lookup_global("free_count") if target.has_symbol("free_count") else None
         pool_busy = self.harts_inside(frozenset({"task_alloc", "task_free", "task_pool_reset"}))

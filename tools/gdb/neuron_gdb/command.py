@@ -99,4 +99,8 @@ def hart_argument(hart: gdb.Value | None, label: str) -> target.Hart:
     """The hart a function argument names, or the selected thread's hart."""
     if hart is None:
         return target.current_hart(label)
-    return target.hart_by_number(int(hart), label)
+    try:
+        number = int(hart)
+    except gdb.error:
+        raise Problem(f"{label}: hart must be a number, not {hart.type}") from None
+    return target.hart_by_number(number, label)

@@ -49,7 +49,7 @@ def write(view: FifoView, hart, title: str, fields: str, entries: str,
     the detail lines, then the entries oldest first."""
     gdb.write(f"hart {view.hart}: {title} count={view.count} head={view.head} "
               f"capacity={view.capacity} {fields}"
-              + ("" if hart.in_kernel else f"  [hart {hart.describe_state()}]") + "\n")
+              + hart.state_note() + "\n")
     broken = view.problem()
     if broken:
         gdb.write(f"  IMPOSSIBLE: {broken}; showing at most {view.capacity} {entries}\n")

@@ -23,10 +23,7 @@ def hart_line(hart: target.Hart, with_scheduler: bool, with_ring: bool) -> str:
         parts.append("no area yet")
     elif with_scheduler and target.boot_reached("SCHED"):
         current = sched.current_task(hart)
-        if current is None or target.u64(current) == 0:
-            parts.append("current=none")
-        else:
-            parts.append(f"current=task {int(current.dereference()['id'])}")
+        parts.append("current=none" if current is None else f"current={sched.task_label(current)}")
         rq = sched.runqueue(hart, "neuron harts")
         parts.append(f"runq={rq.count}" + (f" (IMPOSSIBLE: {rq.problem()})" if rq.problem() else ""))
     if with_ring and hart.area:

@@ -45,7 +45,10 @@ def mailbox(hart: target.Hart, label: str) -> fifo.FifoView:
 def describe_message(message: gdb.Value) -> str:
     kind = int(message["kind"])
     obj = target.u64(message["object"])
+    kinds = kind_count()
     text = f"{kind_name(kind)} seq={int(message['seq'])} from hart {int(message['from'])}"
+    if kinds is not None and not 0 <= kind < kinds:
+        text += " (IMPOSSIBLE: no such kind)"
     if obj:
         text += f" object={obj:#x}"
         name = kind_name(kind)

@@ -102,6 +102,9 @@ magic or owner is wrong. Without VAR, lists the per-CPU variables."""
 
     def run(self, argument: str) -> None:
         words = gdb.string_to_argv(argument)
+        inferior = gdb.selected_inferior()
+        if inferior.pid and inferior.threads():
+            target.require_connected()  # the list is this ELF's: refused if it is not the kernel's
         if not words:
             gdb.write("per-CPU variables: " + (" ".join(variable_names()) or "none") + "\n")
             return
@@ -121,7 +124,7 @@ magic or owner is wrong. Without VAR, lists the per-CPU variables."""
                 problem = stamp.problem(hart.hart, magic)
                 line += f" stamp owner={stamp.owner} magic={stamp.magic:#x}"
                 line += f"  <-- WRONG: {problem}" if problem else " ok"
-            gdb.write(line + "\n")
+            gdb.write(line + hart.state_note() + "\n")
             gdb.write(f"  {variable.value(hart).format_string(pretty_structs=False)}\n")
 
 

@@ -90,7 +90,7 @@ Usage: neuron ring [HART] [-n N]"""
             raise Problem(why_not_available())
         for hart in selected:
             fill, drops = module.ring_stats(hart.hart)
-            gdb.write(f"hart {hart.hart}: ring fill={fill} drops={drops}\n")
+            gdb.write(f"hart {hart.hart}: ring fill={fill} drops={drops}{hart.state_note()}\n")
             lines = module.ring_records(hart.hart, count)
             if not lines:
                 gdb.write("  empty\n")

@@ -38,6 +38,18 @@ def _value(name: str):
     return symbol.value()
 
 
+def _mode_name(mode: int) -> str:
+    """`overwrite` or `stop`: trace_info.mode (a uint32_t) by the names of
+    enum trace_mode (DWARF), as the dump format spells them."""
+    try:
+        for field in gdb.lookup_type("enum trace_mode").fields():
+            if field.enumval == mode and field.name.startswith("TRACE_MODE_"):
+                return field.name[len("TRACE_MODE_"):].lower()
+    except gdb.error:
+        pass
+    raise gdb.GdbError(f"trace_info.mode is {mode}, which enum trace_mode does not have")
+
+
 def ring_available() -> bool:
     try:
         return int(_value("trace_info")["started"]) != 0
@@ -116,7 +128,7 @@ def dump_trace(path: str) -> str:
         harts.append(dumpfmt.HartData(hart, produced, dropped, records))
         total += len(records)
     dumpfmt.write(path, harts, timebase_hz=int(info["timebase_hz"]),
-                  mode="stop" if int(info["mode"]) == 1 else "overwrite",
+                  mode=_mode_name(int(info["mode"])),
                   capacity=int(info["capacity"]), identity=int(info["identity"]),
                   max_harts=int(info["max_harts"]), version=int(info["version"]))
     return f"trace dump {path}: {len(harts)} harts, {total} records"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gdb
 
-from . import command, fifo, target
+from . import boot, command, fifo, target
 from .command import NeuronFunction, neuron_command, per_hart_command
 from .percpu import PerCpuVar
 
@@ -37,12 +37,41 @@ def pool_range() -> tuple[int, int, int] | None:
 
 
 def task_state_name(task: gdb.Value) -> str:
-    text = str(task["state"])
-    return text[len("TASK_"):] if text.startswith("TASK_") else text
+    """RUNNABLE, ...: the enumerator's name (DWARF) without TASK_; a value
+    the enum does not have is flagged."""
+    state = task["state"]
+    value = int(state)
+    for field in state.type.strip_typedefs().fields():
+        if field.enumval == value:
+            return field.name[len("TASK_"):] if field.name.startswith("TASK_") else field.name
+    return f"{value}(IMPOSSIBLE: no such state)"
 
 
 def hart_text(number: int) -> str:
     return "any" if number == TASK_ANY_HART else str(number)
+
+
+def not_a_task(address: int) -> str | None:
+    """Why a non-NULL task pointer cannot be followed, or None: the kernel's
+    tasks are all in the pool, so anything else is a corrupted pointer."""
+    pool = pool_range()
+    if pool is None:
+        return None
+    start, size, count = pool
+    if start <= address < start + size * count and (address - start) % size == 0:
+        return None
+    return "not a task of the pool"
+
+
+def task_label(task_pointer: gdb.Value) -> str:
+    """`task 7`, `none`, or the pointer flagged when it is not a task."""
+    address = target.u64(task_pointer)
+    if address == 0:
+        return "none"
+    problem = not_a_task(address)
+    if problem:
+        return f"{address:#x} (IMPOSSIBLE: {problem})"
+    return f"task {int(task_pointer.dereference()['id'])}"
 
 
 def describe_task(task_pointer: gdb.Value) -> str:
@@ -50,6 +79,9 @@ def describe_task(task_pointer: gdb.Value) -> str:
     address = target.u64(task_pointer)
     if address == 0:
         return "none"
+    problem = not_a_task(address)
+    if problem:
+        return f"{address:#x} (IMPOSSIBLE: {problem})"
     task = task_pointer.dereference()
     return (f"task {int(task['id'])} {task_state_name(task)} pinned={hart_text(int(task['pinned_hart']))} "
             f"last={hart_text(int(task['last_hart']))} steps={int(task['steps'])} "
@@ -114,15 +146,21 @@ def where_tasks_are(harts: list[target.Hart]) -> dict[int, str]:
 
 @neuron_command("ps", gdb.COMMAND_STATUS)
 def ps_command(argument: str) -> None:
-    """Show every task of the pool that is in use: id, state, where it is
-(running on / queued on a hart), pinning, the hart it last ran on, steps
-run and its function."""
+    """Show every task of the pool that is in use: id, name (SCENARIO/ID, as
+the trace names it), state, where it is (running on / queued on a hart),
+pinning, the hart it last ran on, steps run and its function."""
     target.require_connected()
     pool = task_pool()
     if pool is None:
         raise target.Problem("this build has no task pool")
     target.require_stage("SCHED", "the task pool is", "neuron ps")
     where = where_tasks_are([h for h in target.harts() if h.area])
+    # The name the trace tools give a task (SCENARIO/ID, perfetto/convert.py),
+    # so a row here and a track in the trace viewer are found by one name.
+    try:
+        scenario: str | None = boot.scenario_name()
+    except (target.Problem, gdb.error):
+        scenario = None
     low, high = pool.type.range()
     rows = []
     for i in range(low, high + 1):
@@ -131,10 +169,12 @@ run and its function."""
         if state == "FREE":
             continue
         address = int(task.address)
-        rows.append(f"{int(task['id']):>5}  {state:<9} {where.get(address, '-'):<13} "
+        name = f"{scenario}/{int(task['id'])}" if scenario else f"task {int(task['id'])}"
+        rows.append(f"{int(task['id']):>5}  {name:<14} {state:<9} {where.get(address, '-'):<13} "
                     f"{hart_text(int(task['pinned_hart'])):>6}  {hart_text(int(task['last_hart'])):>4}  "
                     f"{int(task['steps']):>5}  {target.symbol_at(target.u64(task['fn']))}")
-    gdb.write(f"{'ID':>5}  {'STATE':<9} {'WHERE':<13} {'PINNED':>6}  {'LAST':>4}  {'STEPS':>5}  FN\n")
+    gdb.write(f"{'ID':>5}  {'NAME':<14} {'STATE':<9} {'WHERE':<13} {'PINNED':>6}  {'LAST':>4}  "
+              f"{'STEPS':>5}  FN\n")
     for row in rows:
         gdb.write(row + "\n")
     gdb.write(f"{len(rows)} task(s) in use of {high - low + 1}\n" if rows

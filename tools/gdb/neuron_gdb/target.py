@@ -97,13 +97,39 @@ def _image_mismatch(inferior: gdb.Inferior) -> str | None:
     return None
 
 
+def _image_key(inferior: gdb.Inferior) -> tuple:
+    return (gdb.current_progspace().filename, inferior.num, inferior.pid,
+            getattr(inferior, "connection_num", None))
+
+
 def verify_image(inferior: gdb.Inferior) -> None:
-    key = (gdb.current_progspace().filename, inferior.num, inferior.pid,
-           getattr(inferior, "connection_num", None))
+    key = _image_key(inferior)
     if key not in _image_verdicts:
         _image_verdicts[key] = _image_mismatch(inferior)
     if _image_verdicts[key]:
         raise Problem(_image_verdicts[key])
+
+
+_announced: set[tuple] = set()
+
+
+def announce_image(event=None) -> None:
+    """On attach (the first stop) and on `file` while attached: say in one
+    line that the loaded ELF is not the running kernel, before any command
+    is tried. Once per ELF and connection; silent when they match."""
+    try:
+        inferior = gdb.selected_inferior()
+        if inferior.pid == 0 or not inferior.threads():
+            return
+        key = _image_key(inferior)
+        if key in _announced:
+            return
+        _announced.add(key)
+        verify_image(inferior)
+    except Problem as problem:
+        gdb.write(f"neuron: {problem}\n", gdb.STDERR)
+    except Exception:  # an event handler must not break gdb's own stop
+        pass
 
 
 def lookup_type(name: str) -> gdb.Type:
@@ -164,6 +190,12 @@ def tls_offset(symbol: str) -> int | None:
 def clear_caches(event=None) -> None:
     _tls_offset_cached.cache_clear()
     _image_verdicts.clear()
+    _announced.clear()
+
+
+def on_new_objfile(event=None) -> None:
+    clear_caches()
+    announce_image()
 
 
 PRIV_MACHINE = 3
@@ -204,6 +236,11 @@ class Hart:
     def describe_state(self) -> str:
         """One phrase: `in firmware (M-mode)`, `not started`, ..."""
         return STATE_TEXT.get(self.state, self.state)
+
+    def state_note(self) -> str:
+        """`  [hart in firmware (...)]` for a hart not running kernel code,
+        for a per-hart view's header line; empty otherwise."""
+        return "" if self.in_kernel else f"  [hart {self.describe_state()}]"
 
 
 STATE_TEXT = {
@@ -255,15 +292,24 @@ def boot_stage() -> str | None:
     return text[len("BOOT_STAGE_"):] if text.startswith("BOOT_STAGE_") else text
 
 
-BOOT_STAGES = ["ENTRY", "AREAS", "SCHED", "SECONDARIES", "RUNNING"]
+def boot_stages() -> list[str]:
+    """The stages of `enum boot_stage` (DWARF), in the order boot reaches them."""
+    try:
+        fields = gdb.lookup_type("enum boot_stage").fields()
+    except gdb.error:
+        return []
+    ordered = sorted(fields, key=lambda field: field.enumval)
+    return [f.name[len("BOOT_STAGE_"):] if f.name.startswith("BOOT_STAGE_") else f.name
+            for f in ordered]
 
 
 def boot_reached(stage: str) -> bool:
     """True once boot got to `stage`; True for an ELF that does not say."""
     now = boot_stage()
-    if now is None or now not in BOOT_STAGES:
+    stages = boot_stages()
+    if now is None or now not in stages or stage not in stages:
         return True
-    return BOOT_STAGES.index(now) >= BOOT_STAGES.index(stage)
+    return stages.index(now) >= stages.index(stage)
 
 
 def _online(hart: int) -> bool | None:

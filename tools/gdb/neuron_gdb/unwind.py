@@ -56,6 +56,15 @@ class TrapEntryUnwinder(Unwinder):
         return self.labels
 
     def __call__(self, pending_frame):
+        # A trap frame that cannot be read (a corrupted sp, a hart caught
+        # mid-write) leaves the frame to gdb's own unwinders: an exception
+        # here would print a Python traceback into every backtrace.
+        try:
+            return self._unwind(pending_frame)
+        except (gdb.error, gdb.MemoryError):
+            return None
+
+    def _unwind(self, pending_frame):
         labels = self._labels()
         if labels is None:
             return None
