@@ -27,6 +27,46 @@
 
 #define PERCPU_ARCH_SSTATUS_SIE 2ul
 
+#ifndef NEURON_PERCPU_BASELINE
+#define NEURON_PERCPU_BASELINE 0
+#endif
+
+#if NEURON_PERCPU_BASELINE
+/*
+ * MEASURING BASELINE ONLY (cmake -DNEURON_PERCPU_BASELINE=ON, release):
+ * the accessors below are what plain hand-written per-hart C gives, a
+ * __thread object read and written in C and another hart's copy reached
+ * as its area base plus the object's offset from tp. No asm, no clobber.
+ * It exists so the wrapper's code can be compared with it
+ * (bench/run.py --parts baseline); it is NOT safe as a product: GCC
+ * treats tp as constant within a function, so it may form tp + offset
+ * once and keep it in a register (or hoist it) across a call that
+ * switches context and migrates the task, or above the csrrci that made
+ * the access valid, and then touch the previous hart's instance
+ * (docs/concurrency-model.md, "the tp caveat"). Nothing here stops that.
+ */
+/* Raw words of the wrapper's own block (the hart number): may_alias, as
+ * a byte offset into a structure is. */
+typedef uint64_t percpu__bl_u64 __attribute__((may_alias));
+typedef uint32_t percpu__bl_u32 __attribute__((may_alias));
+typedef uint16_t percpu__bl_u16 __attribute__((may_alias));
+typedef uint8_t percpu__bl_u8 __attribute__((may_alias));
+#define PERCPU__BL_AT(sym, T, off) (*(T *)((char *)&(sym) + (off)))
+#define PERCPU_ARCH_LOAD_RAW(sym, size, off) \
+	__builtin_choose_expr((size) == 8, (unsigned long)PERCPU__BL_AT(sym, percpu__bl_u64, off), \
+	__builtin_choose_expr((size) == 4, (unsigned long)PERCPU__BL_AT(sym, percpu__bl_u32, off), \
+	__builtin_choose_expr((size) == 2, (unsigned long)PERCPU__BL_AT(sym, percpu__bl_u16, off), \
+					   (unsigned long)PERCPU__BL_AT(sym, percpu__bl_u8, off))))
+#define PERCPU_ARCH_STORE_RAW(sym, size, off, raw) \
+	__builtin_choose_expr((size) == 8, (void)(PERCPU__BL_AT(sym, percpu__bl_u64, off) = (uint64_t)(raw)), \
+	__builtin_choose_expr((size) == 4, (void)(PERCPU__BL_AT(sym, percpu__bl_u32, off) = (uint32_t)(raw)), \
+	__builtin_choose_expr((size) == 2, (void)(PERCPU__BL_AT(sym, percpu__bl_u16, off) = (uint16_t)(raw)), \
+					   (void)(PERCPU__BL_AT(sym, percpu__bl_u8, off) = (uint8_t)(raw)))))
+#define PERCPU_ARCH_ADDR(sym, off) ((void *)((char *)&(sym) + (off)))
+#define PERCPU_ARCH_AREA_OFFSET(sym) \
+	((uintptr_t)&(sym) - (uintptr_t)__builtin_thread_pointer())
+#define PERCPU_ARCH_AREA_OFFSET_IMM(sym) PERCPU_ARCH_AREA_OFFSET(sym)
+#else
 #define PERCPU__RV_SEQ(sym, insn, reg) \
 	"lui " reg ",%%tprel_hi(" #sym "+%[pcoff])\n\t" \
 	"add " reg "," reg ",tp,%%tprel_add(" #sym "+%[pcoff])\n\t" insn
@@ -94,6 +134,7 @@
 	(uintptr_t)percpu__off; })
 /* lui + addi already: the same macro for the audit's remote check. */
 #define PERCPU_ARCH_AREA_OFFSET_IMM(sym) PERCPU_ARCH_AREA_OFFSET(sym)
+#endif /* NEURON_PERCPU_BASELINE */
 
 /* The per-hart base register as it is now (audit compares it). */
 static inline uintptr_t percpu_arch_base_register(void)
