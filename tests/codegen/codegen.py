@@ -37,7 +37,10 @@ FUNCTIONS = [
     "read_u32_irqs_off", "read_u8_irqs_off", "write_u8_irqs_off",
     "read_ptr_irqs_off", "local_address",
     "read_far_irqs_off", "write_far_irqs_off", "read_farther_irqs_off", "write_farther_irqs_off",
+    "reload_around_read",
 ]
+# Hand-written only, for the table: Linux riscv's offset-table form.
+LINUX_STYLE = ["linux_read_irqs_off", "linux_local_address"]
 # Release promise: one instruction (plus ret) for word-sized reads, every
 # write and the local address. A sub-word value leaving an asm statement is
 # re-extended by GCC (it does not trust asm outputs' upper bits), one
@@ -95,7 +98,7 @@ def disassemble(args, elf):
         if insn and current:
             text = insn.group(1).split("#")[0].split("<")[0].strip()
             functions[current].append(re.sub(r"\s+", " ", text))
-    return {name: functions.get(name, []) for name in FUNCTIONS}
+    return {name: functions.get(name, []) for name in FUNCTIONS + LINUX_STYLE}
 
 
 HOT_PATH_FUNCTIONS = ["read_irqs_off", "write_irqs_off", "read_twice_irqs_off",
@@ -179,9 +182,9 @@ def check(args):
     return 1 if failures else 0
 
 
-def measure(args, audit):
+def measure(args, audit, side="wrapper"):
     with tempfile.TemporaryDirectory() as work:
-        return disassemble(args, build(args, work, "wrapper", audit))
+        return disassemble(args, build(args, work, side, audit))
 
 
 def report(args):
@@ -214,7 +217,7 @@ def fast_path_costs(args):
 
 
 def table(args):
-    release, audit = measure(args, 0), measure(args, 1)
+    release, audit, hand = measure(args, 0), measure(args, 1), measure(args, 0, "hand")
     rows = [
         ("local read (irqs-off token)", "read_irqs_off"),
         ("local write (irqs-off token)", "write_irqs_off"),
@@ -233,9 +236,18 @@ def table(args):
     for label, name in rows:
         lines.append("| %s | `%s` | %d | %d |" % (label, name, counts(release[name]),
                                               counts(audit[name])))
+    lines.append("| load `*p`, local read, load `*p` again (the \"memory\" clobber reloads) | "
+                 "`reload_around_read` | %d | %d |" % (counts(release["reload_around_read"]),
+                                                     counts(audit["reload_around_read"])))
+    for label, name in (("Linux riscv style: local read through `__per_cpu_offset[cpu]` "
+                         "(hand.c, no wrapper)", "linux_read_irqs_off"),
+                        ("Linux riscv style: local address through `__per_cpu_offset[cpu]` "
+                         "(hand.c, no wrapper)", "linux_local_address")):
+        lines.append("| %s | `%s` | %d | - |" % (label, name, counts(hand[name])))
     lines.append("")
     lines.append("Release `read_irqs_off` is `%s`; release `write_irqs_off` is `%s`." % (
         " ; ".join(release["read_irqs_off"][:-1]), " ; ".join(release["write_irqs_off"][:-1])))
+    lines.append("Linux style `linux_read_irqs_off` is `%s`." % " ; ".join(hand["linux_read_irqs_off"][:-1]))
     text = "\n".join(lines) + "\n"
     if not args.update:
         sys.stdout.write(text)

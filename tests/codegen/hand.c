@@ -61,7 +61,8 @@ void write_irqs_off(long value) { STORE("sd", 8, value); }
 long read_guarded(void)
 {
 	unsigned long saved = irq_save();
-	long v = LOAD("ld", long, 8);
+	unsigned long raw = LOAD("ld", unsigned long, 8);
+	long v = (long)raw;
 	irq_restore(saved);
 	return v;
 }
@@ -82,6 +83,46 @@ long read_far_irqs_off(void) { return LOAD_FAR("ld", long, 2048); }
 void write_far_irqs_off(long value) { STORE_FAR("sd", 2048, value); }
 long read_farther_irqs_off(void) { return LOAD_FAR("ld", long, 4104); }
 void write_farther_irqs_off(long value) { STORE_FAR("sd", 4104, value); }
+
+/* A plain load on either side of a local read: the asm's "memory"
+ * clobber makes GCC load *p again (three loads where plain C has two),
+ * in hand-written asm as in the wrapper. */
+long reload_around_read(const long *p)
+{
+	long a = *p;
+	unsigned long raw = LOAD("ld", unsigned long, 8);
+	long v = (long)raw;
+	return a + v + *p;
+}
+
+/*
+ * Linux riscv's form, for comparison only (not a wrapper pair): tp holds
+ * the current task, whose thread_info.cpu indexes __per_cpu_offset[],
+ * added to the variable's link address (this_cpu_ptr, per_cpu_ptr).
+ */
+struct linux_thread_info {
+	unsigned long flags;
+	int preempt_count;
+	long kernel_sp;
+	long user_sp;
+	int cpu;
+};
+unsigned long linux_per_cpu_offset[32];
+struct runqueue linux_rq;
+
+long linux_read_irqs_off(void)
+{
+	const struct linux_thread_info *ti = __builtin_thread_pointer();
+	const struct runqueue *rq =
+		(const struct runqueue *)((const char *)&linux_rq + linux_per_cpu_offset[ti->cpu]);
+	return rq->nr_ready;
+}
+
+void *linux_local_address(void)
+{
+	const struct linux_thread_info *ti = __builtin_thread_pointer();
+	return (char *)&linux_rq + linux_per_cpu_offset[ti->cpu];
+}
 
 void codegen_entry(void)
 {

@@ -31,4 +31,7 @@ long read_twice_irqs_off(void);
 void write_twice_irqs_off(long value);
 void guard_only_irqs_off(void);
 void guard_only(void);
+long reload_around_read(const long *p);
+long linux_read_irqs_off(void);
+void *linux_local_address(void);
 void codegen_entry(void);

@@ -116,6 +116,15 @@ void guard_only(void)
 	(void)g;
 }
 
+/* A plain load on either side of a local read (hand.c says why three). */
+long reload_around_read(const long *p)
+{
+	long a = *p;
+	PERCPU_GUARD_IRQS_OFF(g);
+	long v = percpu_read(g, runqueues, nr_ready);
+	return a + v + *p;
+}
+
 void codegen_entry(void)
 {
 }
