@@ -67,6 +67,15 @@ typedef uint8_t percpu__bl_u8 __attribute__((may_alias));
 	((uintptr_t)&(sym) - (uintptr_t)__builtin_thread_pointer())
 #define PERCPU_ARCH_AREA_OFFSET_IMM(sym) PERCPU_ARCH_AREA_OFFSET(sym)
 #else
+/* What the "memory" clobber costs is measured by building with
+ * -DPERCPU_ARCH_MEASURE_NO_CLOBBER=1 (docs/benchmarks.md, "the clobber");
+ * such a build loses the ordering against plain accesses described at the
+ * top and is for measuring only. */
+#if defined(PERCPU_ARCH_MEASURE_NO_CLOBBER) && PERCPU_ARCH_MEASURE_NO_CLOBBER
+#define PERCPU__RV_CLOBBER
+#else
+#define PERCPU__RV_CLOBBER "memory"
+#endif
 #define PERCPU__RV_SEQ(sym, insn, reg) \
 	"lui " reg ",%%tprel_hi(" #sym "+%[pcoff])\n\t" \
 	"add " reg "," reg ",tp,%%tprel_add(" #sym "+%[pcoff])\n\t" insn
@@ -74,13 +83,13 @@ typedef uint8_t percpu__bl_u8 __attribute__((may_alias));
 #define PERCPU__RV_LOAD(sym, insn, off) ({ \
 	unsigned long percpu__raw; \
 	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %0,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
-			 : "=r"(percpu__raw) : [pcoff] "i"(off) : "memory"); \
+			 : "=r"(percpu__raw) : [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
 	percpu__raw; })
 
 #define PERCPU__RV_STORE(sym, insn, off, raw) ({ \
 	unsigned long percpu__tmp; \
 	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %1,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
-			 : "=&r"(percpu__tmp) : "r"(raw), [pcoff] "i"(off) : "memory"); \
+			 : "=&r"(percpu__tmp) : "r"(raw), [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
 	(void)0; })
 
 /* The 64-bit word at this hart's sym+off, xor the base register: the
@@ -118,7 +127,7 @@ typedef uint8_t percpu__bl_u8 __attribute__((may_alias));
 #define PERCPU_ARCH_ADDR(sym, off) ({ \
 	unsigned long percpu__addr; \
 	__asm__ volatile(PERCPU__RV_SEQ(sym, "addi %0,%0,%%tprel_lo(" #sym "+%[pcoff])", "%0") \
-			 : "=r"(percpu__addr) : [pcoff] "i"(off) : "memory"); \
+			 : "=r"(percpu__addr) : [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
 	(void *)percpu__addr; })
 
 /*
