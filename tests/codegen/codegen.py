@@ -37,10 +37,14 @@ FUNCTIONS = [
     "read_u32_irqs_off", "read_u8_irqs_off", "write_u8_irqs_off",
     "read_ptr_irqs_off", "local_address",
     "read_far_irqs_off", "write_far_irqs_off", "read_farther_irqs_off", "write_farther_irqs_off",
-    "reload_around_read",
+    "reload_around_read", "read_across_call",
 ]
+# The tp caveat (docs/concurrency-model.md): across a call (a context
+# switch) no register may keep tp or an address formed from it; every
+# per-CPU access names tp itself as its base.
+TP_FRESH_AFTER_CALL = ["read_across_call"]
 # Hand-written only, for the table: Linux riscv's offset-table form.
-LINUX_STYLE = ["linux_read_irqs_off", "linux_local_address"]
+LINUX_STYLE = ["linux_read_irqs_off", "linux_local_address", "plain_read_across_call"]
 # Release promise: one instruction (plus ret) for word-sized reads, every
 # write and the local address. A sub-word value leaving an asm statement is
 # re-extended by GCC (it does not trust asm outputs' upper bits), one
@@ -96,7 +100,9 @@ def disassemble(args, elf):
             continue
         insn = re.match(r"^\s+[0-9a-f]+:\s+(.*)$", line)
         if insn and current:
-            text = insn.group(1).split("#")[0].split("<")[0].strip()
+            # A call's target by name: the two builds place it differently.
+            text = re.sub(r"^(jal)\s+[0-9a-f]+ <([^>+]+)>.*", r"\1 \2", insn.group(1))
+            text = text.split("#")[0].split("<")[0].strip()
             functions[current].append(re.sub(r"\s+", " ", text))
     return {name: functions.get(name, []) for name in FUNCTIONS + LINUX_STYLE}
 
@@ -141,6 +147,12 @@ def hot_paths(args, elf):
     return result
 
 
+def tp_copies(insns):
+    """Instructions that put tp, or an address formed from it, in a
+    register (anything naming tp other than as a load/store base)."""
+    return [i for i in insns if re.search(r"\btp\b", i) and not i.endswith("(tp)")]
+
+
 def counts(insns):
     """Instructions in a function, not counting its final ret."""
     body = insns[:-1] if insns and insns[-1] == "ret" else insns
@@ -178,6 +190,17 @@ def check(args):
         if n != 3:
             failures += 1
             print("FAIL %s: %d instructions before ret, a field past 2 KiB takes 3" % (name, n))
+    for name in TP_FRESH_AFTER_CALL:
+        bad = tp_copies(wrapped[name])
+        calls = [i for i in wrapped[name] if i.startswith(("call ", "jal "))]
+        based = [i for i in wrapped[name] if i.endswith("(tp)")]
+        if bad or not calls or len(based) != 2:
+            failures += 1
+            print("FAIL %s: the access after the call must form its address from tp again "
+                  "(copies of tp: %s; tp-based accesses: %d)" % (name, bad or "none", len(based)))
+        else:
+            print("ok   %-20s no register keeps tp across the call" % name)
+    print("info plain C __thread, same function: %s" % " ; ".join(hand["plain_read_across_call"]))
     print("%d functions compared, %d failures" % (len(FUNCTIONS), failures))
     return 1 if failures else 0
 

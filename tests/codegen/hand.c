@@ -95,6 +95,29 @@ long reload_around_read(const long *p)
 	return a + v + *p;
 }
 
+__attribute__((noipa)) void codegen_switch(void)
+{
+}
+
+long read_across_call(void)
+{
+	unsigned long a = LOAD("ld", unsigned long, 8);
+	codegen_switch();
+	return (long)a + (long)LOAD("ld", unsigned long, 0);
+}
+
+/* The same in plain C (what the measuring baseline builds): GCC may form
+ * tp + offset once and keep it in a callee-saved register across the
+ * call, the tp caveat of docs/concurrency-model.md (the baseline kernel's
+ * sched_preempt_from_trap does: `add s0,tp,1352` before its call to
+ * fault_active, s0 after it). Printed by the check, not compared. */
+long plain_read_across_call(void)
+{
+	long a = hand_rq.nr_ready;
+	codegen_switch();
+	return a + (long)hand_rq.generation;
+}
+
 /*
  * Linux riscv's form, for comparison only (not a wrapper pair): tp holds
  * the current task, whose thread_info.cpu indexes __per_cpu_offset[],

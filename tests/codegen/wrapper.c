@@ -125,6 +125,25 @@ long reload_around_read(const long *p)
 	return a + v + *p;
 }
 
+/* A call between two reads stands in for a context switch: the second
+ * read must form its address from tp again (codegen.py checks that no
+ * register keeps tp or tp + offset across the call). */
+__attribute__((noipa)) void codegen_switch(void)
+{
+}
+
+long read_across_call(void)
+{
+	long a;
+	{
+		PERCPU_GUARD_IRQS_OFF(g);
+		a = percpu_read(g, runqueues, nr_ready);
+	}
+	codegen_switch();
+	PERCPU_GUARD_IRQS_OFF(g);
+	return a + percpu_read(g, runqueues, generation);
+}
+
 void codegen_entry(void)
 {
 }
