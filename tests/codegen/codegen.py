@@ -270,7 +270,13 @@ def table(args):
     lines.append("")
     lines.append("Release `read_irqs_off` is `%s`; release `write_irqs_off` is `%s`." % (
         " ; ".join(release["read_irqs_off"][:-1]), " ; ".join(release["write_irqs_off"][:-1])))
-    lines.append("Linux style `linux_read_irqs_off` is `%s`." % " ; ".join(hand["linux_read_irqs_off"][:-1]))
+    # Its two PC-relative address pairs, with the symbols instead of the
+    # offsets (which move whenever hand.c does).
+    linux = " ; ".join(hand["linux_read_irqs_off"][:-1])
+    for sym in ("linux_per_cpu_offset", "linux_rq"):
+        linux = re.sub(r"auipc (\w+),0x[0-9a-f]+ ; add \1,\1,-?\d+",
+                       r"auipc \1,%%pcrel_hi(%s) ; addi \1,\1,%%pcrel_lo" % sym, linux, count=1)
+    lines.append("Linux style `linux_read_irqs_off` is `%s`." % linux)
     text = "\n".join(lines) + "\n"
     if not args.update:
         sys.stdout.write(text)
