@@ -86,10 +86,12 @@ typedef uint8_t percpu__bl_u8 __attribute__((may_alias));
 			 : "=r"(percpu__raw) : [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
 	percpu__raw; })
 
+/* "rJ" and %z: a zero is stored from the zero register, as C would,
+ * not first loaded into one. */
 #define PERCPU__RV_STORE(sym, insn, off, raw) ({ \
 	unsigned long percpu__tmp; \
-	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %1,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
-			 : "=&r"(percpu__tmp) : "r"(raw), [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %z1,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
+			 : "=&r"(percpu__tmp) : "rJ"(raw), [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
 	(void)0; })
 
 /* The 64-bit word at this hart's sym+off, xor the base register: the
