@@ -193,7 +193,7 @@ def run(elf: Path, flavour: str, harts: int, plugin: Path, work: Path) -> guest.
     return result
 
 
-def opcode_diff(a: list[str], b: list[str]) -> str:
+def opcode_diff(a: list[str], b: list[str], names: tuple[str, str] = ("wrapper", "baseline")) -> str:
     ca = collections.Counter(i.split()[0] for i in a)
     cb = collections.Counter(i.split()[0] for i in b)
     more, fewer = ca - cb, cb - ca
@@ -202,8 +202,8 @@ def opcode_diff(a: list[str], b: list[str]) -> str:
         return " ".join(f"{k}×{v}" if v > 1 else k for k, v in sorted(c.items()))
     if not more and not fewer:
         return "same opcodes" if a == b else "same opcodes, other operands or order"
-    return "; ".join(x for x in (f"wrapper +{fmt(more)}" if more else "",
-                                 f"baseline +{fmt(fewer)}" if fewer else "") if x)
+    return "; ".join(x for x in (f"{names[0]} +{fmt(more)}" if more else "",
+                                 f"{names[1]} +{fmt(fewer)}" if fewer else "") if x)
 
 
 # Entries of a split part are not calls: its per-event divisor instead.
@@ -268,4 +268,43 @@ def section(wrapper: Path, baseline: Path, plugin: Path, work: Path, harts: int 
             "cmake --preset release-baseline && cmake --build build/release-baseline",
             "/usr/bin/python3 bench/run.py --parts baseline --update docs/benchmarks.md",
             "```", ""]
+    return out
+
+
+def clobber_section(wrapper: Path, unclobbered: Path, plugin: Path, work: Path,
+                    harts: int = 4) -> list[str]:
+    """What the accessors' "memory" clobber costs: the release kernel against
+    the same build with -DPERCPU_ARCH_MEASURE_NO_CLOBBER=1 (preset
+    release-noclobber), every function of the kernel, static and dynamic."""
+    static_w, static_n = static_counts(wrapper), static_counts(unclobbered)
+    run_w = run(wrapper, "release", harts, plugin, work)
+    run_n = run(unclobbered, "noclobber", harts, plugin, work)
+    # Functions whose opcode sequence differs: a function that only moved
+    # (other call and branch targets, other PC-relative offsets) is equal.
+    def ops(insns: list[str]) -> list[str]:
+        return [i.split()[0] for i in insns]
+    differ = sorted(n for n in set(static_w) | set(static_n)
+                    if ops(static_w.get(n, [])) != ops(static_n.get(n, [])) and "/" not in n)
+    out = ["### The \"memory\" clobber, measured", "",
+           "The release kernel against the same build without the accessors' \"memory\" "
+           "clobber (preset `release-noclobber`: `-DPERCPU_ARCH_MEASURE_NO_CLOBBER=1`, unsafe, "
+           "measuring only). Every function of the kernel whose opcode sequence differs (one "
+           "that only moved is not listed), static and per entry (`mixed` seed 1, "
+           f"{harts} harts, icount).", "",
+           "| function | static with / without clobber (Δ) | per entry with / without (Δ) | "
+           "entries | opcodes that differ |", "|---|---|---|---|---|"]
+    for name in differ:
+        sw, sn = len(static_w.get(name, [])), len(static_n.get(name, []))
+        ew, en = run_w.entries(name), run_n.entries(name)
+        dyn = (f"{run_w.insns([name]) / ew:,.1f} / {run_n.insns([name]) / en:,.1f} "
+               f"({run_w.insns([name]) / ew - run_n.insns([name]) / en:+,.1f})"
+               if ew and en else "not run")
+        out.append(f"| `{name}` | {sw} / {sn} ({sw - sn:+d}) | {dyn} | {ew:,} | "
+                   f"{opcode_diff(static_w.get(name, []), static_n.get(name, []), ('with', 'without'))} |")
+    kw = sum(v[0] for v in run_w.symbols.values()) - run_w.insns([guest.FIRMWARE])
+    kn = sum(v[0] for v in run_n.symbols.values()) - run_n.insns([guest.FIRMWARE])
+    out += ["", f"{len(differ)} function(s) differ. Kernel code, whole run: with the clobber "
+            f"{kw:,}, without {kn:,} ({kw - kn:+,}).", "",
+            "Command (after `cmake --preset release-noclobber && cmake --build "
+            "build/release-noclobber`): the same `bench/run.py --parts baseline` run.", ""]
     return out

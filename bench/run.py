@@ -271,9 +271,9 @@ def kernel_images(args) -> dict[str, Path]:
     elves = {}
     for pair in args.elf:
         flavour, sep, path = pair.partition("=")
-        if not sep or flavour not in ("release", "audit", "baseline"):
-            raise guest.BenchError(f"--elf takes release=PATH, audit=PATH or baseline=PATH, "
-                                   f"not '{pair}'")
+        if not sep or flavour not in ("release", "audit", "baseline", "noclobber"):
+            raise guest.BenchError(f"--elf takes release=PATH, audit=PATH, baseline=PATH or "
+                                   f"noclobber=PATH, not '{pair}'")
         elves[flavour] = Path(path)
     return elves
 
@@ -323,7 +323,7 @@ DRAIN_FUNCTIONS = ["trace_drain_if_due", "drain_until", "send", "send_info", "se
 def measure_drain(args, work: Path) -> list[str]:
     """The continuous drain: guest instructions per record drained, and the
     kernel-only audit / release ratio with it on, on `mixed` seed 1, 4 harts."""
-    elves = {f: p for f, p in kernel_images(args).items() if f != "baseline"}
+    elves = {f: p for f, p in kernel_images(args).items() if f not in ("baseline", "noclobber")}
     if set(elves) != {"release", "audit"}:
         raise guest.BenchError("the drain part compares both kernels: release=... and audit=...")
     plugin = guest.build_plugin(work)
@@ -374,12 +374,21 @@ def measure_baseline(args, work: Path) -> list[str]:
         raise guest.BenchError(f"no kernel image at {', '.join(missing)} (build it: cmake --preset "
                                "release|release-baseline && cmake --build build/PRESET)")
     plugin = guest.build_plugin(work)
-    return baseline.section(release, plain, plugin, work / "baseline", 2 if args.quick else 4)
+    harts = 2 if args.quick else 4
+    lines = baseline.section(release, plain, plugin, work / "baseline", harts)
+    # What the clobber costs, when its measuring build is there.
+    unclobbered = elves.get("noclobber",
+                            ROOT / "build" / "release-noclobber" / "kernel" / "neuron.elf")
+    if unclobbered.is_file():
+        lines += baseline.clobber_section(release, unclobbered, plugin, work / "baseline", harts)
+    elif "noclobber" in elves:
+        raise guest.BenchError(f"no kernel image at {unclobbered}")
+    return lines
 
 
 def measure_guest(args, work: Path) -> list[str]:
     harts_list = [2] if args.quick else [1, 2, 4, 8]
-    elves = {f: p for f, p in kernel_images(args).items() if f != "baseline"}
+    elves = {f: p for f, p in kernel_images(args).items() if f not in ("baseline", "noclobber")}
     missing = [str(p) for p in elves.values() if not p.is_file()]
     if missing:
         raise guest.BenchError(f"no kernel image at {', '.join(missing)} "
@@ -447,7 +456,8 @@ def main() -> int:
     parser.add_argument("--parts", default="guest,host,converter",
                         help="comma-separated subset of guest,host,converter,drain,baseline")
     parser.add_argument("--elf", action="append", metavar="FLAVOUR=PATH",
-                        help="kernel image to measure (release=... / audit=... / baseline=...)")
+                        help="kernel image to measure (release=... / audit=... / baseline=... / "
+                        "noclobber=...)")
     args = parser.parse_args()
     try:
         measured = measure(args)
