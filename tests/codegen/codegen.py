@@ -43,6 +43,15 @@ FUNCTIONS = [
 # switch) no register may keep tp or an address formed from it; every
 # per-CPU access names tp itself as its base.
 TP_FRESH_AFTER_CALL = ["read_across_call"]
+# Accessors against plain accesses to the same instance through a
+# percpu_local() pointer (wrapper only): the instructions that must be
+# there, in this order. A plain access is one not based on tp.
+ORDERED = {
+    "order_store_then_read": [r"^sd a0,8\((?!tp)\w+\)$", r"^ld a0,8\(tp\)$"],
+    "order_write_then_load": [r"^sd a0,8\(tp\)$", r"^ld a0,8\((?!tp)\w+\)$"],
+    "order_load_write_load": [r"^ld \w+,8\((?!tp)\w+\)$", r"^sd a0,8\(tp\)$",
+                              r"^ld \w+,8\((?!tp)\w+\)$"],
+}
 # Hand-written only, for the table: Linux riscv's offset-table form.
 LINUX_STYLE = ["linux_read_irqs_off", "linux_local_address", "plain_read_across_call"]
 # Release promise: one instruction (plus ret) for word-sized reads, every
@@ -104,7 +113,7 @@ def disassemble(args, elf):
             text = re.sub(r"^(jal)\s+[0-9a-f]+ <([^>+]+)>.*", r"\1 \2", insn.group(1))
             text = text.split("#")[0].split("<")[0].strip()
             functions[current].append(re.sub(r"\s+", " ", text))
-    return {name: functions.get(name, []) for name in FUNCTIONS + LINUX_STYLE}
+    return {name: functions.get(name, []) for name in FUNCTIONS + LINUX_STYLE + list(ORDERED)}
 
 
 HOT_PATH_FUNCTIONS = ["read_irqs_off", "write_irqs_off", "read_twice_irqs_off",
@@ -200,6 +209,17 @@ def check(args):
                   "(copies of tp: %s; tp-based accesses: %d)" % (name, bad or "none", len(based)))
         else:
             print("ok   %-20s no register keeps tp across the call" % name)
+    for name, pattern in ORDERED.items():
+        at = 0
+        for insn in wrapped[name]:
+            if at < len(pattern) and re.match(pattern[at], insn):
+                at += 1
+        if at != len(pattern):
+            failures += 1
+            print("FAIL %s: expected, in order: %s; got: %s" % (
+                name, " ; ".join(pattern), " ; ".join(wrapped[name])))
+        else:
+            print("ok   %-20s %s" % (name, " ; ".join(wrapped[name])))
     print("info plain C __thread, same function: %s" % " ; ".join(hand["plain_read_across_call"]))
     print("%d functions compared, %d failures" % (len(FUNCTIONS), failures))
     return 1 if failures else 0
@@ -259,7 +279,7 @@ def table(args):
     for label, name in rows:
         lines.append("| %s | `%s` | %d | %d |" % (label, name, counts(release[name]),
                                               counts(audit[name])))
-    lines.append("| load `*p`, local read, load `*p` again (the \"memory\" clobber reloads) | "
+    lines.append("| load `*p`, local read, `*p` again (no reload: the area operand, not a clobber) | "
                  "`reload_around_read` | %d | %d |" % (counts(release["reload_around_read"]),
                                                      counts(audit["reload_around_read"])))
     for label, name in (("Linux riscv style: local read through `__per_cpu_offset[cpu]` "

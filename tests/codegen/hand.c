@@ -22,30 +22,43 @@ static inline void irq_restore(unsigned long saved)
 	__asm__ volatile("csrs sstatus, %0" : : "r"(saved) : "memory");
 }
 
+/* The accesses name the memory they touch, this hart's area at tp, as
+ * an operand of unknown size (a register variable: no instruction), so
+ * GCC orders them against other memory accesses and calls without
+ * forgetting everything else it holds, as a "memory" clobber would. */
+#define AREA_DECL register char *tp_reg __asm__("tp")
+#define AREA_IN "m"(*(const char (*)[])tp_reg)
+#define AREA_INOUT "+m"(*(char (*)[])tp_reg)
+
 #define LOAD(insn, type, offset) ({						\
+	AREA_DECL;									\
 	type loaded;									\
 	__asm__ volatile(insn " %0, %%tprel_lo(hand_rq+" #offset ")(tp)"	\
-			 : "=r"(loaded) : : "memory");			\
+			 : "=r"(loaded) : AREA_IN);				\
 	loaded; })
-#define STORE(insn, offset, value)						\
-	__asm__ volatile(insn " %0, %%tprel_lo(hand_rq+" #offset ")(tp)"	\
-			 : : "r"(value) : "memory")
+#define STORE(insn, offset, value) ({						\
+	AREA_DECL;									\
+	__asm__ volatile(insn " %1, %%tprel_lo(hand_rq+" #offset ")(tp)"	\
+			 : AREA_INOUT : "r"(value));				\
+	(void)0; })
 
 /* A field beyond a 12-bit immediate from tp: the full tp-relative address
  * is built with lui + add, then accessed. */
 #define LOAD_FAR(insn, type, offset) ({						\
+	AREA_DECL;									\
 	type loaded;									\
 	__asm__ volatile("lui %0, %%tprel_hi(hand_rq+" #offset ")\n\t"		\
 			 "add %0, %0, tp, %%tprel_add(hand_rq+" #offset ")\n\t"	\
 			 insn " %0, %%tprel_lo(hand_rq+" #offset ")(%0)"		\
-			 : "=r"(loaded) : : "memory");			\
+			 : "=r"(loaded) : AREA_IN);				\
 	loaded; })
 #define STORE_FAR(insn, offset, value) ({					\
+	AREA_DECL;									\
 	unsigned long address;								\
 	__asm__ volatile("lui %0, %%tprel_hi(hand_rq+" #offset ")\n\t"		\
 			 "add %0, %0, tp, %%tprel_add(hand_rq+" #offset ")\n\t"	\
-			 insn " %1, %%tprel_lo(hand_rq+" #offset ")(%0)"		\
-			 : "=&r"(address) : "r"(value) : "memory");		\
+			 insn " %2, %%tprel_lo(hand_rq+" #offset ")(%0)"		\
+			 : "=&r"(address), AREA_INOUT : "r"(value));		\
 	(void)0; })
 
 _Static_assert(__builtin_offsetof(struct runqueue, nr_ready) == 8, "offset used below");
@@ -84,9 +97,9 @@ void write_far_irqs_off(long value) { STORE_FAR("sd", 2048, value); }
 long read_farther_irqs_off(void) { return LOAD_FAR("ld", long, 4104); }
 void write_farther_irqs_off(long value) { STORE_FAR("sd", 4104, value); }
 
-/* A plain load on either side of a local read: the asm's "memory"
- * clobber makes GCC load *p again (three loads where plain C has two),
- * in hand-written asm as in the wrapper. */
+/* A plain load on either side of a local read: with a "memory" clobber
+ * GCC would load *p again (three loads); naming the area instead, *p is
+ * loaded once, as in plain C. */
 long reload_around_read(const long *p)
 {
 	long a = *p;

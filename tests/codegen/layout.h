@@ -37,4 +37,7 @@ long read_across_call(void);
 long plain_read_across_call(void);
 long linux_read_irqs_off(void);
 void *linux_local_address(void);
+long order_store_then_read(long v);
+long order_write_then_load(long v);
+long order_load_write_load(long v);
 void codegen_entry(void);

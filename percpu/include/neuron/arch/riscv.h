@@ -16,9 +16,9 @@
  * operand is printed as a plain integer, not with %c, which GCC refuses
  * for integers beyond a 12-bit immediate), so a farther field keeps the
  * three instructions and still works.
- * The "memory" clobber orders the access against surrounding plain memory
- * operations (for instance a store made through percpu_local()); it costs
- * no instruction.
+ * Each access is also ordered against the plain memory operations around
+ * it (for instance a store made through percpu_local()) and against calls,
+ * at no instruction: PERCPU__RV_AREA_READ below says how.
  */
 #ifndef NEURON_ARCH_RISCV_H
 #define NEURON_ARCH_RISCV_H
@@ -67,31 +67,64 @@ typedef uint8_t percpu__bl_u8 __attribute__((may_alias));
 	((uintptr_t)&(sym) - (uintptr_t)__builtin_thread_pointer())
 #define PERCPU_ARCH_AREA_OFFSET_IMM(sym) PERCPU_ARCH_AREA_OFFSET(sym)
 #else
-/* What the "memory" clobber costs is measured by building with
- * -DPERCPU_ARCH_MEASURE_NO_CLOBBER=1 (docs/benchmarks.md, "the clobber");
- * such a build loses the ordering against plain accesses described at the
- * top and is for measuring only. */
+/*
+ * What an access tells GCC about memory. It must stay ordered against the
+ * plain loads and stores that can reach the same instance (through a
+ * percpu_local() or remote pointer: any pointer whose origin GCC cannot
+ * see) and against calls (a context switch is a call). A "memory" clobber
+ * does that, but also makes GCC forget every value it holds in registers.
+ * Release builds name instead the memory the accesses really touch: the
+ * per-hart area, as an object of unknown size at tp, read by a load and by
+ * an address (PERCPU_ARCH_ADDR: it must not move across a call either),
+ * read and written by a store. GCC then orders each access against every
+ * pointer of unknown origin and every call, as before, and keeps what it
+ * can prove lies elsewhere. The operand reaches tp through a register
+ * variable, so there is nothing to compute or keep (GCC never copies tp
+ * for it; through __builtin_thread_pointer() it did, into callee-saved
+ * registers), the template never uses it, and the address is still formed
+ * inside the asm (the tp caveat above; codegen.percpu.check checks that
+ * no register keeps tp across a call). Audit builds keep the clobber:
+ * their checks are not the zero-cost path. -DPERCPU_ARCH_MEASURE_NO_CLOBBER=1
+ * drops both, to measure what they cost (docs/benchmarks.md); such a
+ * build loses the ordering and is for measuring only.
+ */
 #if defined(PERCPU_ARCH_MEASURE_NO_CLOBBER) && PERCPU_ARCH_MEASURE_NO_CLOBBER
 #define PERCPU__RV_CLOBBER
-#else
+#define PERCPU__RV_AREA_DECL (void)0
+#define PERCPU__RV_AREA_READ
+#define PERCPU__RV_AREA_WRITE
+#elif NEURON_AUDIT
 #define PERCPU__RV_CLOBBER "memory"
+#define PERCPU__RV_AREA_DECL (void)0
+#define PERCPU__RV_AREA_READ
+#define PERCPU__RV_AREA_WRITE
+#else
+#define PERCPU__RV_CLOBBER
+#define PERCPU__RV_AREA_DECL register char *percpu__tp __asm__("tp")
+#define PERCPU__RV_AREA_READ , [percpu_area] "m"(*(const char (*)[])percpu__tp)
+#define PERCPU__RV_AREA_WRITE , [percpu_area] "+m"(*(char (*)[])percpu__tp)
 #endif
 #define PERCPU__RV_SEQ(sym, insn, reg) \
 	"lui " reg ",%%tprel_hi(" #sym "+%[pcoff])\n\t" \
 	"add " reg "," reg ",tp,%%tprel_add(" #sym "+%[pcoff])\n\t" insn
 
 #define PERCPU__RV_LOAD(sym, insn, off) ({ \
+	PERCPU__RV_AREA_DECL; \
 	unsigned long percpu__raw; \
 	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %0,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
-			 : "=r"(percpu__raw) : [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
+			 : "=r"(percpu__raw) : [pcoff] "i"(off) PERCPU__RV_AREA_READ : PERCPU__RV_CLOBBER); \
 	percpu__raw; })
 
 /* "rJ" and %z: a zero is stored from the zero register, as C would,
- * not first loaded into one. */
+ * not first loaded into one. raw is read before tp's register variable is
+ * declared: an accessor inside it has its own. */
 #define PERCPU__RV_STORE(sym, insn, off, raw) ({ \
+	__typeof__(raw) percpu__st = (raw); \
+	PERCPU__RV_AREA_DECL; \
 	unsigned long percpu__tmp; \
-	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %z1,%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
-			 : "=&r"(percpu__tmp) : "rJ"(raw), [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
+	__asm__ volatile(PERCPU__RV_SEQ(sym, insn " %z[percpu_st],%%tprel_lo(" #sym "+%[pcoff])(%0)", "%0") \
+			 : "=&r"(percpu__tmp) PERCPU__RV_AREA_WRITE \
+			 : [percpu_st] "rJ"(percpu__st), [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
 	(void)0; })
 
 /* The 64-bit word at this hart's sym+off, xor the base register: the
@@ -127,9 +160,10 @@ typedef uint8_t percpu__bl_u8 __attribute__((may_alias));
 
 /* Address of this hart's copy of sym+off: relaxes to `addi r, tp, off`. */
 #define PERCPU_ARCH_ADDR(sym, off) ({ \
+	PERCPU__RV_AREA_DECL; \
 	unsigned long percpu__addr; \
 	__asm__ volatile(PERCPU__RV_SEQ(sym, "addi %0,%0,%%tprel_lo(" #sym "+%[pcoff])", "%0") \
-			 : "=r"(percpu__addr) : [pcoff] "i"(off) : PERCPU__RV_CLOBBER); \
+			 : "=r"(percpu__addr) : [pcoff] "i"(off) PERCPU__RV_AREA_READ : PERCPU__RV_CLOBBER); \
 	(void *)percpu__addr; })
 
 /*
