@@ -273,9 +273,10 @@ def section(wrapper: Path, baseline: Path, plugin: Path, work: Path, harts: int 
 
 def clobber_section(wrapper: Path, unclobbered: Path, plugin: Path, work: Path,
                     harts: int = 4) -> list[str]:
-    """What the accessors' "memory" clobber costs: the release kernel against
-    the same build with -DPERCPU_ARCH_MEASURE_NO_CLOBBER=1 (preset
-    release-noclobber), every function of the kernel, static and dynamic."""
+    """What the accessors' memory description costs: the release kernel
+    (each access names the per-hart area) against the same build with none
+    at all, -DPERCPU_ARCH_MEASURE_NO_CLOBBER=1 (preset release-noclobber),
+    every function of the kernel, static and dynamic."""
     static_w, static_n = static_counts(wrapper), static_counts(unclobbered)
     run_w = run(wrapper, "release", harts, plugin, work)
     run_n = run(unclobbered, "noclobber", harts, plugin, work)
@@ -285,13 +286,14 @@ def clobber_section(wrapper: Path, unclobbered: Path, plugin: Path, work: Path,
         return [i.split()[0] for i in insns]
     differ = sorted(n for n in set(static_w) | set(static_n)
                     if ops(static_w.get(n, [])) != ops(static_n.get(n, [])) and "/" not in n)
-    out = ["### The \"memory\" clobber, measured", "",
-           "The release kernel against the same build without the accessors' \"memory\" "
-           "clobber (preset `release-noclobber`: `-DPERCPU_ARCH_MEASURE_NO_CLOBBER=1`, unsafe, "
-           "measuring only). Every function of the kernel whose opcode sequence differs (one "
-           "that only moved is not listed), static and per entry (`mixed` seed 1, "
-           f"{harts} harts, icount).", "",
-           "| function | static with / without clobber (Δ) | per entry with / without (Δ) | "
+    out = ["### What the accessors' memory operand costs", "",
+           "The release kernel (each access names the per-hart area it touches, "
+           "arch/riscv.h) against the same build with no memory description at all, neither "
+           "operand nor \"memory\" clobber (preset `release-noclobber`: "
+           "`-DPERCPU_ARCH_MEASURE_NO_CLOBBER=1`, unsafe, measuring only). Every function of the "
+           "kernel whose opcode sequence differs (one that only moved is not listed), static "
+           f"and per entry (`mixed` seed 1, {harts} harts, icount).", "",
+           "| function | static release / none (Δ) | per entry release / none (Δ) | "
            "entries | opcodes that differ |", "|---|---|---|---|---|"]
     for name in differ:
         sw, sn = len(static_w.get(name, [])), len(static_n.get(name, []))
@@ -300,11 +302,11 @@ def clobber_section(wrapper: Path, unclobbered: Path, plugin: Path, work: Path,
                f"({run_w.insns([name]) / ew - run_n.insns([name]) / en:+,.1f})"
                if ew and en else "not run")
         out.append(f"| `{name}` | {sw} / {sn} ({sw - sn:+d}) | {dyn} | {ew:,} | "
-                   f"{opcode_diff(static_w.get(name, []), static_n.get(name, []), ('with', 'without'))} |")
+                   f"{opcode_diff(static_w.get(name, []), static_n.get(name, []), ('release', 'none'))} |")
     kw = sum(v[0] for v in run_w.symbols.values()) - run_w.insns([guest.FIRMWARE])
     kn = sum(v[0] for v in run_n.symbols.values()) - run_n.insns([guest.FIRMWARE])
-    out += ["", f"{len(differ)} function(s) differ. Kernel code, whole run: with the clobber "
-            f"{kw:,}, without {kn:,} ({kw - kn:+,}).", "",
+    out += ["", f"{len(differ)} function(s) differ. Kernel code, whole run: release "
+            f"{kw:,}, none {kn:,} ({kw - kn:+,}).", "",
             "Command (after `cmake --preset release-noclobber && cmake --build "
             "build/release-noclobber`): the same `bench/run.py --parts baseline` run.", ""]
     return out
