@@ -10,7 +10,8 @@ bench-tables markers of FILE. --quick: tiny iteration counts, 2 harts,
 no file written; checks that every program runs and its output parses
 (exit 0), without judging any figure. Exit 1 on a failed measurement
 (a missing kernel image included). --parts picks a subset, --elf names the
-kernel images (default: build/release and build/audit).
+kernel images (default: build/release and build/audit; for --parts
+baseline also build/release-baseline and, if built, build/release-noclobber).
 """
 
 from __future__ import annotations
