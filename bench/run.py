@@ -10,7 +10,8 @@ bench-tables markers of FILE. --quick: tiny iteration counts, 2 harts,
 no file written; checks that every program runs and its output parses
 (exit 0), without judging any figure. Exit 1 on a failed measurement
 (a missing kernel image included). --parts picks a subset, --elf names the
-kernel images (default: build/release and build/audit).
+kernel images (default: build/release and build/audit; for --parts
+baseline also build/release-baseline and, if built, build/release-noclobber).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import baseline  # noqa: E402
 import converter  # noqa: E402
 import guest  # noqa: E402
 import host  # noqa: E402
@@ -263,19 +265,21 @@ def host_sections(result: dict) -> list[str]:
 # ---- driver ----------------------------------------------------------------
 
 def kernel_images(args) -> dict[str, Path]:
-    """--elf FLAVOUR=PATH pairs, else both presets' images under build/."""
+    """--elf FLAVOUR=PATH pairs, else both presets' images under build/
+    (and the measuring baseline's, for --parts baseline)."""
     if not args.elf:
         return {f: ROOT / "build" / f / "kernel" / "neuron.elf" for f in ("release", "audit")}
     elves = {}
     for pair in args.elf:
         flavour, sep, path = pair.partition("=")
-        if not sep or flavour not in ("release", "audit"):
-            raise guest.BenchError(f"--elf takes release=PATH or audit=PATH, not '{pair}'")
+        if not sep or flavour not in ("release", "audit", "baseline", "noclobber"):
+            raise guest.BenchError(f"--elf takes release=PATH, audit=PATH, baseline=PATH or "
+                                   f"noclobber=PATH, not '{pair}'")
         elves[flavour] = Path(path)
     return elves
 
 
-PARTS = ("guest", "host", "converter", "drain")
+PARTS = ("guest", "host", "converter", "drain", "baseline")
 
 
 def part_markers(part: str) -> tuple[str, str]:
@@ -305,6 +309,9 @@ def measure(args) -> dict[str, list[str]]:
     if "drain" in parts:
         out["drain"] = measure_drain(args, work)
         print("bench: drain figures taken", flush=True)
+    if "baseline" in parts:
+        out["baseline"] = measure_baseline(args, work)
+        print("bench: baseline figures taken", flush=True)
     return out
 
 
@@ -317,7 +324,7 @@ DRAIN_FUNCTIONS = ["trace_drain_if_due", "drain_until", "send", "send_info", "se
 def measure_drain(args, work: Path) -> list[str]:
     """The continuous drain: guest instructions per record drained, and the
     kernel-only audit / release ratio with it on, on `mixed` seed 1, 4 harts."""
-    elves = kernel_images(args)
+    elves = {f: p for f, p in kernel_images(args).items() if f not in ("baseline", "noclobber")}
     if set(elves) != {"release", "audit"}:
         raise guest.BenchError("the drain part compares both kernels: release=... and audit=...")
     plugin = guest.build_plugin(work)
@@ -357,9 +364,32 @@ def measure_drain(args, work: Path) -> list[str]:
     return lines
 
 
+def measure_baseline(args, work: Path) -> list[str]:
+    """The wrapper's release kernel against the plain-C measuring baseline
+    (bench/baseline.py), function by function on the hot paths."""
+    elves = kernel_images(args)
+    release = elves.get("release", ROOT / "build" / "release" / "kernel" / "neuron.elf")
+    plain = elves.get("baseline", ROOT / "build" / "release-baseline" / "kernel" / "neuron.elf")
+    missing = [str(p) for p in (release, plain) if not p.is_file()]
+    if missing:
+        raise guest.BenchError(f"no kernel image at {', '.join(missing)} (build it: cmake --preset "
+                               "release|release-baseline && cmake --build build/PRESET)")
+    plugin = guest.build_plugin(work)
+    harts = 2 if args.quick else 4
+    lines = baseline.section(release, plain, plugin, work / "baseline", harts)
+    # What the clobber costs, when its measuring build is there.
+    unclobbered = elves.get("noclobber",
+                            ROOT / "build" / "release-noclobber" / "kernel" / "neuron.elf")
+    if unclobbered.is_file():
+        lines += baseline.clobber_section(release, unclobbered, plugin, work / "baseline", harts)
+    elif "noclobber" in elves:
+        raise guest.BenchError(f"no kernel image at {unclobbered}")
+    return lines
+
+
 def measure_guest(args, work: Path) -> list[str]:
     harts_list = [2] if args.quick else [1, 2, 4, 8]
-    elves = kernel_images(args)
+    elves = {f: p for f, p in kernel_images(args).items() if f not in ("baseline", "noclobber")}
     missing = [str(p) for p in elves.values() if not p.is_file()]
     if missing:
         raise guest.BenchError(f"no kernel image at {', '.join(missing)} "
@@ -425,9 +455,10 @@ def main() -> int:
     parser.add_argument("--update", type=Path, help="document whose bench tables to rewrite")
     parser.add_argument("--work", default=str(ROOT / "build" / "bench"))
     parser.add_argument("--parts", default="guest,host,converter",
-                        help="comma-separated subset of guest,host,converter")
+                        help="comma-separated subset of guest,host,converter,drain,baseline")
     parser.add_argument("--elf", action="append", metavar="FLAVOUR=PATH",
-                        help="kernel image to measure (release=... / audit=...)")
+                        help="kernel image to measure (release=... / audit=... / baseline=... / "
+                        "noclobber=...)")
     args = parser.parse_args()
     try:
         measured = measure(args)

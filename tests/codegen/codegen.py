@@ -37,7 +37,23 @@ FUNCTIONS = [
     "read_u32_irqs_off", "read_u8_irqs_off", "write_u8_irqs_off",
     "read_ptr_irqs_off", "local_address",
     "read_far_irqs_off", "write_far_irqs_off", "read_farther_irqs_off", "write_farther_irqs_off",
+    "reload_around_read", "read_across_call",
 ]
+# The tp caveat (docs/concurrency-model.md): across a call (a context
+# switch) no register may keep tp or an address formed from it; every
+# per-CPU access names tp itself as its base.
+TP_FRESH_AFTER_CALL = ["read_across_call"]
+# Accessors against plain accesses to the same instance through a
+# percpu_local() pointer (wrapper only): the instructions that must be
+# there, in this order. A plain access is one not based on tp.
+ORDERED = {
+    "order_store_then_read": [r"^sd a0,8\((?!tp)\w+\)$", r"^ld a0,8\(tp\)$"],
+    "order_write_then_load": [r"^sd a0,8\(tp\)$", r"^ld a0,8\((?!tp)\w+\)$"],
+    "order_load_write_load": [r"^ld \w+,8\((?!tp)\w+\)$", r"^sd a0,8\(tp\)$",
+                              r"^ld \w+,8\((?!tp)\w+\)$"],
+}
+# Hand-written only, for the table: Linux riscv's offset-table form.
+LINUX_STYLE = ["linux_read_irqs_off", "linux_local_address", "plain_read_across_call"]
 # Release promise: one instruction (plus ret) for word-sized reads, every
 # write and the local address. A sub-word value leaving an asm statement is
 # re-extended by GCC (it does not trust asm outputs' upper bits), one
@@ -93,9 +109,11 @@ def disassemble(args, elf):
             continue
         insn = re.match(r"^\s+[0-9a-f]+:\s+(.*)$", line)
         if insn and current:
-            text = insn.group(1).split("#")[0].split("<")[0].strip()
+            # A call's target by name: the two builds place it differently.
+            text = re.sub(r"^(jal)\s+[0-9a-f]+ <([^>+]+)>.*", r"\1 \2", insn.group(1))
+            text = text.split("#")[0].split("<")[0].strip()
             functions[current].append(re.sub(r"\s+", " ", text))
-    return {name: functions.get(name, []) for name in FUNCTIONS}
+    return {name: functions.get(name, []) for name in FUNCTIONS + LINUX_STYLE + list(ORDERED)}
 
 
 HOT_PATH_FUNCTIONS = ["read_irqs_off", "write_irqs_off", "read_twice_irqs_off",
@@ -138,6 +156,12 @@ def hot_paths(args, elf):
     return result
 
 
+def tp_copies(insns):
+    """Instructions that put tp, or an address formed from it, in a
+    register (anything naming tp other than as a load/store base)."""
+    return [i for i in insns if re.search(r"\btp\b", i) and not i.endswith("(tp)")]
+
+
 def counts(insns):
     """Instructions in a function, not counting its final ret."""
     body = insns[:-1] if insns and insns[-1] == "ret" else insns
@@ -175,13 +199,35 @@ def check(args):
         if n != 3:
             failures += 1
             print("FAIL %s: %d instructions before ret, a field past 2 KiB takes 3" % (name, n))
+    for name in TP_FRESH_AFTER_CALL:
+        bad = tp_copies(wrapped[name])
+        calls = [i for i in wrapped[name] if i.startswith(("call ", "jal "))]
+        based = [i for i in wrapped[name] if i.endswith("(tp)")]
+        if bad or not calls or len(based) != 2:
+            failures += 1
+            print("FAIL %s: the access after the call must form its address from tp again "
+                  "(copies of tp: %s; tp-based accesses: %d)" % (name, bad or "none", len(based)))
+        else:
+            print("ok   %-20s no register keeps tp across the call" % name)
+    for name, pattern in ORDERED.items():
+        at = 0
+        for insn in wrapped[name]:
+            if at < len(pattern) and re.match(pattern[at], insn):
+                at += 1
+        if at != len(pattern):
+            failures += 1
+            print("FAIL %s: expected, in order: %s; got: %s" % (
+                name, " ; ".join(pattern), " ; ".join(wrapped[name])))
+        else:
+            print("ok   %-20s %s" % (name, " ; ".join(wrapped[name])))
+    print("info plain C __thread, same function: %s" % " ; ".join(hand["plain_read_across_call"]))
     print("%d functions compared, %d failures" % (len(FUNCTIONS), failures))
     return 1 if failures else 0
 
 
-def measure(args, audit):
+def measure(args, audit, side="wrapper"):
     with tempfile.TemporaryDirectory() as work:
-        return disassemble(args, build(args, work, "wrapper", audit))
+        return disassemble(args, build(args, work, side, audit))
 
 
 def report(args):
@@ -214,7 +260,7 @@ def fast_path_costs(args):
 
 
 def table(args):
-    release, audit = measure(args, 0), measure(args, 1)
+    release, audit, hand = measure(args, 0), measure(args, 1), measure(args, 0, "hand")
     rows = [
         ("local read (irqs-off token)", "read_irqs_off"),
         ("local write (irqs-off token)", "write_irqs_off"),
@@ -233,9 +279,24 @@ def table(args):
     for label, name in rows:
         lines.append("| %s | `%s` | %d | %d |" % (label, name, counts(release[name]),
                                               counts(audit[name])))
+    lines.append("| load `*p`, local read, `*p` again (no reload: the area operand, not a clobber) | "
+                 "`reload_around_read` | %d | %d |" % (counts(release["reload_around_read"]),
+                                                     counts(audit["reload_around_read"])))
+    for label, name in (("Linux riscv style: local read through `__per_cpu_offset[cpu]` "
+                         "(hand.c, no wrapper)", "linux_read_irqs_off"),
+                        ("Linux riscv style: local address through `__per_cpu_offset[cpu]` "
+                         "(hand.c, no wrapper)", "linux_local_address")):
+        lines.append("| %s | `%s` | %d | - |" % (label, name, counts(hand[name])))
     lines.append("")
     lines.append("Release `read_irqs_off` is `%s`; release `write_irqs_off` is `%s`." % (
         " ; ".join(release["read_irqs_off"][:-1]), " ; ".join(release["write_irqs_off"][:-1])))
+    # Its two PC-relative address pairs, with the symbols instead of the
+    # offsets (which move whenever hand.c does).
+    linux = " ; ".join(hand["linux_read_irqs_off"][:-1])
+    for sym in ("linux_per_cpu_offset", "linux_rq"):
+        linux = re.sub(r"auipc (\w+),0x[0-9a-f]+ ; add \1,\1,-?\d+",
+                       r"auipc \1,%%pcrel_hi(%s) ; addi \1,\1,%%pcrel_lo" % sym, linux, count=1)
+    lines.append("Linux style `linux_read_irqs_off` is `%s`." % linux)
     text = "\n".join(lines) + "\n"
     if not args.update:
         sys.stdout.write(text)

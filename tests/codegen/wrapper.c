@@ -116,6 +116,62 @@ void guard_only(void)
 	(void)g;
 }
 
+/* A plain load on either side of a local read: two loads (hand.c). */
+long reload_around_read(const long *p)
+{
+	long a = *p;
+	PERCPU_GUARD_IRQS_OFF(g);
+	long v = percpu_read(g, runqueues, nr_ready);
+	return a + v + *p;
+}
+
+/* A call between two reads stands in for a context switch: the second
+ * read must form its address from tp again (codegen.py checks that no
+ * register keeps tp or tp + offset across the call). */
+__attribute__((noipa)) void codegen_switch(void)
+{
+}
+
+long read_across_call(void)
+{
+	long a;
+	{
+		PERCPU_GUARD_IRQS_OFF(g);
+		a = percpu_read(g, runqueues, nr_ready);
+	}
+	codegen_switch();
+	PERCPU_GUARD_IRQS_OFF(g);
+	return a + percpu_read(g, runqueues, generation);
+}
+
+/* Ordering with plain accesses to the same instance through a
+ * percpu_local() pointer: each must keep both accesses, in source order
+ * (codegen.py checks it; GCC cannot see that the pointer and the accessor
+ * reach the same bytes). */
+long order_store_then_read(long v)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	struct runqueue *rq = percpu_local(g, runqueues);
+	rq->nr_ready = v;
+	return percpu_read(g, runqueues, nr_ready);
+}
+
+long order_write_then_load(long v)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	percpu_write(g, runqueues, nr_ready, v);
+	return percpu_local(g, runqueues)->nr_ready;
+}
+
+long order_load_write_load(long v)
+{
+	PERCPU_GUARD_IRQS_OFF(g);
+	struct runqueue *rq = percpu_local(g, runqueues);
+	long before = rq->nr_ready;
+	percpu_write(g, runqueues, nr_ready, v);
+	return before + rq->nr_ready;
+}
+
 void codegen_entry(void)
 {
 }

@@ -63,6 +63,13 @@
 #include <neuron/arch/host.h>
 #endif
 
+#ifndef NEURON_PERCPU_BASELINE
+#define NEURON_PERCPU_BASELINE 0
+#endif
+#if NEURON_PERCPU_BASELINE && (NEURON_AUDIT || !defined(__riscv) || defined(NEURON_PERCPU_HOST))
+#error "percpu: NEURON_PERCPU_BASELINE is a riscv64 release measuring build only"
+#endif
+
 /* ---------------------------------------------------------------------- */
 /* Descriptors: one per variable in section percpu_vars, one per audited
  * call site in section percpu_callsites. Tools map ids (their addresses)
@@ -641,21 +648,39 @@ void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
 #define PERCPU__AUDIT_OWNER_LOCK(id, var) ((void)0)
 #endif
 
+/* The access itself: u is declared, its .value the field's value. The
+ * measuring baseline (arch/riscv.h, NEURON_PERCPU_BASELINE) reads and
+ * writes the field as plain typed C, as unwrapped code would. */
+#if NEURON_PERCPU_BASELINE
+#define PERCPU__LOCAL_LOAD(u, var, T, off, path)					\
+	union { unsigned long raw; T value; } u = { .value = percpu_storage__##var path }
+#define PERCPU__LOCAL_STORE(var, T, off, path, v) ((void)(percpu_storage__##var path = (v)))
+#else
+#define PERCPU__LOCAL_LOAD(u, var, T, off, path)					\
+	union { unsigned long raw; T value; } u;					\
+	u.raw = PERCPU_ARCH_LOAD_RAW(percpu_storage__##var, sizeof(T), off)
+#define PERCPU__LOCAL_STORE(var, T, off, path, v)					\
+	PERCPU_ARCH_STORE_RAW(percpu_storage__##var, sizeof(T), off, v)
+#endif
+
 /* Local read/write of a field (member designator: nr, slots[2], a.b) or,
  * with the _var forms, of a whole scalar variable. */
 #define percpu_read(g, var, field)							\
 	PERCPU__READ_AT(g, var, PERCPU__FIELD_X(var, field), PERCPU__FIELD_T(var, field),	\
-			PERCPU__FIELD_OFF(var, field), __COUNTER__)
+			PERCPU__FIELD_OFF(var, field), .value.field, __COUNTER__)
 #define percpu_read_var(g, var)								\
-	PERCPU__READ_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), __COUNTER__)
+	PERCPU__READ_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), .value, \
+			__COUNTER__)
 #define percpu_write(g, var, field, value_)						\
 	PERCPU__WRITE_AT(g, var, PERCPU__FIELD_X(var, field), PERCPU__FIELD_T(var, field),	\
-			 PERCPU__FIELD_OFF(var, field), value_, __COUNTER__)
+			 PERCPU__FIELD_OFF(var, field), .value.field, value_, __COUNTER__)
 #define percpu_write_var(g, var, value_)						\
-	PERCPU__WRITE_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), value_, \
-			 __COUNTER__)
+	PERCPU__WRITE_AT(g, var, PERCPU__VAR_X(var), PERCPU__T(var), PERCPU__VALUE_OFF(var), .value, \
+			 value_, __COUNTER__)
 
-#define PERCPU__READ_AT(g, var, x, T, off, id) ({					\
+/* path: the access as a C member path from the storage (.value.field),
+ * for the measuring baseline; the wrapper uses the byte offset off. */
+#define PERCPU__READ_AT(g, var, x, T, off, path, id) ({					\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_NOT_ARRAY(x);							\
@@ -663,12 +688,11 @@ void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
 	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
-	union { unsigned long raw; T value; } PERCPU__ID(v, id);			\
-	PERCPU__ID(v, id).raw = PERCPU_ARCH_LOAD_RAW(percpu_storage__##var, sizeof(T), off); \
+	PERCPU__LOCAL_LOAD(PERCPU__ID(v, id), var, T, off, path);			\
 	PERCPU__STORAGE_END								\
 	PERCPU__ID(v, id).value; })
 
-#define PERCPU__WRITE_AT(g, var, x, T, off, value_, id) ({				\
+#define PERCPU__WRITE_AT(g, var, x, T, off, path, value_, id) ({			\
 	PERCPU__CHECK_GUARD(g);								\
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_NOT_ARRAY(x);							\
@@ -679,7 +703,7 @@ void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
 	PERCPU__AUDIT_OWNER_LOCK(id, var);						\
-	PERCPU_ARCH_STORE_RAW(percpu_storage__##var, sizeof(T), off, PERCPU__ID(v, id));	\
+	PERCPU__LOCAL_STORE(var, T, off, path, PERCPU__ID(v, id));			\
 	PERCPU__STORAGE_END								\
 	(void)0; })
 
