@@ -264,12 +264,19 @@ def _add_gdb_parser(subparsers) -> None:
 BENCH_DOC = "docs/benchmarks.md"
 
 
+# Built only to be measured against (bench/baseline.py): the plain-C
+# baseline and the release accessors with the old "memory" clobber.
+MEASURING_PRESETS = ("release-baseline", "release-noclobber")
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     packages.setup()
-    for preset in KERNEL_PRESETS:
+    for preset in KERNEL_PRESETS + (() if args.quick else MEASURING_PRESETS):
         cmake.build(preset)
     command = ["/usr/bin/python3", str(REPO_ROOT / "bench" / "run.py")]
-    command += ["--quick"] if args.quick else ["--update", str(REPO_ROOT / BENCH_DOC)]
+    command += (["--quick"] if args.quick else
+                ["--parts", "guest,host,converter,drain,baseline",
+                 "--update", str(REPO_ROOT / BENCH_DOC)])
     status = subprocess.run(command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL).returncode
     if status != 0:
         raise NeuronError(f"bench/run.py failed with status {status}", status=status)
@@ -470,10 +477,11 @@ def _add_diff_parser(subparsers) -> None:
 def _add_bench_parser(subparsers) -> None:
     bench = subparsers.add_parser(
         "bench", help="set up, build, run the benchmarks and regenerate their tables",
-        description="Set up, build the kernel presets, then run bench/run.py: guest "
-                    "instruction counts, host ns and callgrind counts next to LTTng-UST, "
-                    "converter throughput; rewrite the generated tables of "
-                    f"{BENCH_DOC}. Takes a few minutes.")
+        description="Set up, build the kernel presets (and the measuring baselines), then "
+                    "run bench/run.py: guest instruction counts, host ns and callgrind counts "
+                    "next to LTTng-UST, converter throughput, the trace drain's cost, the "
+                    "release kernel against its plain-C baseline; rewrite the generated "
+                    f"tables of {BENCH_DOC}. Takes a few minutes.")
     bench.add_argument("--quick", action="store_true",
                        help="tiny runs that only check every benchmark works; no file written")
     bench.set_defaults(handler=cmd_bench)
