@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import qemu
+from .children import kill_process_group, start_child
 from .errors import GdbSessionError, GdbSessionTimeout
 from .paths import REPO_ROOT
 
@@ -88,9 +89,8 @@ def _start_qemu(session: GdbSession, socket: Path) -> subprocess.Popen:
                      gdb_socket=socket)
     log = open(session.console_log, "wb")
     try:
-        return subprocess.Popen(qemu.command_line(boot), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=qemu._die_with_parent)
+        return start_child(qemu.command_line(boot), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT)
     except FileNotFoundError:
         raise GdbSessionError(f"{qemu.QEMU} not found; run tools/neuron setup")
     finally:
@@ -112,8 +112,7 @@ def _wait_for_socket(process: subprocess.Popen, socket: Path, console_log: Path)
 def _run_batch(command: list[str], timeout: float) -> int:
     """gdb in a process group of its own, killed with anything it started
     on timeout or on any exception."""
-    gdb = subprocess.Popen(command, stdin=subprocess.DEVNULL, start_new_session=True,
-                           preexec_fn=qemu._die_with_parent)
+    gdb = start_child(command, stdin=subprocess.DEVNULL)
     try:
         return gdb.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -154,7 +153,7 @@ def run(session: GdbSession) -> int:
                 signal.signal(signal.SIGINT, previous)
         finally:
             if process.poll() is None:
-                qemu.kill_process_group(process)
+                kill_process_group(process)
             else:
                 _say_how_the_kernel_ended(process.returncode, session.console_log)
             try:

@@ -8,10 +8,8 @@ so that not even a killed front door leaves a QEMU behind.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import time
@@ -19,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .children import kill_process_group, start_child
 from .errors import KernelEndedEarly, QemuError, QemuTimeout
 
 QEMU = "qemu-system-riscv64"
@@ -28,8 +27,6 @@ MEMORY = "128M"
 ICOUNT_DETERMINISTIC = "shift=0,align=off,sleep=off"
 # QEMU 7.2 deadlocks when a gdb session resumes under a fixed shift.
 ICOUNT_FOR_GDB = "shift=auto,sleep=off"
-# How long a killed QEMU gets to exit on SIGTERM before SIGKILL.
-TERMINATE_GRACE_SECONDS = 2.0
 
 
 # The kernel's exit status, as QEMU's (docs/architecture.md).
@@ -119,44 +116,13 @@ def command_line(boot: Boot) -> list[str]:
     return command
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL it if the parent dies."""
-    pr_set_pdeathsig = 1
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass  # not Linux: the process group kill still applies
-
-
-def kill_process_group(process: subprocess.Popen) -> None:
-    """Kill `process` and everything in its group; wait for it."""
-    for sig, grace in ((signal.SIGTERM, TERMINATE_GRACE_SECONDS), (signal.SIGKILL, None)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            process.wait(timeout=grace)
-            # The leader is gone; make sure nothing else in the group is left.
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            break
-        except subprocess.TimeoutExpired:
-            continue
-    process.wait()
-
-
 def run_to_file(command: list[str], timeout: float | None, stdout_path: Path) -> RunResult:
     """Like run(), but QEMU's standard output goes straight to stdout_path
     (the trace drain: any length, flat memory); `output` is its stderr."""
     with open(stdout_path, "wb") as stdout:
         try:
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=stdout,
-                                       stderr=subprocess.PIPE, start_new_session=True,
-                                       preexec_fn=_die_with_parent)
+            process = start_child(command, stdin=subprocess.DEVNULL, stdout=stdout,
+                                  stderr=subprocess.PIPE)
         except FileNotFoundError:
             raise QemuError(f"{command[0]} not found; run tools/neuron setup")
         try:
@@ -183,10 +149,9 @@ def run(command: list[str], timeout: float | None,
     otherwise QEMU reads nothing.
     """
     try:
-        process = subprocess.Popen(
+        process = start_child(
             command, stdin=None if stdin_terminal else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=_die_with_parent)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     except FileNotFoundError:
         raise QemuError(f"{command[0]} not found; run tools/neuron setup")
     stdout = process.stdout

@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from .children import start_child
+
 _REAPER = ("import shutil, sys\n"
            "sys.stdin.buffer.read()\n"
            "shutil.rmtree(sys.argv[1], ignore_errors=True)\n")
@@ -25,9 +27,9 @@ _REAPER = ("import shutil, sys\n"
 
 def _start_reaper(directory: str):
     try:
-        return subprocess.Popen(["/usr/bin/python3", "-c", _REAPER, directory],
-                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True)
+        return start_child(["/usr/bin/python3", "-c", _REAPER, directory],
+                                die_with_parent=False, stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None       # the directory is still removed on any exit but SIGKILL
 

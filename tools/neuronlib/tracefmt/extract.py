@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import qemu
+from ..children import kill_process_group, start_child
 from ..errors import ExtractError, ExtractPlaceError, ExtractTimeout
 from ..scratch import private_directory
 
@@ -84,7 +85,7 @@ def _deterministic(command: list[str]) -> list[str]:
 
 def _kill_group(process: subprocess.Popen) -> None:
     if process.poll() is None:
-        qemu.kill_process_group(process)
+        kill_process_group(process)
     else:
         try:
             os.killpg(process.pid, signal.SIGKILL)    # anything it left in its group
@@ -119,10 +120,9 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
     boot = qemu.Boot(elf=elf, harts=harts, bootargs=bootargs, icount=True, gdb_socket=socket)
     with open(console_path, "wb") as console:
         try:
-            machine = subprocess.Popen(_deterministic(qemu.command_line(boot)),
-                                       stdin=subprocess.DEVNULL,
-                                       stdout=console, stderr=subprocess.STDOUT,
-                                       start_new_session=True, preexec_fn=qemu._die_with_parent)
+            machine = start_child(_deterministic(qemu.command_line(boot)),
+                                  stdin=subprocess.DEVNULL,
+                                  stdout=console, stderr=subprocess.STDOUT)
         except FileNotFoundError:
             raise ExtractError(f"{qemu.QEMU} not found; run tools/neuron setup") from None
     gdb = None
@@ -140,10 +140,9 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
                            NEURON_EXTRACT_DUMP=str(private_dump),
                            NEURON_EXTRACT_GDB_DIR=str(GDB_PACKAGE_DIR))
         try:
-            gdb = subprocess.Popen([GDB, "-batch", "-nx", "-x", str(script), "--", str(elf)],
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, env=environment,
-                                   start_new_session=True, preexec_fn=qemu._die_with_parent)
+            gdb = start_child([GDB, "-batch", "-nx", "-x", str(script), "--", str(elf)],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, env=environment)
         except FileNotFoundError:
             raise ExtractError(f"{GDB} not found; run tools/neuron setup") from None
         try:
