@@ -77,8 +77,9 @@ class _SequenceState:
 
 
 def _text(value) -> str:
-    """A string field as text: protobuf hands back bytes for a damaged one
-    (not UTF-8), which the readers would then compare with text."""
+    """A string field as text. The schema declares Perfetto's strings as
+    bytes (tools/proto/perfetto_subset.proto says why); a damaged one (not
+    UTF-8) reads with U+FFFD in place of the bad bytes."""
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
