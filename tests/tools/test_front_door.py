@@ -130,11 +130,13 @@ def _processes_mentioning(text: str) -> list[str]:
 
 @needs_kernel
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
-@pytest.mark.parametrize("mode", ["ring", "drain"])
+@pytest.mark.parametrize("mode", ["ring", "drain", "console"])
 def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, mode):
     """`trace --mode ring` killed while gdb hangs (a gdb-multiarch that never
-    returns), `trace` (the drain) killed while a long run drains: within a
-    few seconds no QEMU, no gdb and no private directory is left."""
+    returns), `trace` (the drain, the console stream) killed while a long
+    run goes on: within a few seconds no QEMU, no gdb, no private directory
+    and no file beside the trace is left (the console stream's log was
+    written as it came)."""
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     gdb = fake_bin / "gdb-multiarch"
@@ -145,15 +147,18 @@ def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, mode):
     private.mkdir()
     env = dict(os.environ, PATH=f"{fake_bin}:{os.environ['PATH']}", TMPDIR=str(private))
     extra = (["--mode", "ring"] if mode == "ring"
-             else ["--scenario", "stress", "--append", "stress_rounds=2000"])
-    front = subprocess.Popen([str(NEURON), "trace", "--elf", str(AUDIT_ELF), "--harts", "2",
+             else ["--mode", mode, "--scenario", "stress", "--append", "stress_rounds=2000"])
+    image = tmp_path / "k.elf"      # QEMU's command line names tmp_path
+    image.write_bytes(AUDIT_ELF.read_bytes())
+    front = subprocess.Popen([str(NEURON), "trace", "--elf", str(image), "--harts", "2",
                               "--out", str(tmp_path / "t.pftrace"), *extra],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, env=env)
     try:
         deadline = time.monotonic() + 60
-        while not ((mode == "drain" or _processes_mentioning(f"{tmp_path}/hanging-gdb"))
-                   and _processes_mentioning(str(private))):
+        while not ((mode != "ring" or _processes_mentioning(f"{tmp_path}/hanging-gdb"))
+                   and _processes_mentioning(str(private))
+                   and _processes_mentioning(f"-kernel {image}")):
             assert front.poll() is None, front.stderr.read().decode()
             assert time.monotonic() < deadline, "QEMU and gdb did not both start"
             time.sleep(0.1)
@@ -165,7 +170,7 @@ def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, mode):
             time.sleep(0.1)
         assert _processes_mentioning(str(tmp_path)) == []
         assert list(private.iterdir()) == []
-        assert not (tmp_path / "t.dump").exists() and not (tmp_path / "t.pftrace").exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "k.elf", "tmp"]
     finally:
         if front.poll() is None:
             front.kill()
@@ -187,3 +192,28 @@ def test_extract_reports_the_kernels_exit_status(tmp_path):
                         timeout=60)
     assert cli.exit_status(caught.value) == 2 and "unknown scenario" in str(caught.value)
     assert list(tmp_path.iterdir()) == []
+
+
+# --- outputs: never an input, never a directory, nothing half-written ------
+
+@pytest.mark.parametrize("value", ["-1", str(1 << 64), "1.5", "x"])
+@pytest.mark.parametrize("command", ["run", "trace", "gdb"])
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+@needs_kernel
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+@pytest.mark.parametrize("command", ["gdb", "run --gdb"])
+@needs_kernel
+@pytest.mark.parametrize("mode", ["drain", "console", "ring"])
+def test_trace_refused_by_the_kernel_in_every_mode(tmp_path, mode):
+    """Boot arguments only the kernel can judge (--append): its status 2 and
+    its message in every mode (the console stream said "no frame", exit 1),
+    and no trace or dump of an earlier run left beside this run's log."""
+    out = tmp_path / "t.pftrace"
+    out.write_bytes(b"an earlier run's trace")
+    (tmp_path / "t.dump").write_bytes(b"an earlier run's dump")
+    result = neuron("trace", "--elf", AUDIT_ELF, "--harts", 1, "--mode", mode,
+                    "--append", "scenario=x", "--out", out, timeout=120)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and "bad boot arguments" in lines[0], result.stderr
+    assert not out.exists() and not (tmp_path / "t.dump").exists()

@@ -32,6 +32,10 @@ def trace(out: Path, elf: Path, harts: int, scenario: str, seed: int, mode: str,
     and print the report. Returns the kernel's status, else the check's."""
     console_log = out.with_suffix(".console.log")
     dump_path = out.with_suffix(".dump")
+    # An earlier run's trace and dump at these names would sit beside this
+    # run's console log as if this run had written them, should it fail.
+    for stale in (out, dump_path):
+        stale.unlink(missing_ok=True)
     status = 0
     if mode == "drain":
         bootargs = qemu.make_bootargs(scenario, seed, f"trace_drain=1 {extra}")
@@ -78,7 +82,7 @@ def _trace_drained(elf: Path, harts: int, timeout: float, bootargs: str, console
             summary = drain.to_dump(stream, dump_path)
         except DumpError:
             if status in (2, 3, 4):
-                raise qemu.ended_early("trace", status, console) from None
+                raise qemu.ended_early("drain", status, console) from None
             raise
     print(f"neuron: trace: drained {summary.records} records from {summary.harts} harts "
           f"in {summary.chunks} chunks")
@@ -87,13 +91,35 @@ def _trace_drained(elf: Path, harts: int, timeout: float, bootargs: str, console
 
 def _trace_console(elf: Path, harts: int, timeout: float, bootargs: str, console_log: Path,
                    dump_path: Path) -> int:
-    """The rings over the console at the end (trace_stream=1)."""
+    """The rings over the console at the end (trace_stream=1). The console
+    is logged in a private directory and copied out once QEMU is done, so
+    that a killed front door leaves no half-written log beside the trace."""
+    import shutil
+
+    from .errors import DumpError, QemuTimeout
+    from .scratch import private_directory
     from .tracefmt import stream
-    result = qemu.run_echoing(qemu.Boot(elf, harts, bootargs, icount=True), timeout, console_log)
+    with private_directory("neuron-console-") as private:
+        log = private / "console.log"
+        try:
+            result = qemu.run_echoing(qemu.Boot(elf, harts, bootargs, icount=True), timeout, log)
+        except QemuTimeout:
+            shutil.copyfile(log, console_log)
+            raise TraceTimeout(f"the kernel did not finish within {timeout:g} s "
+                               f"(console in {console_log})") from None
+        shutil.copyfile(log, console_log)
     _console_summary(result.output.decode("utf-8", "replace"), harts, bootargs,
                      "the console stream")
     print(f"neuron: trace: kernel {qemu.describe_status(result.status)}")
-    stream.to_dump(console_log, dump_path)
+    try:
+        stream.to_dump(console_log, dump_path)
+    except DumpError:
+        # No stream because the kernel refused its arguments, panicked or
+        # hung: its status says why, not the missing frame.
+        if result.status in (2, 3, 4):
+            raise qemu.ended_early("console stream", result.status,
+                                   result.output.decode("utf-8", "replace")) from None
+        raise
     return result.status
 
 
