@@ -196,8 +196,68 @@ def test_extract_reports_the_kernels_exit_status(tmp_path):
 
 # --- outputs: never an input, never a directory, nothing half-written ------
 
+def test_no_output_is_an_input(tmp_path):
+    """The trace, its dump, its console log and a log never land on the
+    kernel image, the dump or the gdb script the command reads (`trace
+    --elf K --out K` wrote the trace over the kernel and exited 0)."""
+    image = tmp_path / "k.elf"
+    image.write_bytes(b"\x7fELF not really")
+    script = tmp_path / "cmds.gdb"
+    script.write_text("quit\n")
+    cases = [("trace", "--elf", image, "--out", image),
+             ("trace", "--elf", tmp_path / "k.dump", "--out", tmp_path / "k.pftrace"),
+             ("trace", "--elf", tmp_path / "k.console.log", "--out", tmp_path / "k.pftrace"),
+             ("convert", script, "--elf", image, "--out", image),
+             ("run", "--elf", image, "--log", image),
+             ("gdb", "--elf", image, "--batch", script, "--log", script)]
+    (tmp_path / "k.dump").write_bytes(b"dump")
+    (tmp_path / "k.console.log").write_bytes(b"log")
+    before = {p: p.read_bytes() for p in tmp_path.iterdir()}
+    for case in cases:
+        _usage_error(neuron(*case), "is an input")
+    assert {p: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+@pytest.mark.parametrize("beside", ["t.dump", "t.console.log", "t.pftrace.partial",
+                                    "t.dump.partial"])
+def test_trace_refuses_a_directory_where_it_writes_beside_the_trace(tmp_path, beside):
+    """A directory where the trace would write its dump, console log or a
+    temporary file: exit 2 before anything boots, not 70 after the run."""
+    (tmp_path / beside).mkdir()
+    _usage_error(neuron("trace", "--elf", "/nonexistent", "--out", tmp_path / "t.pftrace"),
+                 beside, "is a directory")
+
+
+def test_convert_refuses_a_directory_at_its_temporary_name(tmp_path):
+    dump = tmp_path / "d.dump"
+    dump.write_bytes(b"x" * 100)
+    (tmp_path / "d.pftrace.partial").mkdir()
+    _usage_error(neuron("convert", dump), "d.pftrace.partial", "is a directory")
+
+
 @pytest.mark.parametrize("value", ["-1", str(1 << 64), "1.5", "x"])
 @pytest.mark.parametrize("command", ["run", "trace", "gdb"])
+def test_seed_is_an_unsigned_64_bit_number(command, value):
+    """The kernel's seed= range, refused before QEMU starts (the kernel said
+    it only after booting); no checking function's name in the message."""
+    line = _usage_error(neuron(command, "--seed", value, "--elf", "/nonexistent"), "--seed")
+    assert "_seed" not in line
+
+
+def test_harts_beyond_qemu_refused_before_building(monkeypatch, capsys):
+    """No build of any preset can boot 513 harts on QEMU's virt board."""
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    from neuronlib import cli, cmake
+
+    def no_build(preset):
+        raise AssertionError(f"built {preset} for a hart count QEMU refuses")
+    monkeypatch.setattr(cmake, "build", no_build)
+    for command in ("run", "trace", "gdb"):
+        assert cli.main([command, "--harts", "513"]) == 2
+        assert "at most 512" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 @needs_kernel
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])

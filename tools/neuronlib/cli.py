@@ -17,13 +17,13 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
 from . import cmake, ctest_boot, errors, gdbsession, image, packages, qemu, tracefile, trace_workflow
 from .errors import NeuronError
-from .paths import KERNEL_PRESETS, PRESETS, REPO_ROOT, SELFTEST_LIST, build_dir
+from .paths import KERNEL_PRESETS, PRESETS, REPO_ROOT, SELFTEST_LIST, build_dir, kernel_elf
+from .scratch import private_directory
 from .trace_workflow import DEFAULT_SCENARIO as DEFAULT_TRACE_SCENARIO
 from .trace_workflow import DEFAULT_SEED as DEFAULT_TRACE_SEED
 from .trace_workflow import TRACE_DIR, default_trace_path
@@ -44,15 +44,33 @@ class _Terminated(Exception):
     """SIGTERM, turned into an exception so that QEMU is killed on the way out."""
 
 
+def _number(kind, text: str):
+    """int(text) or float(text); argparse would name the checking function in its message."""
+    try:
+        return kind(text)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+
+
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = _number(int, text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
 
 
+def _seed(text: str) -> int:
+    """The kernel's seed= is an unsigned 64-bit number (kernel/boot/bootargs.c):
+    refused here rather than by the kernel after QEMU started."""
+    value = _number(int, text)
+    if not 0 <= value < 1 << 64:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 2^64-1, not {value}")
+    return value
+
+
 def _positive_float(text: str) -> float:
-    value = float(text)
+    value = _number(float, text)
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"must be a positive finite number, not {text}")
     return value
@@ -79,24 +97,39 @@ def _break_location(text: str) -> str:
     return text
 
 
-def _output_file(path: Path | str, option: str, create_parent: bool = False) -> Path:
-    """A file the command will write: not a directory, in a directory that
-    exists (or, with create_parent, can be made) and is writable. Status 2."""
+def _output_file(path: Path | str, option: str, create_parent: bool = False,
+                 inputs: tuple = (), writes: Path | None = None) -> Path:
+    """A file the command will write: not a directory, not one of its input
+    files, in a directory that exists (or, with create_parent, can be made)
+    and is writable. `writes` is a file written on the way to `path` (its
+    .partial, the trace's dump): checked alike, named in the message.
+    Status 2."""
     path = Path(path)
-    if path.is_dir():
-        raise NeuronError(f"{option} {path}: is a directory, not a file", status=2)
-    parent = path.parent
+    target = Path(writes) if writes is not None else path
+    what = f"{option} {path}" + (f": {target}" if writes is not None else "")
+    if target.is_dir():
+        raise NeuronError(f"{what}: is a directory, not a file", status=2)
+    for given in inputs:
+        if given and tracefile.same_file(Path(given), target):
+            raise NeuronError(f"{what}: is an input of this command ({given}); "
+                              "give another output", status=2)
+    parent = target.parent
     if create_parent and not parent.exists():
         try:
             parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise NeuronError(f"{option} {path}: cannot create {error.filename or parent}: "
+            raise NeuronError(f"{what}: cannot create {error.filename or parent}: "
                               f"{error.strerror}", status=2) from None
     if not parent.is_dir():
-        raise NeuronError(f"{option} {path}: no directory {parent}", status=2)
-    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise NeuronError(f"{option} {path}: not writable", status=2)
+        raise NeuronError(f"{what}: no directory {parent}", status=2)
+    if not os.access(parent, os.W_OK | os.X_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise NeuronError(f"{what}: not writable", status=2)
     return path
+
+
+def _partial(path: Path) -> Path:
+    """Where a file is written before it is renamed into place (pipeline, dump)."""
+    return path.with_name(path.name + ".partial")
 
 
 # --- setup, build, test -------------------------------------------------
@@ -136,15 +169,15 @@ def _kernel(args: argparse.Namespace, preset: str) -> Path:
 def cmd_run(args: argparse.Namespace) -> int:
     preset = _kernel_preset(args)
     if args.log:
-        _output_file(args.log, "--log")
+        _output_file(args.log, "--log", inputs=(args.elf or kernel_elf(preset),))
     elf = _kernel(args, preset)
     bootargs = qemu.make_bootargs(args.scenario, args.seed, args.append or "")
     timeout = args.timeout
     if args.gdb:
         if timeout == DEFAULT_RUN_TIMEOUT:
             timeout = None  # a debugging session takes as long as it takes
-        with tempfile.TemporaryDirectory(prefix="neuron-gdb-") as directory:
-            socket = Path(directory) / "gdb.sock"
+        with private_directory("neuron-gdb-") as directory:
+            socket = directory / "gdb.sock"
             print(f"neuron: run: QEMU is stopped at the first instruction; attach with:\n"
                   f"  gdb-multiarch -ex 'target remote {socket}' {elf}", file=sys.stderr, flush=True)
             if args.icount:
@@ -163,7 +196,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
     if out.suffix in (".dump", ".log"):
         raise NeuronError(f"--out {out}: the trace's dump and console log are written next to "
                           "it as .dump and .console.log; name it .pftrace", status=2)
-    _output_file(out, "--out", create_parent=True)
+    # Every file the trace writes, not only --out: its dump and console log
+    # beside it and their temporary names, none of them the kernel image.
+    image_path = args.elf or kernel_elf("audit")
+    _output_file(out, "--out", create_parent=True, inputs=(image_path,))
+    for written in (_partial(out), out.with_suffix(".dump"), _partial(out.with_suffix(".dump")),
+                    out.with_suffix(".console.log")):
+        _output_file(out, "--out", inputs=(image_path,), writes=written)
     packages.setup()
     elf = _kernel(args, "audit")
     return trace_workflow.trace(out, elf, args.harts, args.scenario, args.seed,
@@ -176,7 +215,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(args.dump).with_suffix(".pftrace")
     if tracefile.same_file(Path(args.dump), out):
         raise NeuronError(f"--out {out}: is the input; give another --out", status=2)
-    _output_file(out, "--out")
+    inputs = (args.dump, args.elf)
+    _output_file(out, "--out", inputs=inputs)
+    _output_file(out, "--out", inputs=inputs, writes=_partial(out))
     return pipeline.convert_file(Path(args.dump), Path(args.elf) if args.elf else None, out,
                                  args.salvage, compress=not args.uncompressed)
 
@@ -198,10 +239,12 @@ def cmd_gdb(args: argparse.Namespace) -> int:
     preset = _kernel_preset(args)
     if args.batch and not Path(args.batch).is_file():
         raise NeuronError(f"no gdb command file at {args.batch}", status=2)
+    inputs = (args.elf or kernel_elf(preset), args.batch)
     if args.log:
-        log = _output_file(args.log, "--log")
+        log = _output_file(args.log, "--log", inputs=inputs)
     else:
-        log = _output_file(build_dir(preset) / "gdb-console.log", "--log", create_parent=True)
+        log = _output_file(build_dir(preset) / "gdb-console.log", "--log", create_parent=True,
+                           inputs=inputs)
     elf = _kernel(args, preset)
     if not args.batch:
         print(f"neuron: gdb: {preset} kernel, {args.harts} harts; console in {log}; "
@@ -229,7 +272,7 @@ def _add_boot_options(parser) -> None:
                         help=f"number of harts (default {DEFAULT_HARTS})")
     parser.add_argument("--scenario", type=_scenario_name,
                         help="scenario=NAME boot argument (default: the kernel's)")
-    parser.add_argument("--seed", type=int, help="seed=N boot argument (default: the kernel's)")
+    parser.add_argument("--seed", type=_seed, help="seed=N boot argument (default: the kernel's)")
 
 
 def _add_gdb_parser(subparsers) -> None:
@@ -402,7 +445,7 @@ def _add_trace_parser(subparsers) -> None:
                        help=f"number of harts (default {DEFAULT_HARTS})")
     trace.add_argument("--scenario", default=DEFAULT_TRACE_SCENARIO, type=_scenario_name,
                        help=f"scenario=NAME boot argument (default {DEFAULT_TRACE_SCENARIO})")
-    trace.add_argument("--seed", type=int, default=DEFAULT_TRACE_SEED,
+    trace.add_argument("--seed", type=_seed, default=DEFAULT_TRACE_SEED,
                        help=f"seed=N boot argument (default {DEFAULT_TRACE_SEED})")
     trace.add_argument("--out", default=None, metavar="FILE",
                        help="the Perfetto trace to write (default "

@@ -82,6 +82,9 @@ def kernel(given: str | Path | None, preset: str, harts: int, scenario: str | No
         if not elf.is_file():
             raise ImageError(f"no kernel image at {elf}")
     else:
+        if harts > QEMU_VIRT_MAX_HARTS:     # no build can boot it: say so before building
+            raise ImageError(f"--harts {harts}: QEMU's virt board has at most "
+                             f"{QEMU_VIRT_MAX_HARTS} harts")
         cmake.build(preset)
         elf = kernel_elf(preset)
     check_boot(inspect(elf), harts, scenario)
