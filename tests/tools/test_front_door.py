@@ -258,10 +258,100 @@ def test_harts_beyond_qemu_refused_before_building(monkeypatch, capsys):
         assert "at most 512" in capsys.readouterr().err
 
 
+def _wait_for(condition, what: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert process.poll() is None, f"exited {process.returncode} before {what}"
+        assert time.monotonic() < deadline, f"no {what} within {seconds:g} s"
+        time.sleep(0.05)
+
+
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_killed_convert_leaves_no_partial_trace(tmp_path, how):
+    """`convert` killed while it writes X.pftrace.partial: gone within 5 s
+    (after SIGKILL a reaper removes it), and no X.pftrace."""
+    from neuronlib.tracefmt import synth
+    dump = tmp_path / "big.dump"
+    synth.generate(dump, 600_000, harts=4)
+    partial = tmp_path / "big.pftrace.partial"
+    front = subprocess.Popen([str(NEURON), "convert", str(dump)], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(partial.exists, "partial trace", front)
+        front.send_signal(how)
+        front.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while partial.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["big.dump"]
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+
+
+def test_killed_report_of_a_dump_leaves_no_temporary_trace(tmp_path):
+    """`report DUMP` converts into a private directory (tens of MB for a long
+    run): SIGKILL leaves nothing there."""
+    from neuronlib.tracefmt import synth
+    dump = tmp_path / "big.dump"
+    synth.generate(dump, 600_000, harts=4)
+    private = tmp_path / "tmp"
+    private.mkdir()
+    front = subprocess.Popen([str(NEURON), "report", str(dump)], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, TMPDIR=str(private)))
+    try:
+        _wait_for(lambda: any(private.glob("neuron-report-*/trace.pftrace")),
+                  "converted trace", front)
+        front.kill()
+        front.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while list(private.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert list(private.iterdir()) == []
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+
+
 @needs_kernel
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
 @pytest.mark.parametrize("command", ["gdb", "run --gdb"])
+def test_killed_gdb_session_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, command):
+    """`gdb --batch` (a script that never ends) and `run --gdb` killed: no
+    QEMU, gdb or socket directory left (the directory outlived SIGKILL)."""
+    image = tmp_path / "k.elf"
+    image.write_bytes(AUDIT_ELF.read_bytes())
+    private = tmp_path / "tmp"
+    private.mkdir()
+    script = tmp_path / "hang.gdb"
+    script.write_text("python\nimport time\ntime.sleep(600)\nend\n")
+    args = (["gdb", "--batch", str(script), "--log", str(tmp_path / "console.log")]
+            if command == "gdb" else ["run", "--gdb"])
+    front = subprocess.Popen([str(NEURON), *args, "--elf", str(image), "--harts", "2"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=str(private)))
+    try:
+        started = ((lambda: _processes_mentioning("gdb-multiarch -q") and
+                    _processes_mentioning(str(image)) and list(private.glob("*/gdbstub.sock")))
+                   if command == "gdb" else lambda: list(private.glob("*/gdb.sock")))
+        _wait_for(started, "QEMU's gdb socket", front)
+        front.send_signal(how)
+        front.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while (_processes_mentioning(str(tmp_path)) or list(private.iterdir())) \
+                and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_mentioning(str(tmp_path)) == []
+        assert list(private.iterdir()) == []
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+
+
 @needs_kernel
 @pytest.mark.parametrize("mode", ["drain", "console", "ring"])
 def test_trace_refused_by_the_kernel_in_every_mode(tmp_path, mode):

@@ -12,15 +12,16 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import qemu
+from . import children
 from .children import kill_process_group, start_child
 from .errors import GdbSessionError, GdbSessionTimeout
 from .paths import REPO_ROOT
+from .scratch import private_directory
 
 GDB = "gdb-multiarch"
 LOADER = REPO_ROOT / "tools" / "gdb" / "neuron-gdb.py"
@@ -128,6 +129,13 @@ def _run_batch(command: list[str], timeout: float) -> int:
             gdb.wait()
 
 
+def _interactive_child() -> None:
+    """gdb keeps the terminal (no group of its own), takes ^C, and still
+    dies with the front door: QEMU, its target, would be gone."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    children._die_with_parent()
+
+
 def run(session: GdbSession) -> int:
     """Start QEMU, run gdb against it, kill QEMU; return gdb's exit status."""
     try:
@@ -135,8 +143,8 @@ def run(session: GdbSession) -> int:
                        check=False)
     except FileNotFoundError:
         raise GdbSessionError(f"{GDB} not found; run tools/neuron setup")
-    with tempfile.TemporaryDirectory(prefix="neuron-gdb-") as directory:
-        socket = Path(directory) / "gdbstub.sock"
+    with private_directory("neuron-gdb-") as directory:
+        socket = directory / "gdbstub.sock"
         process = _start_qemu(session, socket)
         try:
             _wait_for_socket(process, socket, session.console_log)
@@ -146,8 +154,7 @@ def run(session: GdbSession) -> int:
             # Interactive: ^C belongs to gdb (it stops the target), not to us.
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
-                gdb = subprocess.Popen(command, preexec_fn=lambda: signal.signal(
-                    signal.SIGINT, signal.SIG_DFL))
+                gdb = subprocess.Popen(command, preexec_fn=_interactive_child)
                 return gdb.wait()
             finally:
                 signal.signal(signal.SIGINT, previous)

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import math
 import sys
-import tempfile
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ReportError
+from .scratch import private_directory
 from .perfetto import schema as S
 from .perfetto.convert import DROPS_TRACK, HART_TRACK, TID_OFFSET, VIOLATIONS_TRACK, ConvertError, convert
 from .perfetto.readback import Event, ReadError, TaskState, Track, read
@@ -51,8 +51,10 @@ def events_of(path: Path, elf: Path | None = None, salvage: bool = False):
     except ReadError as error:
         raise ReportError(f"{path}: {error}") from None
     dump = load_dump(path, elf, salvage)
-    with tempfile.TemporaryDirectory(prefix="neuron-report-") as directory:
-        converted = Path(directory) / "trace.pftrace"
+    # A private directory, removed even if report is killed: the converted
+    # trace of a long run is tens of MB.
+    with private_directory("neuron-report-") as directory:
+        converted = directory / "trace.pftrace"
         try:
             with open(converted, "wb") as out:
                 convert(dump, out, progress=False, salvage=salvage)

@@ -3,6 +3,9 @@
     with private_directory("neuron-trace-") as path:
         ...   # intermediate files: gdb's socket, the drain stream, a console log
 
+    with removed_if_killed(out.with_name(out.name + ".partial")) as partial:
+        ...   # a file written beside its final name, then renamed into place
+
 On any exit that runs Python's cleanup (return, exception, SIGINT or
 SIGTERM turned into an exception by the front door) the directory is
 removed as usual; after SIGKILL, which runs nothing of ours, a small reaper
@@ -20,16 +23,17 @@ from typing import Iterator
 
 from .children import start_child
 
-_REAPER = ("import shutil, sys\n"
-           "sys.stdin.buffer.read()\n"
-           "shutil.rmtree(sys.argv[1], ignore_errors=True)\n")
+# Reapers are shell one-liners (a few ms to start: one runs per report of a
+# dump and per converted trace): wait for end-of-file, then remove.
+_DIRECTORY_REAPER = 'cat >/dev/null; rm -rf -- "$1"'
+_FILE_REAPER = 'cat >/dev/null; rm -f -- "$1"'
 
 
-def _start_reaper(directory: str):
+def _start_reaper(path: str, script: str):
     try:
-        return start_child(["/usr/bin/python3", "-c", _REAPER, directory],
-                                die_with_parent=False, stdin=subprocess.PIPE,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return start_child(["/bin/sh", "-c", script, "neuron-reaper", path],
+                           die_with_parent=False, stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     except OSError:
         return None       # the directory is still removed on any exit but SIGKILL
 
@@ -37,10 +41,24 @@ def _start_reaper(directory: str):
 @contextmanager
 def private_directory(prefix: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix=prefix) as directory:
-        reaper = _start_reaper(directory)
+        reaper = _start_reaper(directory, _DIRECTORY_REAPER)
         try:
             yield Path(directory)
         finally:
             if reaper is not None:
                 reaper.stdin.close()
                 reaper.wait()
+
+
+@contextmanager
+def removed_if_killed(path: Path) -> Iterator[Path]:
+    """path, a temporary file the caller writes, renames or removes itself
+    before the block ends; should this process die inside the block
+    (SIGKILL included), a reaper removes whatever is left at path."""
+    reaper = _start_reaper(str(path), _FILE_REAPER)
+    try:
+        yield path
+    finally:
+        if reaper is not None:
+            reaper.stdin.close()
+            reaper.wait()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import PipelineError, SameFileError
+from ..scratch import removed_if_killed
 from ..tracefile import load_dump, same_file
 from . import check as checklib
 from .convert import ConvertError, convert
@@ -29,7 +30,12 @@ def write_trace(dump, out: Path, salvage: bool = False,
     source = Path(getattr(dump, "path", "") or "")
     if source.name and same_file(source, out):
         raise SameFileError(f"{out}: is the input; give another --out")
-    partial = out.with_name(out.name + ".partial")
+    with removed_if_killed(out.with_name(out.name + ".partial")) as partial:
+        return _write_through(dump, out, partial, salvage, compress)
+
+
+def _write_through(dump, out: Path, partial: Path, salvage: bool,
+                   compress: bool) -> tuple[dict, checklib.Result]:
     try:
         with open(partial, "wb") as stream:
             counts = convert(dump, stream, salvage=salvage, compress=compress)
@@ -43,7 +49,10 @@ def write_trace(dump, out: Path, salvage: bool = False,
     except OSError as error:
         raise PipelineError(f"{error.filename or out}: {error.strerror}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:
+            pass    # not ours to remove (a directory of that name): the error above says why
     return counts, result
 
 

@@ -25,6 +25,7 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..scratch import removed_if_killed
 from .dump import (DRAINED, HART_HEADER, HART_MAGIC, HEADER, MAGIC, MODES, DumpError, map_file)
 from .records import FORMAT_VERSION, MAX_HARTS_LIMIT, PRODUCED_LIMIT, RECORD_SIZE
 
@@ -143,7 +144,11 @@ def to_dump(drain_path, dump_path) -> Summary:
     path = Path(drain_path)
     data = map_file(path)
     # Whole or not at all: written beside, renamed when complete.
-    partial = Path(str(dump_path) + ".partial")
+    with removed_if_killed(Path(str(dump_path) + ".partial")) as partial:
+        return _write_dump(path, data, partial, dump_path)
+
+
+def _write_dump(path: Path, data, partial: Path, dump_path) -> Summary:
     try:
         begin, harts, chunks = _scan(path, data)
         with open(partial, "wb") as out:
