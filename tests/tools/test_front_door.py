@@ -272,7 +272,7 @@ def test_killed_convert_leaves_no_partial_trace(tmp_path, how):
     (after SIGKILL a reaper removes it), and no X.pftrace."""
     from neuronlib.tracefmt import synth
     dump = tmp_path / "big.dump"
-    synth.generate(dump, 600_000, harts=4)
+    synth.generate(dump, 300_000, harts=4)
     partial = tmp_path / "big.pftrace.partial"
     front = subprocess.Popen([str(NEURON), "convert", str(dump)], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -295,7 +295,7 @@ def test_killed_report_of_a_dump_leaves_no_temporary_trace(tmp_path):
     run): SIGKILL leaves nothing there."""
     from neuronlib.tracefmt import synth
     dump = tmp_path / "big.dump"
-    synth.generate(dump, 600_000, harts=4)
+    synth.generate(dump, 300_000, harts=4)
     private = tmp_path / "tmp"
     private.mkdir()
     front = subprocess.Popen([str(NEURON), "report", str(dump)], stdin=subprocess.DEVNULL,
