@@ -463,7 +463,9 @@ def _add_trace_parser(subparsers) -> None:
     trace.add_argument("--append", metavar="ARGS",
                        help="more boot arguments (stress_rounds=N, trace_records=N, ...)")
     trace.add_argument("--timeout", type=_positive_float, default=DEFAULT_RUN_TIMEOUT,
-                       metavar="SEC", help=argparse.SUPPRESS)
+                       metavar="SEC", help=f"kill QEMU after SEC seconds of wall time (default "
+                       f"{DEFAULT_RUN_TIMEOUT:g}; a long run, e.g. --append stress_rounds=165 "
+                       "for 10 M records, needs more)")
     trace.add_argument("--elf", metavar="ELF",
                        help="an audit kernel image to boot instead of building the audit preset")
     trace.set_defaults(handler=cmd_trace)

@@ -73,7 +73,7 @@ def _trace_drained(elf: Path, harts: int, timeout: float, bootargs: str, console
         sys.stdout.write(console)
         if result.timed_out:
             raise TraceTimeout(f"the kernel did not finish within {timeout:g} s "
-                               f"(console in {console_log})")
+                               f"(console in {console_log}; a longer run needs --timeout)")
         _console_summary(console, harts, bootargs,
                          "the drain (every record, streamed out while the kernel ran)")
         status = result.status
@@ -106,7 +106,7 @@ def _trace_console(elf: Path, harts: int, timeout: float, bootargs: str, console
         except QemuTimeout:
             shutil.copyfile(log, console_log)
             raise TraceTimeout(f"the kernel did not finish within {timeout:g} s "
-                               f"(console in {console_log})") from None
+                               f"(console in {console_log}; a longer run needs --timeout)") from None
         shutil.copyfile(log, console_log)
     _console_summary(result.output.decode("utf-8", "replace"), harts, bootargs,
                      "the console stream")
