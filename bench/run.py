@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import re
 import subprocess
@@ -417,6 +418,17 @@ def _wrapped(part: str, lines: list[str]) -> str:
     return begin + "\n".join(lines).rstrip("\n") + "\n" + end
 
 
+def _replace(path: Path, text: str) -> None:
+    """The document whole or not at all: a kill or a full disk mid-write
+    would otherwise leave docs/benchmarks.md cut short."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        partial.write_text(text)
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def update(path: Path, measured: dict[str, list[str]]) -> None:
     """Rewrite the measured parts' tables in path.
 
@@ -435,7 +447,7 @@ def update(path: Path, measured: dict[str, list[str]]) -> None:
             head, rest = doc.split(begin, 1)
             _, tail = rest.split(end, 1)
             doc = head + _wrapped(part, lines) + tail
-        path.write_text(doc)
+        _replace(path, doc)
         print(f"bench: updated {path} ({', '.join(measured)} only)")
         return
     text = "\n".join(machine()) + "\n\n" + "\n".join(_wrapped(part, measured[part]) for part in PARTS)
@@ -445,7 +457,7 @@ def update(path: Path, measured: dict[str, list[str]]) -> None:
     else:
         head, tail = doc.rstrip("\n") + "\n\n## Measured costs\n\nGenerated: do not edit "\
             "by hand; regenerate with `tools/neuron bench`.\n\n", "\n"
-    path.write_text(head + BEGIN + text + END + tail)
+    _replace(path, head + BEGIN + text + END + tail)
     print(f"bench: updated {path}")
 
 
