@@ -241,3 +241,26 @@ def test_pftrace_names_that_are_not_utf8(tmp_path):
     # them bytes.
     assert len(result.stderr.splitlines()) == (result.returncode != 0), result.stderr
     assert "libprotobuf" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("command", [("report", "{x}"), ("report", "{dump}", "--elf", "{x}"),
+                                     ("convert", "{x}", "--out", "{out}"),
+                                     ("convert", "{dump}", "--elf", "{x}", "--out", "{out}"),
+                                     ("diff", "{dump}", "{x}")])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_a_pipe_or_device_is_one_line_not_a_hang(tmp_path, command, kind):
+    """A FIFO with no writer blocked the reader's open() forever; a device
+    or pipe cannot be opened twice and mapped as the readers do: one line,
+    exit 1, in a second."""
+    import os
+    if kind == "fifo":
+        x = tmp_path / "pipe"
+        os.mkfifo(x)
+    else:
+        x = Path("/dev/zero")
+    dump = write_dump(tmp_path / "d.dump")
+    args = [a.format(x=x, dump=dump, out=tmp_path / "o.pftrace") for a in command]
+    result = neuron(*args, timeout=10)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "not a regular file" in result.stderr and result.stdout == ""
+    assert not (tmp_path / "o.pftrace").exists()

@@ -5,12 +5,31 @@ file. Below both perfetto.pipeline and report, importing neither.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from pathlib import Path
+
+
+NOT_REGULAR = "not a regular file (a pipe, socket or device: give the file itself)"
+
+
+def is_regular_or_directory(path: Path) -> bool:
+    """False for a FIFO (opening it waits for a writer, forever), a socket or
+    a device: the readers open a file twice and map it, which only a
+    regular file allows. Directories and missing files are left to open(),
+    which names them."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return True
+    return stat.S_ISREG(mode) or stat.S_ISDIR(mode)
 
 
 def is_perfetto_trace(path: Path) -> bool:
     """A .pftrace begins with Trace.packet (field 1, length-delimited)."""
+    if not is_regular_or_directory(path):
+        raise OSError(errno.EINVAL, NOT_REGULAR, str(path))
     with open(path, "rb") as stream:
         return stream.read(1) == b"\x0a"
 

@@ -182,6 +182,9 @@ class Dump:
 def map_file(path: Path) -> bytes | mmap.mmap:
     """The file's bytes, read-only: an mmap, or b"" for an empty file (which
     mmap refuses). A file that cannot be opened is a one-line DumpError."""
+    from ..tracefile import NOT_REGULAR, is_regular_or_directory
+    if not is_regular_or_directory(path):
+        raise DumpError(path, 0, None, NOT_REGULAR)
     try:
         handle = open(path, "rb")
     except OSError as error:

@@ -94,6 +94,9 @@ class _Memory:
 
 def load(elf_path: str | Path) -> Tables:
     path = Path(elf_path)
+    from ..tracefile import NOT_REGULAR, is_regular_or_directory
+    if not is_regular_or_directory(path):
+        raise TablesError(f"{path}: {NOT_REGULAR}")
     try:
         handle = open(path, "rb")
     except OSError as error:
