@@ -367,3 +367,22 @@ def test_trace_refused_by_the_kernel_in_every_mode(tmp_path, mode):
     lines = result.stderr.splitlines()
     assert len(lines) == 1 and "bad boot arguments" in lines[0], result.stderr
     assert not out.exists() and not (tmp_path / "t.dump").exists()
+
+
+def test_ring_mode_refuses_a_temporary_directory_qemu_would_split(tmp_path, monkeypatch):
+    """TMPDIR with a comma: QEMU's `-gdb unix:PATH,server` split the socket
+    path there and exited (exit 1, QEMU's message); now refused as the
+    space already was (exit 2), before QEMU starts."""
+    import tempfile
+    from neuronlib import cli
+    from neuronlib.errors import ExtractPlaceError
+    from neuronlib.tracefmt import extract
+    odd = tmp_path / "a,b"
+    odd.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(odd))
+    image = tmp_path / "k.elf"
+    image.write_bytes(b"not booted")
+    with pytest.raises(ExtractPlaceError, match="comma") as caught:
+        extract.extract(image, tmp_path / "x.dump", harts=1, timeout=5)
+    assert cli.exit_status(caught.value) == 2
+    assert list(odd.iterdir()) == []
