@@ -386,3 +386,28 @@ def test_ring_mode_refuses_a_temporary_directory_qemu_would_split(tmp_path, monk
         extract.extract(image, tmp_path / "x.dump", harts=1, timeout=5)
     assert cli.exit_status(caught.value) == 2
     assert list(odd.iterdir()) == []
+
+
+def test_trace_refuses_a_kernel_without_trace_rings():
+    """A release kernel has no rings: `trace --elf` with one booted it, ran
+    the scenario and failed after it (no BEGIN chunk, no frame), exit 1."""
+    from neuronlib import image
+    from neuronlib.errors import ImageError
+    release = image.Image(Path("release.elf"), 32, ("mixed",), traced=False)
+    image.check_boot(release, 2, "mixed")                   # `run` boots it
+    with pytest.raises(ImageError, match="audit kernel"):
+        image.check_boot(release, 2, "mixed", traced=True)
+
+
+@needs_kernel
+def test_trace_with_a_release_kernel_is_refused_before_it_boots(tmp_path):
+    import shutil
+    objcopy = shutil.which("riscv64-unknown-elf-objcopy")
+    if objcopy is None:
+        pytest.skip("riscv64-unknown-elf-objcopy not installed")
+    untraced = tmp_path / "untraced.elf"
+    subprocess.run([objcopy, "--strip-symbol=trace_rings", str(AUDIT_ELF), str(untraced)],
+                   check=True)
+    _usage_error(neuron("trace", "--elf", untraced, "--harts", 1, "--out", tmp_path / "t.pftrace"),
+                 "release kernel", "audit kernel")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["untraced.elf"]

@@ -160,10 +160,10 @@ def _kernel_preset(args: argparse.Namespace) -> str:
     return "release" if args.release else "audit"
 
 
-def _kernel(args: argparse.Namespace, preset: str) -> Path:
+def _kernel(args: argparse.Namespace, preset: str, traced: bool = False) -> Path:
     """--elf as given, else the preset's fresh kernel; checked (image.kernel)."""
     return image.kernel(getattr(args, "elf", None), preset, getattr(args, "harts", 1),
-                        getattr(args, "scenario", None))
+                        getattr(args, "scenario", None), traced)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -204,7 +204,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
                     out.with_suffix(".console.log")):
         _output_file(out, "--out", inputs=(image_path,), writes=written)
     packages.setup()
-    elf = _kernel(args, "audit")
+    elf = _kernel(args, "audit", traced=True)
     return trace_workflow.trace(out, elf, args.harts, args.scenario, args.seed,
                                 "console" if args.stream else args.mode, args.append or "",
                                 args.timeout, args.release_check)

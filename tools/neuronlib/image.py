@@ -2,7 +2,10 @@
 
 A neuron kernel is a 64-bit RISC-V ELF whose symbol table defines
 NEURON_MAX_HARTS (the linker's --defsym, kernel/CMakeLists.txt) and whose
-scenario_names[] lists the scenarios it knows (kernel/proof/scenarios/scenario.c).
+scenario_names[] lists the scenarios it knows (kernel/proof/scenarios/scenario.c);
+an audit kernel also defines trace_rings (kernel/trace/trace.c), which `trace`
+needs: a release kernel booted for a trace ran to its end and only then
+failed, for want of records.
 Anything else is refused as bad usage (exit 2) before QEMU starts.
 """
 
@@ -25,6 +28,7 @@ class Image:
     path: Path
     max_harts: int
     scenarios: tuple[str, ...]
+    traced: bool = True       # an audit kernel: trace rings, hence records
 
 
 def inspect(path: Path) -> Image:
@@ -52,16 +56,21 @@ def inspect(path: Path) -> Image:
                 raise ImageError(f"{path}: a riscv64 ELF without the NEURON_MAX_HARTS symbol "
                                   "(not a neuron kernel, or stripped)")
             max_harts = int(symbols[0]["st_value"])
+            traced = bool(symtab.get_symbol_by_name("trace_rings"))
             scenarios = tuple(elftables._scenario_names(elf, symtab, elftables._Memory(elf)))
     except OSError as error:
         raise ImageError(f"{path}: {error.strerror}") from None
     except (ELFError, ValueError, KeyError, IndexError) as error:
         raise ImageError(f"{path}: not a readable ELF file ({error})") from None
-    return Image(path, max_harts, scenarios)
+    return Image(path, max_harts, scenarios, traced)
 
 
-def check_boot(image: Image, harts: int, scenario: str | None) -> None:
-    """Refuse (status 2) a hart count or scenario this image cannot boot."""
+def check_boot(image: Image, harts: int, scenario: str | None, traced: bool = False) -> None:
+    """Refuse (status 2) a hart count or scenario this image cannot boot,
+    and, when `traced`, a kernel without trace rings."""
+    if traced and not image.traced:
+        raise ImageError(f"{image.path}: a release kernel (no trace_rings): a trace needs an "
+                         "audit kernel (cmake --preset audit; build/audit/kernel/neuron.elf)")
     if harts > image.max_harts:
         raise ImageError(f"--harts {harts}: this kernel is built for at most "
                           f"NEURON_MAX_HARTS {image.max_harts} harts ({image.path})")
@@ -73,7 +82,8 @@ def check_boot(image: Image, harts: int, scenario: str | None) -> None:
                           f"(it has: {', '.join(image.scenarios)})")
 
 
-def kernel(given: str | Path | None, preset: str, harts: int, scenario: str | None) -> Path:
+def kernel(given: str | Path | None, preset: str, harts: int, scenario: str | None,
+           traced: bool = False) -> Path:
     """The ELF to boot: `given` as it is, else the preset's freshly built
     kernel. Checked before anything boots: a riscv64 neuron kernel
     (ImageError otherwise) that can boot `harts` harts and knows `scenario`."""
@@ -87,5 +97,5 @@ def kernel(given: str | Path | None, preset: str, harts: int, scenario: str | No
                              f"{QEMU_VIRT_MAX_HARTS} harts")
         cmake.build(preset)
         elf = kernel_elf(preset)
-    check_boot(inspect(elf), harts, scenario)
+    check_boot(inspect(elf), harts, scenario, traced)
     return elf
