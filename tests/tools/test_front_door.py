@@ -411,3 +411,18 @@ def test_trace_with_a_release_kernel_is_refused_before_it_boots(tmp_path):
     _usage_error(neuron("trace", "--elf", untraced, "--harts", 1, "--out", tmp_path / "t.pftrace"),
                  "release kernel", "audit kernel")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["untraced.elf"]
+
+
+@pytest.mark.parametrize("command", ["convert", "trace"])
+def test_output_that_is_a_device_or_fifo_is_refused(tmp_path, command):
+    """The trace is renamed into place: `--out /dev/null`, as root, replaced
+    the device with a regular file. A FIFO stands in for the device here."""
+    from neuronlib.tracefmt import synth
+    fifo = tmp_path / "sink"
+    os.mkfifo(fifo)
+    dump = tmp_path / "d.dump"
+    synth.generate(dump, 100, harts=2)
+    args = ([dump] if command == "convert" else ["--elf", "/nonexistent"])
+    _usage_error(neuron(command, *args, "--out", fifo), "not a regular file")
+    assert fifo.is_fifo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.dump", "sink"]

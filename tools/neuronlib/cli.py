@@ -98,17 +98,22 @@ def _break_location(text: str) -> str:
 
 
 def _output_file(path: Path | str, option: str, create_parent: bool = False,
-                 inputs: tuple = (), writes: Path | None = None) -> Path:
+                 inputs: tuple = (), writes: Path | None = None, renamed: bool = False) -> Path:
     """A file the command will write: not a directory, not one of its input
     files, in a directory that exists (or, with create_parent, can be made)
     and is writable. `writes` is a file written on the way to `path` (its
     .partial, the trace's dump): checked alike, named in the message.
-    Status 2."""
+    `renamed`: the file is written under a temporary name and renamed into
+    place, which would put a regular file where a device, FIFO or socket
+    was (as root, `--out /dev/null` would replace the device). Status 2."""
     path = Path(path)
     target = Path(writes) if writes is not None else path
     what = f"{option} {path}" + (f": {target}" if writes is not None else "")
     if target.is_dir():
         raise NeuronError(f"{what}: is a directory, not a file", status=2)
+    if renamed and target.exists() and not target.is_file():
+        raise NeuronError(f"{what}: is not a regular file (a device, FIFO or socket); the output "
+                          "is written beside it and renamed into place: give a file name", status=2)
     for given in inputs:
         if given and tracefile.same_file(Path(given), target):
             raise NeuronError(f"{what}: is an input of this command ({given}); "
@@ -199,10 +204,10 @@ def cmd_trace(args: argparse.Namespace) -> int:
     # Every file the trace writes, not only --out: its dump and console log
     # beside it and their temporary names, none of them the kernel image.
     image_path = args.elf or kernel_elf("audit")
-    _output_file(out, "--out", create_parent=True, inputs=(image_path,))
+    _output_file(out, "--out", create_parent=True, inputs=(image_path,), renamed=True)
     for written in (_partial(out), out.with_suffix(".dump"), _partial(out.with_suffix(".dump")),
                     out.with_suffix(".console.log")):
-        _output_file(out, "--out", inputs=(image_path,), writes=written)
+        _output_file(out, "--out", inputs=(image_path,), writes=written, renamed=True)
     packages.setup()
     elf = _kernel(args, "audit", traced=True)
     return trace_workflow.trace(out, elf, args.harts, args.scenario, args.seed,
@@ -216,8 +221,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if tracefile.same_file(Path(args.dump), out):
         raise NeuronError(f"--out {out}: is the input; give another --out", status=2)
     inputs = (args.dump, args.elf)
-    _output_file(out, "--out", inputs=inputs)
-    _output_file(out, "--out", inputs=inputs, writes=_partial(out))
+    _output_file(out, "--out", inputs=inputs, renamed=True)
+    _output_file(out, "--out", inputs=inputs, writes=_partial(out), renamed=True)
     return pipeline.convert_file(Path(args.dump), Path(args.elf) if args.elf else None, out,
                                  args.salvage, compress=not args.uncompressed)
 
