@@ -26,13 +26,24 @@ def _die_with_parent() -> None:
 HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
-def _child_setup(die_with_parent: bool) -> None:
+def _child_setup(die_with_parent: bool, parent: int) -> None:
     """In the child before exec: the held signals back (a signal mask
     survives exec, and a child must still die of SIGTERM), and, unless
     it must outlive us, death with the parent."""
     signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
     if die_with_parent:
-        _die_with_parent()
+        die_with(parent)
+
+
+def die_with(parent: int) -> None:
+    """In the child before exec: the parent-death signal, then a check that
+    `parent` is still the parent. A front door killed (SIGKILL, which no
+    mask holds) between fork and prctl, a window of milliseconds while the
+    child loads libc, would otherwise leave an orphan: a gdb was seen left
+    running that way under load. Then the child exits instead."""
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def start_child(command: list[str], die_with_parent: bool = True, **popen_arguments) -> subprocess.Popen:
@@ -45,10 +56,11 @@ def start_child(command: list[str], die_with_parent: bool = True, **popen_argume
     when the fork is over; if it arrives before the caller holds the
     child, the child's group is killed here first."""
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+    parent = os.getpid()
     process = None
     try:
         process = subprocess.Popen(command, start_new_session=True,
-                                   preexec_fn=lambda: _child_setup(die_with_parent),
+                                   preexec_fn=lambda: _child_setup(die_with_parent, parent),
                                    **popen_arguments)
     finally:
         try:

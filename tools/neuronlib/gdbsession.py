@@ -129,11 +129,15 @@ def _run_batch(command: list[str], timeout: float) -> int:
             gdb.wait()
 
 
-def _interactive_child() -> None:
+def _interactive_child():
     """gdb keeps the terminal (no group of its own), takes ^C, and still
     dies with the front door: QEMU, its target, would be gone."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    children._die_with_parent()
+    parent = os.getpid()
+
+    def preexec() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        children.die_with(parent)
+    return preexec
 
 
 def run(session: GdbSession) -> int:
@@ -154,7 +158,7 @@ def run(session: GdbSession) -> int:
             # Interactive: ^C belongs to gdb (it stops the target), not to us.
             previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
             try:
-                gdb = subprocess.Popen(command, preexec_fn=_interactive_child)
+                gdb = subprocess.Popen(command, preexec_fn=_interactive_child())
                 return gdb.wait()
             finally:
                 signal.signal(signal.SIGINT, previous)
