@@ -63,25 +63,27 @@ def not_a_task(address: int) -> str | None:
     return "not a task of the pool"
 
 
-def task_label(task_pointer: gdb.Value) -> str:
-    """`task 7`, `none`, or the pointer flagged when it is not a task."""
-    address = target.u64(task_pointer)
+def _no_task_text(address: int) -> str | None:
+    """What to show for a task pointer that leads to no task (`none`, or
+    the pointer flagged), or None when it is a task of the pool."""
     if address == 0:
         return "none"
     problem = not_a_task(address)
-    if problem:
-        return f"{address:#x} (IMPOSSIBLE: {problem})"
-    return f"task {int(task_pointer.dereference()['id'])}"
+    return f"{address:#x} (IMPOSSIBLE: {problem})" if problem else None
+
+
+def task_label(task_pointer: gdb.Value) -> str:
+    """`task 7`, `none`, or the pointer flagged when it is not a task."""
+    instead = _no_task_text(target.u64(task_pointer))
+    return instead if instead is not None else f"task {int(task_pointer.dereference()['id'])}"
 
 
 def describe_task(task_pointer: gdb.Value) -> str:
     """`task 7 RUNNABLE pinned=any last=2 steps=3 fn=steps_task` (one line)."""
     address = target.u64(task_pointer)
-    if address == 0:
-        return "none"
-    problem = not_a_task(address)
-    if problem:
-        return f"{address:#x} (IMPOSSIBLE: {problem})"
+    instead = _no_task_text(address)
+    if instead is not None:
+        return instead
     task = task_pointer.dereference()
     return (f"task {int(task['id'])} {task_state_name(task)} pinned={hart_text(int(task['pinned_hart']))} "
             f"last={hart_text(int(task['last_hart']))} steps={int(task['steps'])} "
