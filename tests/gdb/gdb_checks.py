@@ -105,6 +105,19 @@ def run_front_door(elf: Path, work: Path, script: str, name: str, scenario: str,
     return output
 
 
+def run_batch_to_end(elf: Path, work: Path, script: str, name: str, scenario: str,
+                     breakpoint: str | None, flavour: str, append: str | None = None) -> str | None:
+    """run_front_door, then what every batch must show: no traceback or
+    internal error, and the script ran to its `==end` marker. None (the
+    failure already reported) when it did not."""
+    output = run_front_door(elf, work, script, name, scenario, breakpoint, flavour, append)
+    one_line_errors(output, name)
+    if "==end" not in output:
+        expect(False, f"{name}: the batch ran to the end")
+        return None
+    return output
+
+
 def qemu_left(elf: Path) -> bool:
     """A QEMU still running our private copy of the kernel."""
     found = subprocess.run(["pgrep", "-f", f"qemu-system-riscv64 .*-kernel {elf}"],
@@ -186,10 +199,8 @@ set var $percpu("runqueues", 3).lock.locked = 0
 set var $percpu("runqueues", 3).lock.holder = 0xffffffff
 """
     script += "echo ==end\\n"
-    output = run_front_door(elf, work, script, "inspect", "imbalance", "sched_run", flavour)
-    one_line_errors(output, "inspect")
-    if "==end" not in output:
-        expect(False, "inspect: the batch ran to the end")
+    output = run_batch_to_end(elf, work, script, "inspect", "imbalance", "sched_run", flavour)
+    if output is None:
         return
 
     harts_out = section(output, "==harts\n", "==percpu")
@@ -324,10 +335,8 @@ gdb.execute("neuron check")
 print("==end")
 end
 """
-    output = run_front_door(elf, work, script, "mailbox", "ladder", "ipi_queued", flavour)
-    one_line_errors(output, "mailbox")
-    if "==end" not in output:
-        expect(False, "mailbox: the batch ran to the end")
+    output = run_batch_to_end(elf, work, script, "mailbox", "ladder", "ipi_queued", flavour)
+    if output is None:
         return
     found = re.search(r"^==target (-?\d+)$", output, re.M)
     last = int(found.group(1)) if found else -1
@@ -470,11 +479,9 @@ neuron check
 echo ==end\\n
 """
     # Boot arguments through --append that change nothing before sched_run.
-    output = run_front_door(elf, work, script, "commands", "imbalance", "sched_run", flavour,
+    output = run_batch_to_end(elf, work, script, "commands", "imbalance", "sched_run", flavour,
                             append="steal_k=3 storm_ipis=7")
-    one_line_errors(output, "commands")
-    if "==end" not in output:
-        expect(False, "commands: the batch ran to the end")
+    if output is None:
         return
     expect("Commands: neuron harts, neuron ps" in section(output, "==help\n", "==ps"),
            "neuron alone: lists the commands")
@@ -632,10 +639,8 @@ neuron check
 set var $sp = $saved_sp
 echo ==end\\n
 """
-    output = run_front_door(elf, work, script, "unwind", "ladder", "trap_entry_saved", flavour)
-    one_line_errors(output, "unwind")
-    if "==end" not in output:
-        expect(False, "unwind: the batch ran to the end")
+    output = run_batch_to_end(elf, work, script, "unwind", "ladder", "trap_entry_saved", flavour)
+    if output is None:
         return
     corrupt = section(output, "==corrupt\n", "==end")
     expect("Python Exception" not in corrupt and "neuron check: ok" in corrupt
