@@ -114,18 +114,30 @@ def test_out_path_with_newline_runs_no_gdb_command(tmp_path):
     assert out.is_file()
 
 
-def _processes_mentioning(text: str) -> list[str]:
-    found = []
+def _command_lines():
+    """(pid, command line) of every process running now."""
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        if text in command:
-            found.append(f"{entry.name}: {command[:160]}")
-    return found
+        if entry.name.isdigit():
+            try:
+                yield entry.name, (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                    errors="replace")
+            except OSError:
+                continue
+
+
+def _processes_mentioning(text: str) -> list[str]:
+    return [f"{pid}: {command[:160]}" for pid, command in _command_lines() if text in command]
+
+
+def _left_behind(tmp_path: Path, private: Path, seconds: float = 5) -> tuple[list[str], list[Path]]:
+    """What a killed front door left once `seconds` have passed or nothing
+    is left: the processes naming tmp_path, and the entries of private."""
+    deadline = time.monotonic() + seconds
+    while True:
+        left = (_processes_mentioning(str(tmp_path)), list(private.iterdir()))
+        if left == ([], []) or time.monotonic() >= deadline:
+            return left
+        time.sleep(0.1)
 
 
 @needs_kernel
@@ -164,12 +176,9 @@ def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, mode):
             time.sleep(0.1)
         front.send_signal(how)
         front.wait(timeout=30)
-        deadline = time.monotonic() + 5
-        while (_processes_mentioning(str(tmp_path)) or list(private.iterdir())) \
-                and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _processes_mentioning(str(tmp_path)) == []
-        assert list(private.iterdir()) == []
+        processes, entries = _left_behind(tmp_path, private)
+        assert processes == []
+        assert entries == []
         assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "k.elf", "tmp"]
     finally:
         if front.poll() is None:
@@ -260,15 +269,8 @@ def test_harts_beyond_qemu_refused_before_building(monkeypatch, capsys):
 
 def _running(program: str, mentioning: str) -> bool:
     """A process whose command line starts with program and names `mentioning`."""
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            except OSError:
-                continue
-            if command.startswith(program) and mentioning in command:
-                return True
-    return False
+    return any(command.startswith(program) and mentioning in command
+               for _, command in _command_lines())
 
 
 def test_a_child_whose_parent_died_before_prctl_does_not_start():
@@ -345,10 +347,8 @@ def test_killed_report_of_a_dump_leaves_no_temporary_trace(tmp_path):
                   "converted trace", front)
         front.kill()
         front.wait(timeout=30)
-        deadline = time.monotonic() + 5
-        while list(private.iterdir()) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert list(private.iterdir()) == []
+        _, entries = _left_behind(tmp_path, private)
+        assert entries == []
     finally:
         if front.poll() is None:
             front.kill()
@@ -382,12 +382,9 @@ def test_killed_gdb_session_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, 
         _wait_for(started, "QEMU's gdb socket", front)
         front.send_signal(how)
         front.wait(timeout=30)
-        deadline = time.monotonic() + 5
-        while (_processes_mentioning(str(tmp_path)) or list(private.iterdir())) \
-                and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _processes_mentioning(str(tmp_path)) == []
-        assert list(private.iterdir()) == []
+        processes, entries = _left_behind(tmp_path, private)
+        assert processes == []
+        assert entries == []
     finally:
         if front.poll() is None:
             front.kill()
