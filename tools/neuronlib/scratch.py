@@ -39,15 +39,23 @@ def _start_reaper(path: str, script: str):
 
 
 @contextmanager
+def _reaped(path: str, script: str) -> Iterator[None]:
+    """A reaper for path for the length of the block, told at its end
+    (end of its input) that we are done, and waited for."""
+    reaper = _start_reaper(path, script)
+    try:
+        yield
+    finally:
+        if reaper is not None:
+            reaper.stdin.close()
+            reaper.wait()
+
+
+@contextmanager
 def private_directory(prefix: str) -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix=prefix) as directory:
-        reaper = _start_reaper(directory, _DIRECTORY_REAPER)
-        try:
-            yield Path(directory)
-        finally:
-            if reaper is not None:
-                reaper.stdin.close()
-                reaper.wait()
+    with tempfile.TemporaryDirectory(prefix=prefix) as directory, \
+            _reaped(directory, _DIRECTORY_REAPER):
+        yield Path(directory)
 
 
 @contextmanager
@@ -55,10 +63,5 @@ def removed_if_killed(path: Path) -> Iterator[Path]:
     """path, a temporary file the caller writes, renames or removes itself
     before the block ends; should this process die inside the block
     (SIGKILL included), a reaper removes whatever is left at path."""
-    reaper = _start_reaper(str(path), _FILE_REAPER)
-    try:
+    with _reaped(str(path), _FILE_REAPER):
         yield path
-    finally:
-        if reaper is not None:
-            reaper.stdin.close()
-            reaper.wait()
