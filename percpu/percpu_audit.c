@@ -610,13 +610,10 @@ static void borrow_push(struct spinlock *lock, const struct percpu_var_desc *var
 			const struct percpu_callsite *site)
 {
 	uint32_t open = percpu__self.borrows_open;
-	if (open < PERCPU_BORROWS_TRACKED) {
-		percpu__self.borrow_lock[open] = lock;
-		percpu__self.borrow_var[open] = var;
-		percpu__self.borrow_site[open] = site;
-		percpu__self.borrow_released &= ~(1u << open);
-	}
-	percpu__self.borrows_open = open + 1;	/* past the tracked ones: counted only */
+	if (open < PERCPU_BORROWS_TRACKED)
+		percpu__borrow_track(&percpu__self, open, lock, var, site);
+	else
+		percpu__self.borrows_open = open + 1;	/* past the tracked ones: counted only */
 }
 
 struct percpu_borrow percpu__audit_borrow(const struct percpu_var_desc *var, unsigned hart,

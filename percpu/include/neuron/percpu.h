@@ -895,6 +895,21 @@ struct spinlock *percpu__audit_remote_lock(const struct percpu_var_desc *var, un
 					   const char *file, unsigned line);
 
 /*
+ * Records an opened borrow as entry `open` of self's tracked borrows
+ * (open < PERCPU_BORROWS_TRACKED). Its released bit is already clear:
+ * a set bit belongs to an open borrow, and its end clears it.
+ */
+static inline __attribute__((always_inline)) void
+percpu__borrow_track(struct percpu_hart_self *self, uint32_t open, const struct spinlock *lock,
+		     const struct percpu_var_desc *var, const struct percpu_callsite *site)
+{
+	self->borrow_lock[open] = lock;
+	self->borrow_var[open] = var;
+	self->borrow_site[open] = site;
+	self->borrows_open = open + 1;
+}
+
+/*
  * The borrow's inline fast path: what the out-of-line open establishes
  * when nothing is wrong (this hart attached, a target hart with an area,
  * its instance stamped for it, a free entry among the tracked borrows),
@@ -920,11 +935,7 @@ percpu__audit_borrow_open(const struct percpu_var_desc *var, unsigned hart,
 			uintptr_t value = slot + value_offset;
 			struct spinlock *lock = (struct spinlock *)(value + lock_in_value);
 			spin__lock_as(lock, site->file, site->line, me);
-			struct percpu_hart_self *self = PERCPU_ARCH_ADDR(percpu__self, 0);
-			self->borrow_lock[open] = lock;
-			self->borrow_var[open] = var;
-			self->borrow_site[open] = site;
-			self->borrows_open = open + 1;
+			percpu__borrow_track(PERCPU_ARCH_ADDR(percpu__self, 0), open, lock, var, site);
 			percpu_record_remote_allowed(var, hart, lock, site, value);
 			return (struct percpu_borrow){ .lock = lock, .value = value, .open = true,
 						       .site = site };
