@@ -83,7 +83,7 @@ static void count_unattributed(void)
 /* meta as the slot holds it: type | b << 8 | h << 16. */
 static inline uint32_t pack_meta(enum trace_type type, unsigned b, unsigned h)
 {
-	return (uint32_t)type | (uint32_t)(b & 0xff) << 8 | (uint32_t)(h & 0xffff) << 16;
+	return (uint32_t)type | (uint32_t)(uint8_t)b << 8 | (uint32_t)(uint16_t)h << 16;
 }
 
 /* The end of every write: the freeze handshake's release, interrupts back. */
@@ -102,8 +102,8 @@ static inline __attribute__((always_inline)) void put_end(struct trace_writer *w
  * limit: the first record number that must come here again. Then ends the
  * write (put_end). Owner hart, interrupts off.
  */
-static __attribute__((noinline)) void put_slow(unsigned hart, uint32_t meta, uint64_t tw,
-					      unsigned long irq)
+static __attribute__((noinline)) uintptr_t put_slow(unsigned hart, uint32_t meta, uint64_t tw,
+						   unsigned long irq, uintptr_t pass)
 {
 	struct trace_ring *ring = &trace_rings[hart];
 	struct trace_writer *writer = &trace_writers[hart];
@@ -133,12 +133,14 @@ static __attribute__((noinline)) void put_slow(unsigned hart, uint32_t meta, uin
 	}
 out:
 	put_end(writer, irq);
+	return pass;
 }
 
-static __attribute__((noinline)) void put_unattributed(unsigned long irq)
+static __attribute__((noinline)) uintptr_t put_unattributed(unsigned long irq, uintptr_t pass)
 {
 	count_unattributed();
 	percpu_arch_irq_restore(irq);
+	return pass;
 }
 
 /*
@@ -149,13 +151,16 @@ static __attribute__((noinline)) void put_unattributed(unsigned long irq)
  * hart, so reading it back needs no atomic read-modify-write, and every
  * write that is not an ordinary one (frozen, first write, stop mode full,
  * a drain due) is behind the limit, in put_slow. The slow paths are tail
- * calls, so the fast path saves no registers.
+ * calls, so the fast path saves no registers: every path returns pass
+ * unchanged, which lets a caller that must return a value of its own
+ * (the remote check's seam returns the slot) keep it in an argument
+ * register instead of a frame.
  */
-static inline __attribute__((always_inline)) void
-trace_put(unsigned long hart, uint32_t meta, uint32_t w, unsigned long irq)
+static inline __attribute__((always_inline)) uintptr_t
+trace_put(unsigned long hart, uint32_t meta, uint32_t w, unsigned long irq, uintptr_t pass)
 {
 	if (__builtin_expect(hart >= NEURON_MAX_HARTS, 0))
-		return put_unattributed(irq);
+		return put_unattributed(irq, pass);
 	struct trace_writer *writer = &trace_writers[hart];
 	uint64_t tw = trace_pack_tw(rdtime(), w);
 	/*
@@ -170,10 +175,11 @@ trace_put(unsigned long hart, uint32_t meta, uint32_t w, unsigned long irq)
 	uint64_t n = __atomic_load_n(&ring->head, __ATOMIC_RELAXED);
 	if (__builtin_expect(__atomic_load_n(&trace_info.frozen, __ATOMIC_RELAXED) != 0 ||
 			     n >= writer->limit, 0))
-		return put_slow(hart, meta, tw, irq);
+		return put_slow(hart, meta, tw, irq, pass);
 	trace_ring_publish(ring, &writer->slots[n & writer->mask], n, meta, tw);
 	writer->produced_by_type[meta % TRACE_TYPE_SLOTS]++;
 	put_end(writer, irq);
+	return pass;
 }
 
 void trace__emit(uint32_t meta, uint32_t w)
@@ -184,7 +190,7 @@ void trace__emit(uint32_t meta, uint32_t w)
 	 * attach: counted as unattributed) rather than take a PerCpu guard. */
 	uint64_t me = percpu_arch_identity_word();
 	unsigned long hart = (uint32_t)me == PERCPU_STAMP_MAGIC ? me >> 32 : NEURON_MAX_HARTS;
-	trace_put(hart, meta, w, irq);
+	(void)trace_put(hart, meta, w, irq, 0);
 }
 
 /* ---- PerCpu seams (weak defaults in percpu/percpu_audit.c) ---- */
@@ -195,7 +201,7 @@ void percpu_record_remote(const struct percpu_remote_event *event)
 		event->kind == PERCPU_ACCESS_UNCHECKED ? TRACE_UNCHECKED : TRACE_REMOTE;
 	uint32_t meta = pack_meta(type, event->owner_hart, trace_var_index(event->var));
 	uint32_t w = trace_site_index(event->site);
-	trace_put(event->accessing_hart, meta, w, percpu_arch_irq_save());
+	(void)trace_put(event->accessing_hart, meta, w, percpu_arch_irq_save(), 0);
 }
 
 /* The remote check's fast path: an allowed locked or atomic access, its
@@ -210,8 +216,8 @@ uintptr_t percpu_record_remote_allowed(const struct percpu_var_desc *var, unsign
 	(void)lock;
 	unsigned long hart = percpu_arch_identity_word() >> 32;	/* valid: the check read it */
 	uint32_t meta = pack_meta(TRACE_REMOTE, owner_hart, (unsigned)(var - __start_percpu_vars));
-	trace_put(hart, meta, (uint32_t)(site - __start_percpu_callsites), percpu_arch_irq_save());
-	return slot;
+	return trace_put(hart, meta, (uint32_t)(site - __start_percpu_callsites),
+			 percpu_arch_irq_save(), slot);
 }
 
 /* The audit's violation codes are recorded as they are (percpu_contract.h). */
@@ -243,7 +249,7 @@ void percpu_record_violation(const struct percpu_violation *v)
 	unsigned code = (unsigned)v->code <= PERCPU_OTHER ? (unsigned)v->code : PERCPU_OTHER;
 	uint32_t w = (site & 0xfffff) | (uint32_t)code << TRACE_VIOLATION_CODE_SHIFT;
 	uint32_t meta = pack_meta(TRACE_VIOLATION, v->owner_hart, trace_var_index(var_named(v->var_name)));
-	trace_put(v->accessing_hart, meta, w, percpu_arch_irq_save());
+	(void)trace_put(v->accessing_hart, meta, w, percpu_arch_irq_save(), 0);
 }
 
 /* ---- scenario bracket ---- */
