@@ -215,6 +215,7 @@ HOST_ROWS = [
     ("release remote access (`percpu_remote`, lock held)", "remote_access.release"),
     ("audited remote access (check + 16-byte ring record)", "remote_access.audit"),
     ("ring record alone (`trace_ring_write`, trace/trace_ring.c, rdtsc time)", "ring_record.audit"),
+    ("its timestamp alone (`rdtsc`, stored)", "timestamp_read.audit"),
     ("LTTng-UST tracepoint, no session (disabled)", "lttng_event.disabled"),
     ("LTTng-UST tracepoint, live snapshot session (3 integer fields)", "lttng_event.enabled"),
 ]
@@ -234,22 +235,26 @@ def host_sections(result: dict) -> list[str]:
     for label, key in HOST_ROWS:
         out.append(f"| {label} | {ns(f[key])} | {f[key].insns:.0f} |")
     audited, lttng = f["remote_access.audit"], f["lttng_event.enabled"]
-    ns_ratio = audited.median / lttng.median
+    # LTTng's event is bimodal on a busy machine (its consumer daemon
+    # shares the CPUs): its median moves between about 85 and 120 ns from
+    # run to run. The verdict holds the audited median to LTTng's fastest
+    # sample so that a slow LTTng run cannot pass it.
+    ns_ratio = audited.median / lttng.low
     insn_ratio = audited.insns / lttng.insns
     met = ns_ratio <= LTTNG_FRACTION_GOAL and insn_ratio <= LTTNG_FRACTION_GOAL
     local = f["local_access.audit"].insns
     out += ["", f"Goal: an audited remote access costs <= 1/10 of the LTTng-UST event, in time and "
-            f"in instructions: {verdict(met)}: {ns_ratio:.2f} of its time, {insn_ratio:.2f} of "
-            "its instructions."
-            + ("" if met else " What would close it: the check's fast path is about 30 "
-               "instructions; the ring write (45, with its `rdtsc` and release stores) is most "
-               "of the rest and nearly all of the time, so a cheaper timestamp or ring "
-               "protocol (docs/benchmarks.md, \"Third round\")."),
+            f"in instructions: {verdict(met)}: {ns_ratio:.2f} of its time (against its fastest "
+            f"sample, {lttng.low:.1f} ns), {insn_ratio:.2f} of its instructions."
+            + ("" if met else " What would close it: the timestamp alone (`rdtsc`) is "
+               f"{f['timestamp_read.audit'].median / lttng.low:.2f} of the LTTng event's time; "
+               "the rest of the ring write and the check are the remainder, so only a clock "
+               "cheaper than the TSC could (docs/benchmarks.md, \"Fifth round\")."),
             f"Goal: the checked local access (guard + read + write) under {HOST_LOCAL_GOAL} "
             f"instructions: {verdict(local < HOST_LOCAL_GOAL)}: {local:.0f}."
-            + ("" if local < HOST_LOCAL_GOAL else " The guards are a chain through their "
-               "own frames now; what is left is the guard's serial and link stores and the "
-               "identity check at the push (docs/benchmarks.md, \"Third round\")."),
+            + ("" if local < HOST_LOCAL_GOAL else " What is over: the frame the fallbacks' "
+               "calls force (10) and, below it, the same checked properties as the riscv64 guard "
+               "pair (docs/benchmarks.md, \"Fifth round\")."),
             f"The LTTng snapshot held {result['lttng_snapshot_bytes']:,} bytes: the events were "
             "recorded.", "", "Commands:", "", "```"]
     seen = []

@@ -81,6 +81,15 @@ __attribute__((noinline)) void bench_ring_record(void)
 	trace_ring_write(&bench_ring, TRACE_REMOTE, 1, 2, 3, __rdtsc());
 }
 
+/* The ring write's timestamp alone: what every TSC-stamped record pays
+ * (the ring write's floor in time, docs/benchmarks.md, "Fifth round"). */
+static volatile uint64_t tsc_sink;
+__attribute__((noinline)) void bench_timestamp_read(void);
+__attribute__((noinline)) void bench_timestamp_read(void)
+{
+	tsc_sink = __rdtsc();
+}
+
 static pthread_barrier_t attached, finished;
 
 static void *hart1_main(void *unused)
@@ -98,6 +107,7 @@ int main(int argc, char **argv)
 		{ "local_access", bench_local_access },
 		{ "remote_access", bench_remote_access },
 		{ "ring_record", bench_ring_record },
+		{ "timestamp_read", bench_timestamp_read },
 	};
 	pthread_t hart1;
 
