@@ -267,6 +267,47 @@ def test_harts_beyond_qemu_refused_before_building(monkeypatch, capsys):
         assert "at most 512" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("append, words", [
+    (" ".join(["fault=none"] * 100), ["bytes", "at most 1024"]),
+    ("seed_twice=1\x01", ["character", "offset"]),
+    ("x=\u00e9", ["character", "printable ASCII"]),
+])
+def test_boot_arguments_the_kernel_refuses_are_refused_before_building(monkeypatch, capsys,
+                                                                       append, words):
+    """The kernel refused a command line over BOOTARGS_MAX_LEN or with a
+    character outside printable ASCII only after a build and a boot; each
+    command says it first, exit 2, one line."""
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    from neuronlib import cli, cmake, packages
+
+    def no_build(preset):
+        raise AssertionError(f"built {preset} for a command line the kernel refuses")
+    monkeypatch.setattr(cmake, "build", no_build)
+    monkeypatch.setattr(packages, "setup", lambda: None)
+    for command in ("run", "trace", "gdb"):
+        assert cli.main([command, "--append", append]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith(f"neuron: {command}: boot arguments:"), err
+        for word in words:
+            assert word in err[0], err
+
+
+def test_boot_argument_limit_is_the_kernels():
+    """qemu.BOOTARGS_MAX_LEN is the kernel's BOOTARGS_MAX_LEN, and the
+    trace's longest line (its mode word added) still fits at that limit."""
+    import re
+    import sys
+    sys.path.insert(0, str(REPO / "tools"))
+    from neuronlib import qemu
+    header = (REPO / "kernel" / "boot" / "bootargs.h").read_text()
+    assert int(re.search(r"#define BOOTARGS_MAX_LEN (\d+)", header).group(1)) == qemu.BOOTARGS_MAX_LEN
+    fits = "x=" + "1" * (qemu.BOOTARGS_MAX_LEN - 2)
+    assert qemu.make_bootargs(None, None, fits) == fits
+    with pytest.raises(Exception, match="1025 bytes"):
+        qemu.make_bootargs(None, None, fits + "1")
+
+
 def _running(program: str, mentioning: str) -> bool:
     """A process whose command line starts with program and names `mentioning`."""
     return any(command.startswith(program) and mentioning in command
@@ -408,22 +449,55 @@ def test_trace_refused_by_the_kernel_in_every_mode(tmp_path, mode):
     assert not out.exists() and not (tmp_path / "t.dump").exists()
 
 
-def test_ring_mode_refuses_a_temporary_directory_qemu_would_split(tmp_path, monkeypatch):
-    """TMPDIR with a comma: QEMU's `-gdb unix:PATH,server` split the socket
-    path there and exited (exit 1, QEMU's message); now refused as the
-    space already was (exit 2), before QEMU starts."""
+def test_gdbstub_socket_path_with_a_comma_reaches_qemu_whole(tmp_path):
+    """TMPDIR with a comma: QEMU's `-gdb unix:PATH,server` ended the path
+    there and exited (exit 1, QEMU's message) for `gdb` and `trace`. The
+    comma is doubled, as QEMU's option syntax wants; the path reaches
+    QEMU whole."""
+    from neuronlib import qemu
+    socket = tmp_path / "a,b" / "gdb.sock"
+    command = qemu.command_line(qemu.Boot(tmp_path / "k.elf", 1, "", True, socket))
+    spec = command[command.index("-gdb") + 1]
+    assert spec == f"unix:{str(socket).replace(',', ',,')},server,nowait"
+    path = spec[len("unix:"):].rsplit(",server,nowait", 1)[0]
+    assert path.replace(",,", ",") == str(socket)
+
+
+def test_ring_mode_refuses_a_temporary_directory_gdb_would_split(tmp_path, monkeypatch):
+    """TMPDIR with a space: refused (exit 2) before QEMU starts, since the
+    socket's path goes to gdb's `target remote` as command text."""
     import tempfile
     from neuronlib import cli
     from neuronlib.errors import ExtractPlaceError
     from neuronlib.tracefmt import extract
-    odd = tmp_path / "a,b"
+    odd = tmp_path / "a b"
     odd.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(odd))
     image = tmp_path / "k.elf"
     image.write_bytes(b"not booted")
-    with pytest.raises(ExtractPlaceError, match="comma") as caught:
+    with pytest.raises(ExtractPlaceError, match="space") as caught:
         extract.extract(image, tmp_path / "x.dump", harts=1, timeout=5)
     assert cli.exit_status(caught.value) == 2
+    assert list(odd.iterdir()) == []
+
+
+@needs_kernel
+def test_gdb_and_trace_run_with_a_comma_in_the_temporary_directory(tmp_path):
+    """The real thing: a gdb batch and a ring-mode trace with TMPDIR holding
+    a comma."""
+    odd = tmp_path / "a,b"
+    odd.mkdir()
+    env = dict(os.environ, TMPDIR=str(odd))
+    batch = tmp_path / "b.gdb"
+    batch.write_text("info threads\n")
+    done = neuron("gdb", "--elf", AUDIT_ELF, "--batch", batch, "--log", tmp_path / "g.log",
+                  env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "Thread 1.1" in done.stdout, done.stdout
+    out = tmp_path / "t.pftrace"
+    done = neuron("trace", "--elf", AUDIT_ELF, "--harts", 2, "--out", out, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 0
     assert list(odd.iterdir()) == []
 
 

@@ -175,8 +175,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     preset = _kernel_preset(args)
     if args.log:
         _output_file(args.log, "--log", inputs=(args.elf or kernel_elf(preset),))
-    elf = _kernel(args, preset)
     bootargs = qemu.make_bootargs(args.scenario, args.seed, args.append or "")
+    elf = _kernel(args, preset)
     timeout = args.timeout
     if args.gdb:
         if timeout == DEFAULT_RUN_TIMEOUT:
@@ -208,6 +208,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
     for written in (_partial(out), out.with_suffix(".dump"), _partial(out.with_suffix(".dump")),
                     out.with_suffix(".console.log")):
         _output_file(out, "--out", inputs=(image_path,), writes=written, renamed=True)
+    # The longest command line the trace boots with (trace_workflow adds
+    # one mode word to --append), refused before anything is built.
+    qemu.make_bootargs(args.scenario, args.seed, f"trace_stream=1 {args.append or ''}")
     packages.setup()
     elf = _kernel(args, "audit", traced=True)
     return trace_workflow.trace(out, elf, args.harts, args.scenario, args.seed,
@@ -250,6 +253,7 @@ def cmd_gdb(args: argparse.Namespace) -> int:
     else:
         log = _output_file(build_dir(preset) / "gdb-console.log", "--log", create_parent=True,
                            inputs=inputs)
+    bootargs = qemu.make_bootargs(args.scenario, args.seed, args.append or "")
     elf = _kernel(args, preset)
     if not args.batch:
         print(f"neuron: gdb: {preset} kernel, {args.harts} harts; console in {log}; "
@@ -261,7 +265,7 @@ def cmd_gdb(args: argparse.Namespace) -> int:
                               f"(gdb: {problem})", status=2)
     session = gdbsession.GdbSession(
         elf=elf, harts=args.harts,
-        bootargs=qemu.make_bootargs(args.scenario, args.seed, args.append or ""),
+        bootargs=bootargs,
         console_log=log, breakpoint=args.break_at,
         batch_file=Path(args.batch) if args.batch else None, batch_timeout=args.timeout,
         icount=args.icount)
@@ -577,6 +581,7 @@ EXIT_STATUS: dict[type[Exception], int | Callable[[Any], int]] = {
     errors.ImageError: 2,                                   # not a kernel we can boot
     errors.SelfTestListError: 1,
     errors.QemuError: 1,
+    errors.BootArgsError: 2,                                # refused before anything boots
     errors.QemuTimeout: 124,
     errors.KernelEndedEarly: _kernel_status,
     errors.GdbSessionError: 1,

@@ -29,6 +29,10 @@ class QemuError(Exception):
     """qemu: QEMU could not be run."""
 
 
+class BootArgsError(Exception):
+    """qemu: a kernel command line the kernel would refuse (bad usage, exit 2)."""
+
+
 class QemuTimeout(QemuError):
     """qemu: the kernel did not finish in time (exit 124)."""
 

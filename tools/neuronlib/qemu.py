@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from .children import kill_process_group, start_child
-from .errors import KernelEndedEarly, QemuError, QemuTimeout
+from .errors import BootArgsError, KernelEndedEarly, QemuError, QemuTimeout
 
 QEMU = "qemu-system-riscv64"
 MEMORY = "128M"
@@ -75,8 +75,17 @@ class RunResult:
     output: bytes        # everything QEMU wrote to stdout and stderr
 
 
+# What the kernel's command-line parser takes (kernel/boot/bootargs.h,
+# BOOTARGS_MAX_LEN; kernel/boot/bootargs.c): a longer line or another
+# character is refused by the kernel after the boot, so the front door
+# refuses it first, before anything is built or booted.
+BOOTARGS_MAX_LEN = 1024
+BOOTARGS_SPACES = " \t\n"
+
+
 def make_bootargs(scenario: str | None, seed: int | None, extra: str = "") -> str:
-    """The kernel command line: `scenario=S seed=N` then `extra`."""
+    """The kernel command line: `scenario=S seed=N` then `extra`;
+    BootArgsError for one the kernel would refuse."""
     words = []
     if scenario is not None:
         words.append(f"scenario={scenario}")
@@ -84,7 +93,16 @@ def make_bootargs(scenario: str | None, seed: int | None, extra: str = "") -> st
         words.append(f"seed={seed}")
     if extra.strip():
         words.append(extra.strip())
-    return " ".join(words)
+    line = " ".join(words)
+    for offset, char in enumerate(line):
+        if char not in BOOTARGS_SPACES and not "!" <= char <= "~":
+            raise BootArgsError(f"boot arguments: character {char!r} at offset {offset} of "
+                                f"{line!r}: the kernel takes printable ASCII words separated "
+                                "by spaces")
+    if len(line) > BOOTARGS_MAX_LEN:
+        raise BootArgsError(f"boot arguments: {len(line)} bytes, the kernel takes at most "
+                            f"{BOOTARGS_MAX_LEN} (kernel/boot/bootargs.h)")
+    return line
 
 
 def command_line(boot: Boot) -> list[str]:
@@ -111,8 +129,10 @@ def command_line(boot: Boot) -> list[str]:
         mode = ICOUNT_FOR_GDB if boot.gdb_socket else ICOUNT_DETERMINISTIC
         command += ["-icount", mode]
     if boot.gdb_socket is not None:
-        # A unix socket: nothing listens on the network.
-        command += ["-S", "-gdb", f"unix:{boot.gdb_socket},server,nowait"]
+        # A unix socket: nothing listens on the network. QEMU's option
+        # syntax ends the path at a comma; a doubled comma is a comma.
+        path = str(boot.gdb_socket).replace(",", ",,")
+        command += ["-S", "-gdb", f"unix:{path},server,nowait"]
     return command
 
 

@@ -64,9 +64,9 @@ gdb.write(ring_dump.dump_trace(os.environ["NEURON_EXTRACT_DUMP"]) + "\\n")
 
 def _plain(path: Path) -> bool:
     """True when path has no whitespace nor control character (safe on a gdb
-    command line) and no comma (QEMU's -gdb unix:PATH,server splits there)."""
-    return not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch == ","
-                   for ch in str(path))
+    command line). A comma is safe: qemu.command_line doubles it, as QEMU's
+    option syntax wants."""
+    return not any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in str(path))
 
 
 def _deterministic(command: list[str]) -> list[str]:
@@ -116,7 +116,7 @@ def _extract(elf: Path, dump_path: Path, private: Path, harts: int, bootargs: st
     socket = private / "gdb.sock"
     if not _plain(socket):
         raise ExtractPlaceError(f"trace extract: the temporary directory {private} contains a "
-                                "space, comma or control character; set TMPDIR to a plain directory")
+                                "space or control character; set TMPDIR to a plain directory")
     console_path = private / "console.log"
     private_dump = private / "trace.dump"
     boot = qemu.Boot(elf=elf, harts=harts, bootargs=bootargs, icount=True, gdb_socket=socket)
