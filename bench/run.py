@@ -38,6 +38,7 @@ LTTNG_FRACTION_GOAL = 1 / 10
 HOST_LOCAL_GOAL = 30	# instructions, checked local access on the host
 FAST_LOCAL_GOAL = 10     # riscv64 instructions, local access check fast path
 FAST_GUARD_GOAL = 16     # riscv64 instructions, guard acquire + release fast paths
+REMOTE_GOAL = 60         # riscv64 instructions, remote check + record (explicit forms)
 
 
 def fast_paths() -> dict[str, int]:
@@ -202,6 +203,24 @@ def guest_sections(runs: dict, harts_list: list[int], plugin_cmd: str) -> list[s
             n = n + out_of_line
         out.append(f"| {label} | {shown} | <= {goal}: {verdict(n <= goal)} |" if goal else
                    f"| {label} | {shown} | |")
+    guard_over = [label for label, n in costs.items()
+                  if label.startswith("guard pair") and n > FAST_GUARD_GOAL]
+    if guard_over:
+        out += ["", f"Guard pair over {FAST_GUARD_GOAL}: what is over is the frame the fallbacks' "
+                "calls force and, below it, checks the violation suite needs (the base register "
+                "at the push, a dead guard's copy told by its serial, the token's interrupt "
+                "state at its own line); docs/benchmarks.md, \"Fifth round\", accounts for each "
+                "instruction."]
+    check, _ = per(["percpu__audit_remote", "remote_slow"], ["percpu__audit_remote"])
+    record, _ = per(["percpu_record_remote_allowed"], ["percpu_record_remote_allowed"])
+    if check is not None and record is not None:
+        total = check + record
+        out += ["", f"Goal: remote check + record <= {REMOTE_GOAL} (explicit forms): "
+                f"{verdict(total <= REMOTE_GOAL)}: {check:.1f} + {record:.1f} = {total:.1f}."
+                + ("" if total <= REMOTE_GOAL else " What it would take: a ring whose writer "
+                   "publishes by head alone, ids precomputed per call site and a freeze by IPI "
+                   "(about 65 together), and the check and the record merged besides "
+                   "(docs/benchmarks.md, \"Fifth round\").")]
     out += ["", "Commands (each figure's run; `SYMBOLS` is the ELF's function table written by "
             "`bench/guest.py`):", "", "```", plugin_cmd, "```", ""]
     return out
