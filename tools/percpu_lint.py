@@ -27,6 +27,13 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
                      (a pointer to one, passing a guard down, is fine); the
                      audit build reports such a guard at its first use as
                      never taken, this finds it before it runs
+  declare-mismatch   declare or define one per-CPU variable with other
+                     arguments (type, lock) than another declaration or
+                     its definition, among the files linted: each file
+                     compiles against its own declaration, C and the
+                     linker compare none of them, and an access through a
+                     wider type reaches past the instance unseen (the
+                     audit's stamp is at the same place either way)
   pointer-escape     keep a pointer into per-CPU data past what makes it
                      valid: return the pointer percpu_local, percpu_init or
                      percpu_remote gives (or the address of a field of it),
@@ -92,7 +99,7 @@ NOT_DECLARATOR = {"volatile", "__volatile__", "__volatile", "goto", "inline", "_
 DECLARE = re.compile(r"\bPERCPU_(?:DECLARE|DECLARE_LOCKED|DEFINE|DEFINE_LOCKED)\s*\(")
 WAIVER = re.compile(r"percpu-lint:\s*allow\s+([a-z-]+)\s*:\s*(.*?)\s*(?:\*/|$)")
 RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification",
-         "hand-guard", "pointer-escape")
+         "hand-guard", "pointer-escape", "declare-mismatch")
 # `struct percpu_guard NAME` followed by what ends a declarator of an
 # object (not `*`: pointers to guards are how guards are passed down).
 HAND_GUARD = re.compile(r"\bstruct\s+percpu_guard\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)\s*[;=,\[)]")
@@ -223,6 +230,25 @@ def lock_members(code):
     return locks
 
 
+def declarations(code):
+    """(name, line, is_definition, signature) of each PERCPU_DECLARE*/
+    PERCPU_DEFINE* in this code; the signature is the type and the lock,
+    blanks normalised, LOCKED or not."""
+    found = []
+    for m in DECLARE.finditer(code):
+        args = call_arguments(code, m.end() - 1)
+        if not args or len(args) < 2:
+            continue
+        texts = [re.sub(r"\s+", " ", code[a[0]:a[1]]).strip() for a in args]
+        texts[0] = re.sub(r"\s*\*\s*", " *", texts[0])
+        name = texts[1]
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            continue
+        signature = " , ".join([texts[0]] + texts[2:])
+        found.append((name, line_of(code, m.start()), "DEFINE" in m.group(0), signature))
+    return found
+
+
 def percpu_names(code):
     """Names declared or defined as per-CPU variables in this code."""
     names = set()
@@ -236,9 +262,11 @@ def percpu_names(code):
 
 
 class Linter:
-    def __init__(self, names, locks=None):
+    def __init__(self, names, locks=None, signatures=None):
         self.names = set(names)
         self.locks = dict(locks or {})
+        # name -> {signature: [(is_definition, where)]} over every file linted
+        self.signatures = signatures or {}
         self.findings = []      # (path, line, rule, message, text)
 
     def add(self, path, line, rule, message, text, comments):
@@ -287,6 +315,7 @@ class Linter:
                          "accessors" % label, label, comments)
 
         self.lint_escapes(path, bare, comments)
+        self.lint_declarations(path, code, comments)
 
         for m in re.finditer(r"\bpercpu_unchecked\s*\(", code):
             line = line_of(code, m.start())
@@ -352,6 +381,23 @@ class Linter:
             return None
         return ("%s assigned to '%s': declare the local where the pointer is obtained, "
                 "inside the guard or lock that makes it valid" % (what, target))
+
+    def lint_declarations(self, path, code, comments):
+        """A declaration whose arguments differ from the definition's (or,
+        with no definition among the files, from another declaration's)."""
+        for name, line, _definition, signature in declarations(code):
+            seen = self.signatures.get(name, {})
+            if len(seen) < 2:
+                continue
+            defined = [sig for sig, places in seen.items() if any(d for d, _ in places)]
+            if defined and signature in defined and len(defined) == 1:
+                continue
+            others = sorted("%s at %s" % (sig, places[0][1]) for sig, places in seen.items()
+                            if sig != signature)
+            self.add(path, line, "declare-mismatch",
+                     "per-CPU variable '%s' declared here as (%s), elsewhere as %s: declare it "
+                     "once, in a header, with the definition's arguments"
+                     % (name, signature, "; ".join("(%s)" % o for o in others)), name, comments)
 
     def lint_escapes(self, path, code, comments):
         locks = set(self.locks.values()) | set(lock_members(code).values())
@@ -482,11 +528,16 @@ def main(argv=None):
             return 2
     names = set()
     locks = {}
-    for text in sources.values():
+    signatures = {}
+    for path, text in sources.items():
         code = split_source(text)[0]
         names |= percpu_names(code)
         locks.update(lock_members(code))
-    linter = Linter(names, locks)
+        shown = path if args.files else os.path.relpath(path, root)
+        for name, line, definition, signature in declarations(code):
+            signatures.setdefault(name, {}).setdefault(signature, []).append(
+                (definition, "%s:%d" % (shown, line)))
+    linter = Linter(names, locks, signatures)
     for path, text in sources.items():
         # Files named on the command line are shown as given; the tree's
         # files relative to its root.
