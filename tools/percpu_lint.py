@@ -24,7 +24,9 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
                      words of two or more letters, one of four or more)
   hand-guard         declare a struct percpu_guard object by hand: a guard
                      exists only through PERCPU_GUARD/PERCPU_GUARD_IRQS_OFF
-                     (a pointer to one, passing a guard down, is fine); the
+                     (a pointer to one, passing a guard down, is fine), also
+                     through a guard's type (__typeof__(g) x, __auto_type
+                     x = g); the
                      audit build reports such a guard at its first use as
                      never taken, this finds it before it runs
   declare-mismatch   declare or define one per-CPU variable with other
@@ -103,6 +105,10 @@ RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "
 # `struct percpu_guard NAME` followed by what ends a declarator of an
 # object (not `*`: pointers to guards are how guards are passed down).
 HAND_GUARD = re.compile(r"\bstruct\s+percpu_guard\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)\s*[;=,\[)]")
+# The names PERCPU_GUARD/PERCPU_GUARD_IRQS_OFF declare in a file: a copy
+# declared through the guard's own type names no struct percpu_guard.
+GUARD_TAKEN = re.compile(r"\bPERCPU_GUARD(?:_IRQS_OFF)?\s*\(\s*([A-Za-z_]\w*)\s*\)")
+GUARD_POINTER = re.compile(r"\bstruct\s+percpu_guard\s*\*\s*(?:const\s+)?([A-Za-z_]\w*)")
 
 
 def split_source(text):
@@ -301,6 +307,21 @@ class Linter:
             self.add(path, line_of(bare, m.start()), "hand-guard",
                      "guard '%s' declared by hand; take one with PERCPU_GUARD(%s) or "
                      "PERCPU_GUARD_IRQS_OFF(%s)" % ((m.group(1),) * 3), m.group(0), comments)
+
+        # A guard: a name PERCPU_GUARD declared, or a guard pointer dereferenced.
+        guard = "|".join([re.escape(g) for g in sorted(set(GUARD_TAKEN.findall(bare)))] +
+                         [r"\*\s*" + re.escape(g) for g in sorted(set(GUARD_POINTER.findall(bare)))])
+        if guard:
+            copy = re.compile(r"(?:\b(?:__typeof__|__typeof|typeof)\s*\(\s*(?:%s)\s*\)"
+                              r"|\b__auto_type)\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)"
+                              r"\s*(?:[;,\[]|=\s*(?:%s)\s*[;,])" % (guard, guard))
+            for m in copy.finditer(bare):
+                if m.group(0).startswith("__auto_type") and "=" not in m.group(0):
+                    continue
+                self.add(path, line_of(bare, m.start()), "hand-guard",
+                         "guard '%s' declared by hand, as a copy of a guard's type; take one "
+                         "with PERCPU_GUARD(%s) or PERCPU_GUARD_IRQS_OFF(%s)"
+                         % ((m.group(1),) * 3), m.group(0), comments)
 
         for m in ASM_LABEL.finditer(code):
             before = code[:m.start(1) + 1]
