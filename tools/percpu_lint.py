@@ -29,6 +29,13 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
                      x = g); the
                      audit build reports such a guard at its first use as
                      never taken, this finds it before it runs
+  explicit-remote    use percpu_remote, the explicit lock form's pointer,
+                     outside kernel/proof/violations/ and kernel/proof/
+                     selftest/: nothing ties the pointer to the lock, so
+                     a use after spin_unlock goes unseen; the scoped form
+                     (percpu_remote_locked) declares the pointer for the
+                     lock's block only, and percpu_remote_read/_write
+                     check the lock at each access
   declare-mismatch   declare or define one per-CPU variable with other
                      arguments (type, lock) than another declaration or
                      its definition, among the files linted: each file
@@ -101,7 +108,9 @@ NOT_DECLARATOR = {"volatile", "__volatile__", "__volatile", "goto", "inline", "_
 DECLARE = re.compile(r"\bPERCPU_(?:DECLARE|DECLARE_LOCKED|DEFINE|DEFINE_LOCKED)\s*\(")
 WAIVER = re.compile(r"percpu-lint:\s*allow\s+([a-z-]+)\s*:\s*(.*?)\s*(?:\*/|$)")
 RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification",
-         "hand-guard", "pointer-escape", "declare-mismatch")
+         "hand-guard", "pointer-escape", "declare-mismatch", "explicit-remote")
+# Where the explicit lock form is at home: the provocations and self-tests.
+EXPLICIT_REMOTE_HOMES = ("kernel/proof/violations/", "kernel/proof/selftest/")
 # `struct percpu_guard NAME` followed by what ends a declarator of an
 # object (not `*`: pointers to guards are how guards are passed down).
 HAND_GUARD = re.compile(r"\bstruct\s+percpu_guard\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)\s*[;=,\[)]")
@@ -337,6 +346,13 @@ class Linter:
 
         self.lint_escapes(path, bare, comments)
         self.lint_declarations(path, code, comments)
+
+        if not any(home in path.replace(os.sep, "/") for home in EXPLICIT_REMOTE_HOMES):
+            for m in re.finditer(r"\bpercpu_remote\s*\(", bare):
+                self.add(path, line_of(bare, m.start()), "explicit-remote",
+                         "percpu_remote's pointer is not tied to its lock; use "
+                         "percpu_remote_locked (or percpu_remote_read/_write)", m.group(0),
+                         comments)
 
         for m in re.finditer(r"\bpercpu_unchecked\s*\(", code):
             line = line_of(code, m.start())

@@ -78,7 +78,7 @@ void steal(unsigned victim, unsigned me, struct task *task)
 {
 	struct spinlock *lock = percpu_remote_lock(runqueues, victim);
 	spin_lock(lock);
-	kept = percpu_remote(runqueues, victim, lock, steal); // expect: pointer-escape
+	kept = percpu_remote(runqueues, victim, lock, steal); // expect: pointer-escape, explicit-remote
 	spin_unlock(lock);
 	percpu_remote_locked(runqueues, victim, steal, rq) {
 		struct runqueue *alias = rq;
