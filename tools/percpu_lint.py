@@ -414,8 +414,8 @@ class Linter:
         target = re.sub(r"^(?:(?:else|do)\b\s*)+", "", target)
         if re.search(r"\b(?:static|extern|_Thread_local|__thread)\b", target):
             return "%s stored in '%s', which outlives it" % (what, target)
-        if DECLARATION.match(target):
-            return None
+        if DECLARATION.match(target) or re.fullmatch(r"\.\s*\w+|\[[^\]]*\]", target):
+            return None     # a local it initialises (a member of one, by designator)
         return ("%s assigned to '%s': declare the local where the pointer is obtained, "
                 "inside the guard or lock that makes it valid" % (what, target))
 

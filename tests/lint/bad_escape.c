@@ -62,6 +62,8 @@ void attach(struct task *task, int again)
 		PERCPU_GUARD(g);
 		struct runqueue *mine = percpu_local(g, runqueues);
 		long n = percpu_local(g, runqueues)->nr_ready;
+		struct task local_task = { .rq = percpu_local(g, runqueues) };
+		push(&g, local_task.rq);
 		push(&g, percpu_local(g, runqueues));
 		if (percpu_local(g, runqueues) == mine && n)
 			task->rq = percpu_local(g, runqueues); // expect: pointer-escape
