@@ -49,7 +49,10 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
                      assign it to anything but a block-scope local it
                      initialises (a variable declared before the guard, a
                      global, a structure member, an array element, a
-                     static), make it a statement expression's value
+                     static; the local it initialises is held to the
+                     same rule to the end of its block, copies of that
+                     local are not followed), make it a statement
+                     expression's value
                      (`({ PERCPU_GUARD(g); percpu_local(g, v); })`, whose
                      guard ends with it), or assign percpu_remote_locked's
                      pointer so.
@@ -436,6 +439,38 @@ class Linter:
                      "once, in a header, with the definition's arguments"
                      % (name, signature, "; ".join("(%s)" % o for o in others)), name, comments)
 
+    @staticmethod
+    def initialised_local(code, start, end):
+        """The name of the pointer local code[start:end] initialises
+        (`T *NAME = CALL;`, no member path after the call), else None."""
+        if not code[end:].lstrip().startswith((";", ",")):
+            return None
+        prefix = statement_prefix(code, start)
+        if prefix is None:
+            return None
+        head = re.sub(r"\(\s*[^()]*\*\s*\)\s*$", "", prefix.rstrip()).rstrip()
+        if not head.endswith("=") or re.search(r"[=!<>+\-*/%&|^]=$", head):
+            return None
+        target = head[:-1].strip()
+        if not DECLARATION.match(target) or re.search(r"\b(?:static|extern)\b", target):
+            return None
+        return re.search(r"(\w+)\s*$", target).group(1)
+
+    def follow_local(self, path, code, comments, name, start, what, locks):
+        """Reports escapes of local `name` from offset start to the end of
+        the block that declares it."""
+        depth, i = 0, start
+        while i < len(code):
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            if depth < 0:
+                break
+            i += 1
+        for use in re.finditer(r"(?<![.>\w])%s\b" % re.escape(name), code[start:i]):
+            at = start + use.start()
+            message = self.escape(code, at, at + len(name), what, locks)
+            if message:
+                self.add(path, line_of(code, at), "pointer-escape", message, name, comments)
+
     def lint_escapes(self, path, code, comments):
         locks = set(self.locks.values()) | set(lock_members(code).values())
         for m in POINTER_CALL.finditer(code):
@@ -448,6 +483,13 @@ class Linter:
             if message:
                 self.add(path, line_of(code, m.start()), "pointer-escape", message,
                          code[m.start():end], comments)
+                continue
+            # The local it initialises, followed to the end of its block:
+            # `T *rq = percpu_local(g, v); ... return rq;` escapes the same.
+            local = self.initialised_local(code, m.start(), end)
+            if local:
+                self.follow_local(path, code, comments, local, end, "'%s' (%s)" % (local, what),
+                                  locks)
         for m in SCOPED_CALL.finditer(code):
             args = call_arguments(code, m.end() - 1)
             if not args or len(args) < 4:

@@ -21,6 +21,18 @@ struct runqueue *this_rq(void)
 	return percpu_local(g, runqueues); // expect: pointer-escape
 }
 
+/* The same through the local that holds it. */
+struct runqueue *this_rq_again(void);
+struct runqueue *this_rq_again(void)
+{
+	PERCPU_GUARD(g);
+	struct runqueue *rq = percpu_local(g, runqueues);
+	struct runqueue *copy = rq;
+	rq->nr_ready++;
+	kept = copy;	/* a copy of the local is not followed */
+	return rq; // expect: pointer-escape
+}
+
 long *ready_count(void);
 long *ready_count(void)
 {
