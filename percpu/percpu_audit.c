@@ -813,6 +813,12 @@ void spinlock__audit_release(struct spinlock *lock, const char *file, unsigned l
 		violation(PERCPU_NO_LOCK, atomic_load_explicit(&lock->holder, memory_order_relaxed),
 			  lock->name, file, line,
 			  "the lock held by this hart before spin_unlock", NULL, NO_NUMBER);
+	else if (percpu_arch_irqs_enabled())
+		/* Interrupts came back while the lock was held (a guard ended,
+		 * e.g. in a helper that took the lock and returned): a handler
+		 * taking it on this hart would have deadlocked. */
+		violation(PERCPU_IRQS_ON, self_hart(), lock->name, file, line,
+			  "interrupts off until spin_unlock", NULL, NO_NUMBER);
 }
 
 #else /* release: only the mode switches exist, as no-ops */

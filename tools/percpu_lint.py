@@ -24,9 +24,45 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
                      words of two or more letters, one of four or more)
   hand-guard         declare a struct percpu_guard object by hand: a guard
                      exists only through PERCPU_GUARD/PERCPU_GUARD_IRQS_OFF
-                     (a pointer to one, passing a guard down, is fine); the
+                     (a pointer to one, passing a guard down, is fine), also
+                     through a guard's type (__typeof__(g) x, __auto_type
+                     x = g); the
                      audit build reports such a guard at its first use as
                      never taken, this finds it before it runs
+  explicit-remote    use percpu_remote, the explicit lock form's pointer,
+                     outside kernel/proof/violations/ and kernel/proof/
+                     selftest/: nothing ties the pointer to the lock, so
+                     a use after spin_unlock goes unseen; the scoped form
+                     (percpu_remote_locked) declares the pointer for the
+                     lock's block only, and percpu_remote_read/_write
+                     check the lock at each access
+  declare-mismatch   declare or define one per-CPU variable with other
+                     arguments (type, lock) than another declaration or
+                     its definition, among the files linted: each file
+                     compiles against its own declaration, C and the
+                     linker compare none of them, and an access through a
+                     wider type reaches past the instance unseen (the
+                     audit's stamp is at the same place either way)
+  pointer-escape     keep a pointer into per-CPU data past what makes it
+                     valid: return the pointer percpu_local, percpu_init or
+                     percpu_remote gives (or the address of a field of it),
+                     assign it to anything but a block-scope local it
+                     initialises (a variable declared before the guard, a
+                     global, a structure member, an array element, a
+                     static; the local it initialises is held to the
+                     same rule to the end of its block, copies of that
+                     local are not followed), make it a statement
+                     expression's value
+                     (`({ PERCPU_GUARD(g); percpu_local(g, v); })`, whose
+                     guard ends with it), or assign percpu_remote_locked's
+                     pointer so.
+                     A local initialised where the pointer is obtained is
+                     scoped inside its guard (the guard must be in scope
+                     there); any other store may outlive it, and the audit
+                     sees no plain load or store through it. The address
+                     of the variable's own lock (a sync object) and an
+                     integer cast (an address reported, not used) are not
+                     findings; percpu_unchecked is the escape hatch
 
 A finding can be waived on its line or the line above with a comment
 `percpu-lint: allow RULE: why, in real words`; the reason is checked like
@@ -75,10 +111,16 @@ NOT_DECLARATOR = {"volatile", "__volatile__", "__volatile", "goto", "inline", "_
 DECLARE = re.compile(r"\bPERCPU_(?:DECLARE|DECLARE_LOCKED|DEFINE|DEFINE_LOCKED)\s*\(")
 WAIVER = re.compile(r"percpu-lint:\s*allow\s+([a-z-]+)\s*:\s*(.*?)\s*(?:\*/|$)")
 RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification",
-         "hand-guard")
+         "hand-guard", "pointer-escape", "declare-mismatch", "explicit-remote")
+# Where the explicit lock form is at home: the provocations and self-tests.
+EXPLICIT_REMOTE_HOMES = ("kernel/proof/violations/", "kernel/proof/selftest/")
 # `struct percpu_guard NAME` followed by what ends a declarator of an
 # object (not `*`: pointers to guards are how guards are passed down).
 HAND_GUARD = re.compile(r"\bstruct\s+percpu_guard\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)\s*[;=,\[)]")
+# The names PERCPU_GUARD/PERCPU_GUARD_IRQS_OFF declare in a file: a copy
+# declared through the guard's own type names no struct percpu_guard.
+GUARD_TAKEN = re.compile(r"\bPERCPU_GUARD(?:_IRQS_OFF)?\s*\(\s*([A-Za-z_]\w*)\s*\)")
+GUARD_POINTER = re.compile(r"\bstruct\s+percpu_guard\s*\*\s*(?:const\s+)?([A-Za-z_]\w*)")
 
 
 def split_source(text):
@@ -164,6 +206,67 @@ def call_arguments(code, open_paren):
     return None
 
 
+# The accessors that hand out a pointer into per-CPU data, and the scoped
+# construct that declares one for its block.
+POINTER_CALL = re.compile(r"\bpercpu_(local|init|remote)\s*\(")
+SCOPED_CALL = re.compile(r"\bpercpu_remote_locked(_pair)?\s*\(")
+# A declarator being initialised: type words and stars, then the name.
+DECLARATION = re.compile(r"^(?:[A-Za-z_]\w*\s+|[A-Za-z_]\w*\s*\*[\s*]*)+[A-Za-z_]\w*\s*$")
+INTEGER_CAST = re.compile(r"^\(\s*(?:const\s+)?(?:u?intptr_t|uint64_t|unsigned\s+long|long|"
+                          r"size_t|ptrdiff_t)\s*\)\s*")
+POINTER_CAST = re.compile(r"^\(\s*[^()]*\*\s*\)\s*")
+
+
+def statement_prefix(code, start):
+    """The code from the start of the statement (or of the last top-level
+    comma-separated part of it) up to offset start; None if start lies
+    inside parentheses or brackets (an argument, a condition)."""
+    depth, i = 0, start - 1
+    while i >= 0:
+        c = code[i]
+        if c in ")]":
+            depth += 1
+        elif c in "([":
+            if depth == 0:
+                return None
+            depth -= 1
+        elif depth == 0 and c in ";{}":
+            break
+        elif depth == 0 and c == ",":
+            break
+        i -= 1
+    return code[i + 1:start]
+
+
+def lock_members(code):
+    """Variable name to its lock member, from PERCPU_DECLARE_LOCKED/DEFINE_LOCKED."""
+    locks = {}
+    for m in re.finditer(r"\bPERCPU_(?:DECLARE|DEFINE)_LOCKED\s*\(", code):
+        args = call_arguments(code, m.end() - 1)
+        if args and len(args) == 3:
+            locks[code[args[1][0]:args[1][1]].strip()] = code[args[2][0]:args[2][1]].strip()
+    return locks
+
+
+def declarations(code):
+    """(name, line, is_definition, signature) of each PERCPU_DECLARE*/
+    PERCPU_DEFINE* in this code; the signature is the type and the lock,
+    blanks normalised, LOCKED or not."""
+    found = []
+    for m in DECLARE.finditer(code):
+        args = call_arguments(code, m.end() - 1)
+        if not args or len(args) < 2:
+            continue
+        texts = [re.sub(r"\s+", " ", code[a[0]:a[1]]).strip() for a in args]
+        texts[0] = re.sub(r"\s*\*\s*", " *", texts[0])
+        name = texts[1]
+        if not re.fullmatch(r"[A-Za-z_]\w*", name):
+            continue
+        signature = " , ".join([texts[0]] + texts[2:])
+        found.append((name, line_of(code, m.start()), "DEFINE" in m.group(0), signature))
+    return found
+
+
 def percpu_names(code):
     """Names declared or defined as per-CPU variables in this code."""
     names = set()
@@ -177,8 +280,11 @@ def percpu_names(code):
 
 
 class Linter:
-    def __init__(self, names):
+    def __init__(self, names, locks=None, signatures=None):
         self.names = set(names)
+        self.locks = dict(locks or {})
+        # name -> {signature: [(is_definition, where)]} over every file linted
+        self.signatures = signatures or {}
         self.findings = []      # (path, line, rule, message, text)
 
     def add(self, path, line, rule, message, text, comments):
@@ -214,6 +320,21 @@ class Linter:
                      "guard '%s' declared by hand; take one with PERCPU_GUARD(%s) or "
                      "PERCPU_GUARD_IRQS_OFF(%s)" % ((m.group(1),) * 3), m.group(0), comments)
 
+        # A guard: a name PERCPU_GUARD declared, or a guard pointer dereferenced.
+        guard = "|".join([re.escape(g) for g in sorted(set(GUARD_TAKEN.findall(bare)))] +
+                         [r"\*\s*" + re.escape(g) for g in sorted(set(GUARD_POINTER.findall(bare)))])
+        if guard:
+            copy = re.compile(r"(?:\b(?:__typeof__|__typeof|typeof)\s*\(\s*(?:%s)\s*\)"
+                              r"|\b__auto_type)\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)"
+                              r"\s*(?:[;,\[]|=\s*(?:%s)\s*[;,])" % (guard, guard))
+            for m in copy.finditer(bare):
+                if m.group(0).startswith("__auto_type") and "=" not in m.group(0):
+                    continue
+                self.add(path, line_of(bare, m.start()), "hand-guard",
+                         "guard '%s' declared by hand, as a copy of a guard's type; take one "
+                         "with PERCPU_GUARD(%s) or PERCPU_GUARD_IRQS_OFF(%s)"
+                         % ((m.group(1),) * 3), m.group(0), comments)
+
         for m in ASM_LABEL.finditer(code):
             before = code[:m.start(1) + 1]
             word = re.search(r"(\w+)$", before)
@@ -225,6 +346,16 @@ class Linter:
                 self.add(path, line_of(code, m.start()), "asm-label",
                          "asm label \"%s\" aliases per-CPU data; reach it through the percpu_* "
                          "accessors" % label, label, comments)
+
+        self.lint_escapes(path, bare, comments)
+        self.lint_declarations(path, code, comments)
+
+        if not any(home in path.replace(os.sep, "/") for home in EXPLICIT_REMOTE_HOMES):
+            for m in re.finditer(r"\bpercpu_remote\s*\(", bare):
+                self.add(path, line_of(bare, m.start()), "explicit-remote",
+                         "percpu_remote's pointer is not tied to its lock; use "
+                         "percpu_remote_locked (or percpu_remote_read/_write)", m.group(0),
+                         comments)
 
         for m in re.finditer(r"\bpercpu_unchecked\s*\(", code):
             line = line_of(code, m.start())
@@ -246,6 +377,146 @@ class Linter:
                 self.add(path, line, "justification",
                          "percpu_unchecked justification %s does not say why in real words" % arg,
                          arg, comments)
+
+    def escape(self, code, start, end, what, locks):
+        """The finding's message if the pointer value code[start:end] (an
+        accessor call, or a scoped construct's pointer name) is returned
+        or stored beyond a local it initialises; else None."""
+        prefix = statement_prefix(code, start)
+        if prefix is None:
+            return None
+        after = code[end:]
+        path = re.match(r"(?:\s*(?:->|\.)\s*\w+|\s*\[[^\]]*\])*", after).group(0)
+        rest = after[len(path):].lstrip()
+        if not rest.startswith((";", ",")):
+            return None     # part of a larger expression: a read, a call, a comparison
+        head = prefix.rstrip()
+        addressed = head.endswith("&") and not head.endswith("&&")
+        if addressed:
+            head = head[:-1].rstrip()
+        if path and not addressed:
+            return None     # the field's value, not a pointer
+        if path and addressed and locks and re.fullmatch(r"\s*->\s*(%s)" % "|".join(
+                re.escape(lock) for lock in locks), path):
+            return None     # the variable's own lock: a sync object, meant to be named
+        cast = re.search(r"\(\s*[^()]*\)\s*$", head)
+        if cast and INTEGER_CAST.match(cast.group(0)):
+            return None
+        if cast and POINTER_CAST.match(cast.group(0)):
+            head = head[:cast.start()].rstrip()
+        if re.search(r"\breturn$", head):
+            return "%s returned: it is valid only in the function that obtained it" % what
+        if not head.strip() and re.match(r";[\s\\]*\}[\s\\]*\)", rest):
+            return ("%s is the value of a statement expression: it outlives the block, "
+                    "and the guard that block may hold" % what)
+        if not head.endswith("=") or re.search(r"[=!<>+\-*/%&|^]=$", head):
+            return None
+        # What the statement assigns to: past a control clause or a loop
+        # macro's head (`for (...)`, `percpu_for_each_hart(t, h)`), `else`, `do`.
+        target = re.sub(r"^.*\)", "", head[:-1], flags=re.S).strip()
+        target = re.sub(r"^(?:(?:else|do)\b\s*)+", "", target)
+        if re.search(r"\b(?:static|extern|_Thread_local|__thread)\b", target):
+            return "%s stored in '%s', which outlives it" % (what, target)
+        if DECLARATION.match(target) or re.fullmatch(r"\.\s*\w+|\[[^\]]*\]", target):
+            return None     # a local it initialises (a member of one, by designator)
+        return ("%s assigned to '%s': declare the local where the pointer is obtained, "
+                "inside the guard or lock that makes it valid" % (what, target))
+
+    def lint_declarations(self, path, code, comments):
+        """A declaration whose arguments differ from the definition's (or,
+        with no definition among the files, from another declaration's)."""
+        for name, line, _definition, signature in declarations(code):
+            seen = self.signatures.get(name, {})
+            if len(seen) < 2:
+                continue
+            defined = [sig for sig, places in seen.items() if any(d for d, _ in places)]
+            if defined and signature in defined and len(defined) == 1:
+                continue
+            others = sorted("%s at %s" % (sig, places[0][1]) for sig, places in seen.items()
+                            if sig != signature)
+            self.add(path, line, "declare-mismatch",
+                     "per-CPU variable '%s' declared here as (%s), elsewhere as %s: declare it "
+                     "once, in a header, with the definition's arguments"
+                     % (name, signature, "; ".join("(%s)" % o for o in others)), name, comments)
+
+    @staticmethod
+    def initialised_local(code, start, end):
+        """The name of the pointer local code[start:end] initialises
+        (`T *NAME = CALL;`, no member path after the call), else None."""
+        if not code[end:].lstrip().startswith((";", ",")):
+            return None
+        prefix = statement_prefix(code, start)
+        if prefix is None:
+            return None
+        head = re.sub(r"\(\s*[^()]*\*\s*\)\s*$", "", prefix.rstrip()).rstrip()
+        if not head.endswith("=") or re.search(r"[=!<>+\-*/%&|^]=$", head):
+            return None
+        target = head[:-1].strip()
+        if not DECLARATION.match(target) or re.search(r"\b(?:static|extern)\b", target):
+            return None
+        return re.search(r"(\w+)\s*$", target).group(1)
+
+    def follow_local(self, path, code, comments, name, start, what, locks):
+        """Reports escapes of local `name` from offset start to the end of
+        the block that declares it."""
+        depth, i = 0, start
+        while i < len(code):
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            if depth < 0:
+                break
+            i += 1
+        for use in re.finditer(r"(?<![.>\w])%s\b" % re.escape(name), code[start:i]):
+            at = start + use.start()
+            message = self.escape(code, at, at + len(name), what, locks)
+            if message:
+                self.add(path, line_of(code, at), "pointer-escape", message, name, comments)
+
+    def lint_escapes(self, path, code, comments):
+        locks = set(self.locks.values()) | set(lock_members(code).values())
+        for m in POINTER_CALL.finditer(code):
+            args = call_arguments(code, m.end() - 1)
+            if not args:
+                continue
+            end = args[-1][1] + 1
+            what = "the pointer from percpu_%s" % m.group(1)
+            message = self.escape(code, m.start(), end, what, locks)
+            if message:
+                self.add(path, line_of(code, m.start()), "pointer-escape", message,
+                         code[m.start():end], comments)
+                continue
+            # The local it initialises, followed to the end of its block:
+            # `T *rq = percpu_local(g, v); ... return rq;` escapes the same.
+            local = self.initialised_local(code, m.start(), end)
+            if local:
+                self.follow_local(path, code, comments, local, end, "'%s' (%s)" % (local, what),
+                                  locks)
+        for m in SCOPED_CALL.finditer(code):
+            args = call_arguments(code, m.end() - 1)
+            if not args or len(args) < 4:
+                continue
+            names = [code[a[0]:a[1]].strip() for a in args[-2 if m.group(1) else -1:]]
+            body_start = args[-1][1] + 1
+            body = re.match(r"\s*\{", code[body_start:])
+            if body:
+                depth, i = 0, body_start + body.end() - 1
+                while i < len(code):
+                    depth += {"{": 1, "}": -1}.get(code[i], 0)
+                    if depth == 0:
+                        break
+                    i += 1
+                body_end = i
+            else:
+                body_end = code.find(";", body_start) + 1
+            for name in names:
+                if not re.fullmatch(r"[A-Za-z_]\w*", name):
+                    continue
+                for use in re.finditer(r"\b%s\b" % re.escape(name), code[body_start:body_end]):
+                    at = body_start + use.start()
+                    what = "the pointer '%s' of %s" % (name, m.group(0).rstrip("( \t"))
+                    message = self.escape(code, at, at + len(name), what, locks)
+                    if message:
+                        self.add(path, line_of(code, at), "pointer-escape", message, name,
+                                 comments)
 
     def lint_pragmas(self, path, lines, comments, names_here):
         """Diagnostic pragmas: those that switch off an enforcing warning,
@@ -335,9 +606,17 @@ def main(argv=None):
             sys.stderr.write("percpu_lint: %s: %s\n" % (path, e.strerror))
             return 2
     names = set()
-    for text in sources.values():
-        names |= percpu_names(split_source(text)[0])
-    linter = Linter(names)
+    locks = {}
+    signatures = {}
+    for path, text in sources.items():
+        code = split_source(text)[0]
+        names |= percpu_names(code)
+        locks.update(lock_members(code))
+        shown = path if args.files else os.path.relpath(path, root)
+        for name, line, definition, signature in declarations(code):
+            signatures.setdefault(name, {}).setdefault(signature, []).append(
+                (definition, "%s:%d" % (shown, line)))
+    linter = Linter(names, locks, signatures)
     for path, text in sources.items():
         # Files named on the command line are shown as given; the tree's
         # files relative to its root.

@@ -17,3 +17,19 @@ void forged(void)
 }
 
 int sized(struct percpu_guard a); // expect: hand-guard
+
+void copies(struct percpu_guard *outer);
+void copies(struct percpu_guard *outer)
+{
+	PERCPU_GUARD(g);
+	PERCPU_GUARD_IRQS_OFF(inner);
+	__typeof__(g) copy; // expect: hand-guard
+	__auto_type again = g; // expect: hand-guard
+	__typeof__(*outer) deref = *outer; // expect: hand-guard
+	__auto_type alias = outer;
+	__auto_type value = *outer; // expect: hand-guard
+	const __typeof__(inner) kept = inner; // expect: hand-guard
+	__auto_type n = sizeof g;
+	__typeof__(g) *pointer = &g;
+	(void)copy; (void)again; (void)deref; (void)alias; (void)value; (void)kept; (void)n; (void)pointer;
+}

@@ -805,14 +805,41 @@ static void test_audit_spinlock_rules(void)
 	CHECK_EQ(reports, 1);
 	CHECK_CONTAINS(last_line, "interrupts off before taking a spinlock");
 	spin_unlock(&lock);
+	CHECK_EQ(reports, 2);
+	CHECK_CONTAINS(last_line, "interrupts off until spin_unlock");
 	PERCPU_GUARD(g);
 	spin_lock(&lock);
 	CHECK(spin_held_by_current_hart(&lock));
 	spin_unlock(&lock);
 	CHECK(!spin_held_by_current_hart(&lock));
 	spin_unlock(&lock);
-	CHECK_EQ(reports, 2);
+	CHECK_EQ(reports, 3);
 	CHECK_CONTAINS(last_line, "the lock held by this hart before spin_unlock");
+}
+
+/* Takes this hart's lock under a guard and returns with it held: the
+ * guard's end turns interrupts back on under the lock. */
+static struct spinlock *lock_own_runqueue(void)
+{
+	PERCPU_GUARD(g);
+	struct spinlock *lock = &percpu_local(g, runqueues)->lock;
+	spin_lock(lock);
+	return lock;
+}
+
+/* A lock held past the guard it was taken under is reported at its
+ * unlock (an interrupt handler taking it meanwhile would deadlock). */
+static void test_audit_lock_outlives_guard(void)
+{
+	prepare_single_hart();
+	struct spinlock *lock = lock_own_runqueue();
+	CHECK_EQ(reports, 0);
+	line_of_access = __LINE__ + 1;
+	spin_unlock(lock);
+	CHECK_EQ(reports, 1);
+	CHECK_EQ(last_violation.line, line_of_access);
+	CHECK_CONTAINS(last_line, "runqueues.lock");
+	CHECK_CONTAINS(last_line, "interrupts off until spin_unlock");
 }
 
 /* Default mode: a violation panics (the process aborts). */
@@ -868,6 +895,7 @@ TEST_MAIN(
 	TEST(test_audit_unchecked_counted),
 	TEST(test_audit_remote_unknown_hart),
 	TEST(test_audit_spinlock_rules),
+	TEST(test_audit_lock_outlives_guard),
 	TEST(test_audit_panic_mode),
 #endif
 )

@@ -383,6 +383,21 @@ extern uintptr_t percpu__area_bases[NEURON_MAX_HARTS];
 #define PERCPU__CHECK_WRITABLE(x) _Static_assert(_Generic(&(x),			\
 	const PERCPU__READ_T(x) *: 0, const volatile PERCPU__READ_T(x) *: 0, default: 1), \
 	"percpu: write to a const field or variable")
+/* The riscv64 access encodes the offset in the instruction, so a variable
+ * index cannot compile there (GCC words it as an asm constraint); the
+ * host would take it. And GCC checks no array bound in an offsetof, so a
+ * constant index past the end would reach the next variable in the area
+ * unseen: offsets are refused unless constant and inside the variable. */
+/* 1 if x is an integer constant expression, else 0, itself always one: a
+ * null pointer constant (x * 0, if constant) makes the conditional's type
+ * int *, anything else void *. */
+#define PERCPU__IS_ICE(x) (sizeof(int) == sizeof(*(8 ? ((void *)((long)(x) * 0l)) : (int *)8)))
+#define PERCPU__CHECK_OFFSET(var, T, off)						\
+	_Static_assert(PERCPU__IS_ICE(off),						\
+		"percpu: read/write need a constant field offset; for a variable index use percpu_local"); \
+	_Static_assert(__builtin_choose_expr(PERCPU__IS_ICE(off),			\
+		(off) + sizeof(T) <= sizeof(struct percpu_slot__##var), 1),		\
+		"percpu: read/write field lies outside the variable (an index out of bounds)")
 #define PERCPU__CHECK_NOT_ATOMIC(x) _Static_assert(!PERCPU__IS_ATOMIC(x),			"percpu: read/write refuse an _Atomic field: use percpu_local_load/_store with a memory order")
 #define PERCPU__FIELD_OFF(var, field) \
 	(__builtin_offsetof(struct percpu_slot__##var, value) + __builtin_offsetof(PERCPU__T(var), field))
@@ -685,6 +700,7 @@ void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_NOT_ARRAY(x);							\
 	PERCPU__CHECK_SCALAR(T);							\
+	PERCPU__CHECK_OFFSET(var, T, off);						\
 	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	PERCPU__STORAGE_BEGIN								\
 	PERCPU__AUDIT_LOCAL(id, g, var, PERCPU_ACCESS_LOCAL);				\
@@ -697,6 +713,7 @@ void percpu__audit_owner_unlocked(const struct percpu_var_desc *var,
 	PERCPU__CHECK_VAR(var);								\
 	PERCPU__CHECK_NOT_ARRAY(x);							\
 	PERCPU__CHECK_SCALAR(T);							\
+	PERCPU__CHECK_OFFSET(var, T, off);						\
 	PERCPU__CHECK_WRITABLE(x);							\
 	PERCPU__CHECK_NOT_ATOMIC(x);							\
 	T PERCPU__ID(v, id) = (value_);							\

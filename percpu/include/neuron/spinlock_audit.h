@@ -52,7 +52,8 @@ static inline __attribute__((always_inline)) unsigned spinlock__audit_holder(uin
 	return percpu_current_hart_checked();
 }
 
-/* Releasing lock reports nothing: held by this hart, no scoped borrow
+/* Releasing lock reports nothing: held by this hart, interrupts still
+ * off (they were when it was taken), no scoped borrow
  * open on this hart (the out-of-line check looks the lock up among
  * them) unless the release is the end of the innermost borrow, whose
  * entry its end has just removed (borrow_ended: no other open borrow
@@ -67,6 +68,7 @@ static inline __attribute__((always_inline)) bool spinlock__audit_unlock_ok(stru
 	      __builtin_expect(hart < NEURON_MAX_HARTS, 1) &&
 	      __builtin_expect(atomic_load_explicit(&lock->locked, memory_order_relaxed) != 0, 1) &&
 	      __builtin_expect(atomic_load_explicit(&lock->holder, memory_order_relaxed) == hart, 1) &&
+	      __builtin_expect(!percpu_arch_irqs_enabled(), 1) &&
 	      __builtin_expect(borrow_ended || PERCPU_ARCH_LOAD_RAW(percpu__self, 4,
 			__builtin_offsetof(struct percpu_hart_self, borrows_open)) == 0, 1)))
 		return false;
