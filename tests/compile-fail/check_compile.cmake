@@ -12,6 +12,8 @@
 #       guard's scope: a note; a static guard: the rule's declaration
 #       "isn't constant"; a reason given as a string: the preprocessor's
 #       refusal to paste it)
+#     /* expect-read-only: REGEX naming read-only */      a write through
+#       the const pointer a reason that only reads (stats, debug) hands out
 # pass: must compile to an object (asm operands printed and assembled).
 string(REPLACE "|" ";" flag_list "${FLAGS}")
 if(MODE STREQUAL "pass")
@@ -45,6 +47,12 @@ elseif(first_line MATCHES "expect-rule-note: (.*) \\*/")
   set(own_message FALSE)
   if(NOT expected MATCHES "percpu_rule_")
     message(FATAL_ERROR "${SOURCE}:1: a rule-note case must name the percpu_rule_ declaration")
+  endif()
+elseif(first_line MATCHES "expect-read-only: (.*) \\*/")
+  set(expected "${CMAKE_MATCH_1}")
+  set(own_message FALSE)
+  if(NOT expected MATCHES "read-only")
+    message(FATAL_ERROR "${SOURCE}:1: a read-only case must name GCC's read-only refusal")
   endif()
 else()
   message(FATAL_ERROR "${SOURCE}:1: no '/* expect: percpu: REGEX */' line")

@@ -9,6 +9,8 @@ void f(unsigned me, unsigned victim)
 		mine->nr_ready++;
 		theirs->nr_ready--;
 	}
+	percpu_remote_locked(runqueues, victim, stats, rq)	/* reads only: const */
+		use(rq->nr_ready);
 	struct spinlock *lock = percpu_remote_lock(runqueues, victim);
 	spin_lock(lock);
 	spin_unlock(lock);

@@ -2,4 +2,4 @@
 #include "vars.h"
 void f(void);
 /* Storing into another hart's lock word: the audit would blame the victim. */
-void f(void) { percpu_remote_store(runqueues, 1, lock.locked, 0, release, stats); }
+void f(void) { percpu_remote_store(runqueues, 1, lock.locked, 0, release, steal); }

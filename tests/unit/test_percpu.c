@@ -483,14 +483,14 @@ static void test_audit_remote_record(void)
 	struct spinlock *lock = &percpu_local(g, runqueues)->lock;
 	spin_lock(lock);
 	int line = __LINE__ + 1;
-	percpu_remote_write(runqueues, 0, stolen, 5, lock, stats);
+	percpu_remote_write(runqueues, 0, stolen, 5, lock, steal);
 	spin_unlock(lock);
 	CHECK_EQ(reports, 0);
 	CHECK_EQ(remote_records, 1);
 	CHECK(last_event.allowed);
 	CHECK(last_event.lock == lock);
 	CHECK_EQ(last_event.kind, PERCPU_ACCESS_WRITE);
-	CHECK_EQ(last_event.reason, PERCPU_REASON_STATS);
+	CHECK_EQ(last_event.reason, PERCPU_REASON_STEAL);
 	CHECK_EQ(last_event.site->line, line);
 	CHECK_CONTAINS(last_event.site->var_name, "runqueues");
 	CHECK_EQ(percpu_read(g, runqueues, stolen), 5);
@@ -525,7 +525,7 @@ static void test_audit_borrow_outlives_unlock(void)
 	prepare_single_hart();
 	PERCPU_GUARD(g);
 	int opened = __LINE__ + 1;
-	percpu_remote_locked(runqueues, 0, stats, rq) {
+	percpu_remote_locked(runqueues, 0, steal, rq) {
 		line_of_access = __LINE__ + 1;
 		spin_unlock(&rq->lock);
 		rq->stolen++;
@@ -792,7 +792,7 @@ static void test_audit_remote_unknown_hart(void)
 {
 	prepare_single_hart();
 	line_of_access = __LINE__ + 1;
-	percpu_remote_store(mailboxes, 7, seen, 1, relaxed, stats);
+	percpu_remote_store(mailboxes, 7, seen, 1, relaxed, ipi_post);
 	check_report(0, 7, "mailboxes", line_of_access, "a target hart that has an area; hart 7");
 }
 

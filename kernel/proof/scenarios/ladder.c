@@ -160,7 +160,7 @@ static bool rung_full_runqueue(void)
 	uint32_t start = 0, full = 0;
 	unsigned accepted = 0;
 	enum rq_result extra = RQ_OK;
-	percpu_remote_locked(runqueues, self, stats, rq) {
+	percpu_remote_locked(runqueues, self, wake, rq) {
 		start = rq->count;
 		while (rq->count < RQ_CAPACITY && rq_push(rq, &dummy) == RQ_OK)
 			accepted++;

@@ -73,7 +73,7 @@ static int remote_write_unlocked(const struct violation_context *c)
 {
 	NEEDS_OTHER(c);
 	const int site = __LINE__ + 1;	/* violation-site: remote_write_unlocked */
-	percpu_remote_write(audit_probe, c->other, value, 1u, percpu_remote_lock(audit_probe, c->other), stats);
+	percpu_remote_write(audit_probe, c->other, value, 1u, percpu_remote_lock(audit_probe, c->other), wake);
 	return site;
 }
 
@@ -146,7 +146,7 @@ static int owner_write_unlocked(const struct violation_context *c)
 static int borrow_outlives_unlock(const struct violation_context *c)
 {
 	NEEDS_OTHER(c);
-	percpu_remote_locked(audit_probe, c->other, stats, p) {
+	percpu_remote_locked(audit_probe, c->other, wake, p) {
 		/* violation-site: borrow_outlives_unlock */
 		spin_unlock(&p->lock);
 		(void)p->value;
@@ -159,7 +159,7 @@ static int borrow_outlives_unlock(const struct violation_context *c)
 static int pair_borrow_outlives_unlock(const struct violation_context *c)
 {
 	NEEDS_OTHER(c);
-	percpu_remote_locked_pair(runqueues, c->me, c->other, stats, mine, theirs) {
+	percpu_remote_locked_pair(runqueues, c->me, c->other, steal, mine, theirs) {
 		/* violation-site: pair_borrow_outlives_unlock */
 		spin_unlock(&theirs->lock);
 		(void)mine->count;

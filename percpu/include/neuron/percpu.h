@@ -125,6 +125,12 @@ enum percpu_reason {
  * tag it names there states the rule.
  */
 #define PERCPU__REASON_TAG(r) percpu_rule_a_reason_is_a_bare_name_not_a_string_##r
+/* Every reason's tag, declared here: a tag first named inside a for
+ * statement's declaration (the scoped forms' pointer type) would be
+ * declared there, which C refuses. */
+#define PERCPU__REASON_DECLARE(NAME, name, scope, meaning) struct PERCPU__REASON_TAG(name);
+PERCPU_REASON_LIST(PERCPU__REASON_DECLARE)
+#undef PERCPU__REASON_DECLARE
 #define PERCPU__REASON_PUBLIC(NAME, name) struct PERCPU__REASON_TAG(name) *: PERCPU_REASON_##NAME,
 #define PERCPU__REASON_INTERNAL(NAME, name)
 #define PERCPU__REASON_CASE(NAME, name, scope, meaning) PERCPU__REASON_##scope(NAME, name)
@@ -133,6 +139,21 @@ enum percpu_reason {
 #define PERCPU__CHECK_REASON(r) _Static_assert(PERCPU__REASON(r) >= 0,	\
 	"percpu: unknown remote access reason: name one of PERCPU_REASON_LIST's PUBLIC reasons "	\
 	"(steal, ipi_post, wake, stats, init, debug; percpu_contract.h)")
+/*
+ * Reasons that only read: stats (counters for a report) and debug (a
+ * dump). Their accessors hand out const pointers and every write accessor
+ * refuses them, so a write cannot pass under a reason that says it only
+ * looks (the trace and the audit's reports name the reason a reviewer
+ * reads).
+ */
+#define PERCPU__REASON_READS_ONLY(r) _Generic((struct PERCPU__REASON_TAG(r) *)0,	\
+	struct PERCPU__REASON_TAG(stats) *: 1, struct PERCPU__REASON_TAG(debug) *: 1, default: 0)
+#define PERCPU__CHECK_REASON_WRITES(r) _Static_assert(!PERCPU__REASON_READS_ONLY(r),	\
+	"percpu: stats and debug only read: a write names the reason it writes for "	\
+	"(steal, ipi_post, wake, init)")
+/* The instance pointer a remote accessor hands out under reason r. */
+#define PERCPU__REMOTE_PTR_T(var, r) __typeof__(__builtin_choose_expr(			\
+	PERCPU__REASON_READS_ONLY(r), (const PERCPU__T(var) *)0, (PERCPU__T(var) *)0))
 
 /* Memory orders for atomic accessors, by name. */
 struct percpu_order_relaxed;
@@ -835,12 +856,14 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 		PERCPU__ID(l, id), kind, reason);					\
 	PERCPU__STORAGE_END								\
 	(void)PERCPU__ID(l, id);							\
-	(PERCPU__T(var) *)(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)); })
+	(PERCPU__REMOTE_PTR_T(var, reason))(PERCPU__ID(s, id) + PERCPU__VALUE_OFF(var)); })
 
 #define percpu_remote_read(var, hart, field, lock, reason)				\
 	(PERCPU__REMOTE(var, hart, lock, reason, __COUNTER__, PERCPU_ACCESS_READ)->field)
-#define percpu_remote_write(var, hart, field, value_, lock, reason)			\
-	((void)(PERCPU__REMOTE(var, hart, lock, reason, __COUNTER__, PERCPU_ACCESS_WRITE)->field = (value_)))
+#define percpu_remote_write(var, hart, field, value_, lock, reason) ({			\
+	PERCPU__CHECK_REASON_WRITES(reason);						\
+	PERCPU__REMOTE(var, hart, lock, reason, __COUNTER__, PERCPU_ACCESS_WRITE)->field = (value_); \
+	(void)0; })
 
 /* Atomic remote accessors: the operation itself is the synchronisation. */
 #define PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, id) ({			\
@@ -856,18 +879,22 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #define percpu_remote_load(var, hart, field, order, reason)				\
 	__atomic_load_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
 			PERCPU__ORDER_CHECKED(order))
-#define percpu_remote_store(var, hart, field, value_, order, reason)			\
-	__atomic_store_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
-			 (value_), PERCPU__ORDER_CHECKED(order))
-#define percpu_remote_fetch_add(var, hart, field, value_, order, reason)		\
-	__atomic_fetch_add(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
-			   (value_), PERCPU__ORDER_CHECKED(order))
-#define percpu_remote_fetch_or(var, hart, field, value_, order, reason)		\
-	__atomic_fetch_or(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
-			  (value_), PERCPU__ORDER_CHECKED(order))
-#define percpu_remote_exchange(var, hart, field, value_, order, reason)		\
-	__atomic_exchange_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
-			    (value_), PERCPU__ORDER_CHECKED(order))
+#define percpu_remote_store(var, hart, field, value_, order, reason) ({	\
+	PERCPU__CHECK_REASON_WRITES(reason);						\
+	__atomic_store_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
+		(value_), PERCPU__ORDER_CHECKED(order)); })
+#define percpu_remote_fetch_add(var, hart, field, value_, order, reason) ({	\
+	PERCPU__CHECK_REASON_WRITES(reason);						\
+	__atomic_fetch_add(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
+		(value_), PERCPU__ORDER_CHECKED(order)); })
+#define percpu_remote_fetch_or(var, hart, field, value_, order, reason) ({	\
+	PERCPU__CHECK_REASON_WRITES(reason);						\
+	__atomic_fetch_or(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
+		(value_), PERCPU__ORDER_CHECKED(order)); })
+#define percpu_remote_exchange(var, hart, field, value_, order, reason) ({	\
+	PERCPU__CHECK_REASON_WRITES(reason);						\
+	__atomic_exchange_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
+		(value_), PERCPU__ORDER_CHECKED(order)); })
 
 /* ---------------------------------------------------------------------- */
 /* Scoped remote access: lock and pointer in one lexical scope. */
@@ -1047,7 +1074,8 @@ static inline __attribute__((always_inline)) void percpu__irq_scope_end(struct p
 			PERCPU__STORAGE_END						\
 			PERCPU__ID(bb, id); });						\
 	     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)			\
-		for (PERCPU__T(var) *p = (PERCPU__T(var) *)PERCPU__ID(b, id).value;	\
+		for (PERCPU__REMOTE_PTR_T(var, reason) p =				\
+			(PERCPU__REMOTE_PTR_T(var, reason))PERCPU__ID(b, id).value;		\
 		     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)
 
 /*
@@ -1098,8 +1126,9 @@ static inline void percpu__borrow_pair_end(struct percpu_borrow_pair *pair)
 			PERCPU__STORAGE_END						\
 			PERCPU__ID(bb, id); });						\
 	     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)			\
-		for (PERCPU__T(var) *pa = (PERCPU__T(var) *)PERCPU__ID(b, id).a.value,	\
-				    *pb = (PERCPU__T(var) *)PERCPU__ID(b, id).b.value;	\
+		for (PERCPU__REMOTE_PTR_T(var, reason)					\
+			pa = (PERCPU__REMOTE_PTR_T(var, reason))PERCPU__ID(b, id).a.value,	\
+			pb = (PERCPU__REMOTE_PTR_T(var, reason))PERCPU__ID(b, id).b.value;	\
 		     PERCPU__ID(b, id).open; PERCPU__ID(b, id).open = false)
 
 /*
