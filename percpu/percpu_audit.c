@@ -381,6 +381,16 @@ static void check_guard(const struct percpu_guard *guard, const struct percpu_va
 }
 
 /* percpu_current_hart(&g): the answer is only as good as the guard. */
+/* percpu_assert_no_guard found a live guard on this hart (or tp is not
+ * this hart's area: then that is the report). The guard is left live:
+ * its own release, where its block ends, stays in order. */
+void percpu__audit_guard_live(const char *what, const char *file, unsigned line)
+{
+	if (!base_register_ok("guard", file, line))
+		return;
+	violation(PERCPU_STALE_GUARD, self_hart(), "guard", file, line, what, NULL, NO_NUMBER);
+}
+
 unsigned percpu__audit_current_hart(const struct percpu_guard *guard, const char *file,
 				   unsigned line)
 {

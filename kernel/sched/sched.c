@@ -151,9 +151,12 @@ static struct task *current_task(void)
 	return percpu_read(g, sched_cpu, current);
 }
 
-/* Back to the scheduler that dispatched self. Interrupts off. */
+/* Back to the scheduler that dispatched self. Interrupts off. A guard
+ * the task still holds would stay live while other tasks run here. */
 static void switch_out(struct task *self, enum task_state state)
 {
+	/* violation-site: guard_across_switch */
+	percpu_assert_no_guard("across a task switch");
 	self->state = state;
 	sched_switch(&self->ctx, self->return_ctx);
 }

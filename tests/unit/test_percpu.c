@@ -827,6 +827,31 @@ static struct spinlock *lock_own_runqueue(void)
 	return lock;
 }
 
+/* percpu_assert_no_guard: silent with no guard live, a report naming
+ * the place with one (nested or not), silent again once it ended. */
+static void test_audit_no_guard_point(void)
+{
+	prepare_single_hart();
+	percpu_assert_no_guard("across a test point");
+	CHECK_EQ(reports, 0);
+	{
+		PERCPU_GUARD(outer);
+		{
+			PERCPU_GUARD_IRQS_OFF(inner);
+			line_of_access = __LINE__ + 1;
+			percpu_assert_no_guard("across a test point");
+			(void)inner;
+		}
+		(void)outer;
+	}
+	CHECK_EQ(reports, 1);
+	CHECK_EQ(last_violation.line, line_of_access);
+	CHECK_EQ(last_violation.code, PERCPU_STALE_GUARD);
+	CHECK_CONTAINS(last_line, "missing no live guard across a test point");
+	percpu_assert_no_guard("across a test point");
+	CHECK_EQ(reports, 1);
+}
+
 /* A lock held past the guard it was taken under is reported at its
  * unlock (an interrupt handler taking it meanwhile would deadlock). */
 static void test_audit_lock_outlives_guard(void)
@@ -896,6 +921,7 @@ TEST_MAIN(
 	TEST(test_audit_remote_unknown_hart),
 	TEST(test_audit_spinlock_rules),
 	TEST(test_audit_lock_outlives_guard),
+	TEST(test_audit_no_guard_point),
 	TEST(test_audit_panic_mode),
 #endif
 )

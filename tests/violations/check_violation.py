@@ -149,8 +149,10 @@ def main() -> int:
             rec_var = tables.var(h).name if h != VAR_NONE and tables.var(h) else None
             site_index = site_of(2, w)
             site = tables.site(site_index) if site_index != SITE_NONE else None
-            # Locks and init tokens are not per-CPU variables: the record names none.
-            want_var = None if var.endswith(".lock") or var == "init token" else var
+            # Locks, init tokens and guards are not per-CPU variables, and
+            # their reports come from no PerCpu call site: the record names
+            # neither (the console report names the place).
+            want_var = None if var.endswith(".lock") or var in ("init token", "guard") else var
             checks = {"hart": (hart, accessing), "owner": (b, owner & 0xff),
                       "what": (violation_of(w), trace_what), "var": (rec_var, want_var)}
             for what, (got, want) in checks.items():

@@ -41,3 +41,4 @@ VIOLATION(escape_hatch, boot, other, "audit_probe", "a checked accessor (escape 
 VIOLATION(steal_over_k, h1, h0, "runqueues", "a steal of at most steal_k tasks", domain_rule, suite)
 VIOLATION(mailbox_bypass, other, other, "ipi_mailboxes", "messages posted through ipi_post", domain_rule, suite)
 VIOLATION(lock_order, boot, h0, "runqueues.lock", "locks of one class taken in ascending order", lock_order, suite)
+VIOLATION(guard_across_switch, boot, boot, "guard", "no live guard across a task switch", stale_guard, suite)

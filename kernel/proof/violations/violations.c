@@ -409,6 +409,29 @@ static int lock_order(const struct violation_context *c)
 	return site;
 }
 
+/* A task that yields under a guard: the switch reports it
+ * (kernel/sched/sched.c, "violation-site: guard_across_switch"). Pinned to
+ * this hart, so the guard ends where it began, in order: one report. */
+static void yield_under_guard(struct task *self, void *arg)
+{
+	(void)arg;
+	PERCPU_GUARD(g);
+	(void)g;
+	sched_yield(self);
+}
+
+static int guard_across_switch(const struct violation_context *c)
+{
+	static struct sched_run run;
+	run = (struct sched_run){ .name = "guard_across_switch", .seed = 1, .batch = 1,
+				  .max_rounds = 1000, .expected_tasks = 1 };
+	if (!sched_spawn(&run, c->me, yield_under_guard, NULL, c->me))
+		kprintf("# violation: guard_across_switch: no task spawned\n");
+	else if (!sched_run(&run))
+		kprintf("# violation: guard_across_switch: the run did not complete\n");
+	return 0;	/* its report is checked from outside only */
+}
+
 static int (*const cases[])(const struct violation_context *) = {
 #define VIOLATION(name, accessing, owner, var, missing, trace_what, runs) name,
 #include "proof/violations/list.h"

@@ -826,6 +826,32 @@ static inline unsigned percpu__current_hart(const struct percpu_guard *guard,
 #endif
 }
 
+/*
+ * A point no guard may be live across: percpu_assert_no_guard("across a
+ * task switch"). A guard proves this hart will not switch tasks while it
+ * lives; a task that blocks or yields under one keeps a frame of its
+ * stack at the head of this hart's live guards while other tasks run on
+ * the hart (and, migrated, releases it on another), so its pointers and
+ * tokens outlive what they prove. Like Linux's "scheduling while atomic".
+ * Audit builds check that this hart has no live guard (one load and a
+ * compare on the inline path) and report the place; release builds
+ * compile it to nothing. `what` ends the report's "missing no live guard
+ * ..." (a string literal).
+ */
+#if NEURON_AUDIT
+void percpu__audit_guard_live(const char *what, const char *file, unsigned line);
+#define percpu_assert_no_guard(what) percpu__assert_no_guard("no live guard " what, __FILE__, __LINE__)
+static inline __attribute__((always_inline)) void
+percpu__assert_no_guard(const char *what, const char *file, unsigned line)
+{
+	uint64_t top = PERCPU_ARCH_LOAD_XOR_BASE(percpu__self, __builtin_offsetof(struct percpu_hart_self, top_key));
+	if (__builtin_expect(top != 0, 0))
+		percpu__audit_guard_live(what, file, line);
+}
+#else
+#define percpu_assert_no_guard(what) ((void)sizeof("" what))
+#endif
+
 /* ---------------------------------------------------------------------- */
 /* Remote access. */
 
