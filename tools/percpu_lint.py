@@ -63,6 +63,12 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
                      of the variable's own lock (a sync object) and an
                      integer cast (an address reported, not used) are not
                      findings; percpu_unchecked is the escape hatch
+  raw-area           name percpu_area_base or percpu_area_value_offset
+                     outside RAW_AREA_HOMES: an area base (plus an offset)
+                     is any hart's instance, reached unchecked, unrecorded
+                     and not even counted as an escape-hatch use; the
+                     remote forms check and record the access, and
+                     percpu_unchecked is the escape hatch, with its reason
 
 A finding can be waived on its line or the line above with a comment
 `percpu-lint: allow RULE: why, in real words`; the reason is checked like
@@ -111,9 +117,17 @@ NOT_DECLARATOR = {"volatile", "__volatile__", "__volatile", "goto", "inline", "_
 DECLARE = re.compile(r"\bPERCPU_(?:DECLARE|DECLARE_LOCKED|DEFINE|DEFINE_LOCKED)\s*\(")
 WAIVER = re.compile(r"percpu-lint:\s*allow\s+([a-z-]+)\s*:\s*(.*?)\s*(?:\*/|$)")
 RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification",
-         "hand-guard", "pointer-escape", "declare-mismatch", "explicit-remote")
+         "hand-guard", "pointer-escape", "declare-mismatch", "explicit-remote", "raw-area")
 # Where the explicit lock form is at home: the provocations and self-tests.
 EXPLICIT_REMOTE_HOMES = ("kernel/proof/violations/", "kernel/proof/selftest/")
+# The raw area addresses: an area's base, a variable's offset in every area.
+RAW_AREA = re.compile(r"\bpercpu_area_(?:base|value_offset)\b")
+# Where they are at home: the wrapper; the boot code, which lays the areas
+# out and points tp at them; the self-tests, which check that layout, and
+# the violation suite, which points tp at the wrong area on purpose. Other
+# uses (the hart start handing a hart its base, the trace offset) carry
+# the rule's waiver with their reason.
+RAW_AREA_HOMES = ("percpu/", "kernel/boot/", "kernel/proof/selftest/", "kernel/proof/violations/")
 # `struct percpu_guard NAME` followed by what ends a declarator of an
 # object (not `*`: pointers to guards are how guards are passed down).
 HAND_GUARD = re.compile(r"\bstruct\s+percpu_guard\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)\s*[;=,\[)]")
@@ -357,6 +371,8 @@ class Linter:
                          "percpu_remote_locked (or percpu_remote_read/_write)", m.group(0),
                          comments)
 
+        self.lint_raw_area(path, bare, comments)
+
         for m in re.finditer(r"\bpercpu_unchecked\s*\(", code):
             line = line_of(code, m.start())
             args = call_arguments(code, m.end() - 1)
@@ -377,6 +393,21 @@ class Linter:
                 self.add(path, line, "justification",
                          "percpu_unchecked justification %s does not say why in real words" % arg,
                          arg, comments)
+
+    def lint_raw_area(self, path, code, comments):
+        """percpu_area_base/percpu_area_value_offset outside their homes: a
+        pointer made from them reaches any hart's instance with no check,
+        no record and no escape-hatch count."""
+        if any(home in path.replace(os.sep, "/") for home in RAW_AREA_HOMES):
+            return
+        for m in RAW_AREA.finditer(code):
+            self.add(path, line_of(code, m.start()), "raw-area",
+                     "%s reaches any hart's per-CPU area by raw address: a pointer made from "
+                     "it is a remote access unchecked, unrecorded and not even counted as an "
+                     "escape-hatch use; use "
+                     "percpu_remote_locked or percpu_remote_load, or the escape hatch "
+                     "percpu_unchecked(var, hart, \"justification\")" % m.group(0),
+                     m.group(0), comments)
 
     def escape(self, code, start, end, what, locks):
         """The finding's message if the pointer value code[start:end] (an
