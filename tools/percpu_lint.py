@@ -63,6 +63,21 @@ Outside percpu/ (the wrapper's own code), C and assembly files must not:
                      of the variable's own lock (a sync object) and an
                      integer cast (an address reported, not used) are not
                      findings; percpu_unchecked is the escape hatch
+  borrow-break       `break` or `continue` bound to a scoped form's hidden
+                     loop (percpu_remote_locked/_pair are `for` loops run
+                     once) while the scoped form sits in a loop or switch:
+                     it leaves the borrow, not that loop or switch, which
+                     is what the writer meant (`for (...)
+                     percpu_remote_locked(...) { if (found) break; }` keeps
+                     scanning). A break/continue inside a loop or switch
+                     of the body, or in a scoped form outside any loop or
+                     switch (it ends the block, on purpose), is fine
+  raw-area           name percpu_area_base or percpu_area_value_offset
+                     outside RAW_AREA_HOMES: an area base (plus an offset)
+                     is any hart's instance, reached unchecked, unrecorded
+                     and not even counted as an escape-hatch use; the
+                     remote forms check and record the access, and
+                     percpu_unchecked is the escape hatch, with its reason
 
 A finding can be waived on its line or the line above with a comment
 `percpu-lint: allow RULE: why, in real words`; the reason is checked like
@@ -111,9 +126,18 @@ NOT_DECLARATOR = {"volatile", "__volatile__", "__volatile", "goto", "inline", "_
 DECLARE = re.compile(r"\bPERCPU_(?:DECLARE|DECLARE_LOCKED|DEFINE|DEFINE_LOCKED)\s*\(")
 WAIVER = re.compile(r"percpu-lint:\s*allow\s+([a-z-]+)\s*:\s*(.*?)\s*(?:\*/|$)")
 RULES = ("wrapper-internal", "diagnostic-pragma", "asm-label", "plain-thread", "justification",
-         "hand-guard", "pointer-escape", "declare-mismatch", "explicit-remote")
+         "hand-guard", "pointer-escape", "declare-mismatch", "explicit-remote", "raw-area",
+         "borrow-break")
 # Where the explicit lock form is at home: the provocations and self-tests.
 EXPLICIT_REMOTE_HOMES = ("kernel/proof/violations/", "kernel/proof/selftest/")
+# The raw area addresses: an area's base, a variable's offset in every area.
+RAW_AREA = re.compile(r"\bpercpu_area_(?:base|value_offset)\b")
+# Where they are at home: the wrapper; the boot code, which lays the areas
+# out and points tp at them; the self-tests, which check that layout, and
+# the violation suite, which points tp at the wrong area on purpose. Other
+# uses (the hart start handing a hart its base, the trace offset) carry
+# the rule's waiver with their reason.
+RAW_AREA_HOMES = ("percpu/", "kernel/boot/", "kernel/proof/selftest/", "kernel/proof/violations/")
 # `struct percpu_guard NAME` followed by what ends a declarator of an
 # object (not `*`: pointers to guards are how guards are passed down).
 HAND_GUARD = re.compile(r"\bstruct\s+percpu_guard\s+(?:const\s+|volatile\s+)*([A-Za-z_]\w*)\s*[;=,\[)]")
@@ -204,6 +228,101 @@ def call_arguments(code, open_paren):
             start = i + 1
         i += 1
     return None
+
+
+def past_brackets(code, i):
+    """The offset just past the bracket opened at code[i] (strings are
+    blanked in the code this is given); len(code) if it never closes."""
+    depth = 0
+    for j in range(i, len(code)):
+        if code[j] in "([{":
+            depth += 1
+        elif code[j] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(code)
+
+
+# What a statement can start with that takes a statement after a
+# parenthesised head: the C keywords, the scoped forms, and loop macros
+# (percpu_for_each_hart, sched_for_each_other_hart: `for` in a macro).
+STATEMENT_HEAD = re.compile(r"(?:(if|for|while|switch)|percpu_remote_locked(?:_pair)?|"
+                            r"\w*for_each\w*)\s*\(")
+LABEL = re.compile(r"(?:case\b[^:;{}]*|default\s*|[A-Za-z_]\w*\s*):(?!:)")
+BLANKS = re.compile(r"[\s\\]*")     # a macro's line continuations are blanks too
+
+
+def statement_end(code, i):
+    """The offset just past the statement that starts at (or after blanks
+    from) offset i: a block, a controlled statement with its body (and an
+    if's else), a do-while, or an expression statement up to its `;`."""
+    i = BLANKS.match(code, i).end()
+    if i >= len(code):
+        return len(code)
+    if code[i] == "{":
+        return past_brackets(code, i)
+    label = LABEL.match(code, i)
+    if label and not STATEMENT_HEAD.match(code, i):
+        return statement_end(code, label.end())
+    head = STATEMENT_HEAD.match(code, i)
+    if head:
+        end = statement_end(code, past_brackets(code, head.end() - 1))
+        if head.group(1) == "if":
+            other = re.compile(r"[\s\\]*else\b").match(code, end)
+            if other:
+                end = statement_end(code, other.end())
+        return end
+    if re.match(r"do\b", code[i:i + 3]):
+        end = statement_end(code, i + 2)
+        tail = re.compile(r"[\s\\]*while\s*\(").match(code, end)
+        if tail:
+            end = past_brackets(code, tail.end() - 1)
+        return expression_end(code, end)
+    return expression_end(code, i)
+
+
+def expression_end(code, i):
+    """Just past the `;` that ends the expression statement from offset i
+    (a statement expression's own `;` are inside its brackets)."""
+    while i < len(code):
+        if code[i] == ";":
+            return i + 1
+        if code[i] in "([{":
+            i = past_brackets(code, i)
+        elif code[i] in ")]}":
+            return i        # unbalanced: the enclosing block ends here
+        else:
+            i += 1
+    return len(code)
+
+
+# The constructs a break or continue binds to: loops (for, while, do, and
+# the loop macros), switch, and the scoped forms, whose hidden `for` loops
+# take a break as their own.
+BREAKABLE = re.compile(r"\b(?:(for|while|switch)\s*\(|(do)\b|"
+                       r"(percpu_remote_locked(?:_pair)?)\s*\(|(\w*for_each\w*)\s*\()")
+
+
+def breakables(code):
+    """(kind, start, body_start, body_end) of each construct a break or
+    continue can bind to: kind is "loop", "switch" or "scoped"."""
+    found = []
+    for m in BREAKABLE.finditer(code):
+        if re.search(r"#\s*define\s+$", code[:m.start()][-40:]):
+            continue        # a loop macro's own definition, not a loop
+        if m.group(2):
+            body_start = m.end()
+        else:
+            body_start = past_brackets(code, m.end() - 1)
+        if m.group(1) == "switch":
+            kind = "switch"
+        elif m.group(3):
+            kind = "scoped"
+        else:
+            kind = "loop"
+        found.append((kind, m.start(), body_start, statement_end(code, body_start)))
+    return found
 
 
 # The accessors that hand out a pointer into per-CPU data, and the scoped
@@ -357,6 +476,9 @@ class Linter:
                          "percpu_remote_locked (or percpu_remote_read/_write)", m.group(0),
                          comments)
 
+        self.lint_raw_area(path, bare, comments)
+        self.lint_borrow_breaks(path, bare, comments)
+
         for m in re.finditer(r"\bpercpu_unchecked\s*\(", code):
             line = line_of(code, m.start())
             args = call_arguments(code, m.end() - 1)
@@ -377,6 +499,55 @@ class Linter:
                 self.add(path, line, "justification",
                          "percpu_unchecked justification %s does not say why in real words" % arg,
                          arg, comments)
+
+    def lint_borrow_breaks(self, path, code, comments):
+        """A break or continue that binds to a scoped form's hidden loop
+        while the scoped form is inside a loop (or, for break, a switch)
+        the writer wrote: it ends the borrow and the enclosing loop goes
+        on, which reads as the opposite."""
+        constructs = breakables(code)
+        for kind, start, body_start, body_end in constructs:
+            if kind != "scoped":
+                continue
+            for jump in re.finditer(r"\b(break|continue)\s*;", code[body_start:body_end]):
+                at = body_start + jump.start()
+                word = jump.group(1)
+                # Its own target: the innermost construct around it in the
+                # body (a switch takes a break, not a continue).
+                binds = [c for c in constructs if c[1] > start and c[2] <= at < c[3]
+                         and (word == "break" or c[0] != "switch")]
+                if binds:
+                    continue
+                # The loop or switch the writer meant: the innermost around
+                # the scoped form, past other scoped forms (hidden loops too).
+                meant = [c for c in constructs if c[2] <= start < c[3] and c[0] != "scoped"
+                         and (word == "break" or c[0] == "loop")]
+                if not meant:
+                    continue        # it ends the block: what it says
+                outer = max(meant, key=lambda c: c[2])
+                args = call_arguments(code, code.index("(", start))
+                var = code[args[0][0]:args[0][1]].strip() if args else "?"
+                self.add(path, line_of(code, at), "borrow-break",
+                         "'%s' leaves the borrow of %s, not the enclosing %s at line %d (the "
+                         "scoped form is a loop run once): set a flag in the block and test it "
+                         "after, or put the %s in a helper and return from it"
+                         % (word, var, outer[0], line_of(code, outer[1]), outer[0]),
+                         word, comments)
+
+    def lint_raw_area(self, path, code, comments):
+        """percpu_area_base/percpu_area_value_offset outside their homes: a
+        pointer made from them reaches any hart's instance with no check,
+        no record and no escape-hatch count."""
+        if any(home in path.replace(os.sep, "/") for home in RAW_AREA_HOMES):
+            return
+        for m in RAW_AREA.finditer(code):
+            self.add(path, line_of(code, m.start()), "raw-area",
+                     "%s reaches any hart's per-CPU area by raw address: a pointer made from "
+                     "it is a remote access unchecked, unrecorded and not even counted as an "
+                     "escape-hatch use; use "
+                     "percpu_remote_locked or percpu_remote_load, or the escape hatch "
+                     "percpu_unchecked(var, hart, \"justification\")" % m.group(0),
+                     m.group(0), comments)
 
     def escape(self, code, start, end, what, locks):
         """The finding's message if the pointer value code[start:end] (an

@@ -24,6 +24,7 @@ static struct hart_sighting sightings[NEURON_MAX_HARTS];
  * From tp, not from PerCpu: the lock-wait hook runs inside spin_lock. */
 static unsigned hart_of_tp(void)
 {
+	/* percpu-lint: allow raw-area: tp is compared with the area bases to name a hart, nothing is read through them */
 	uintptr_t tp = read_tp(), first = (uintptr_t)percpu_area_base(0);
 	size_t size = percpu_area_size();
 	if (!first || !size || tp < first || (tp - first) % size)

@@ -100,6 +100,7 @@ uintptr_t smp_second_entry_area(unsigned long hartid)
 		if (rdtime() > deadline)
 			return 0;
 	__atomic_store_n(&entered_at_start[hartid], 1, __ATOMIC_RELAXED);
+	/* percpu-lint: allow raw-area: the entering hart gets its own area base for tp, not a pointer to use */
 	return (uintptr_t)percpu_area_base((unsigned)hartid);
 }
 
@@ -149,6 +150,7 @@ void smp_start_secondaries(void)
 		unsigned long entry = h == racer ? (unsigned long)_start : (unsigned long)secondary_entry;
 		size_t dtb_bytes;
 		unsigned long opaque = h == racer ? (unsigned long)boot_dtb(&dtb_bytes)
+						  /* percpu-lint: allow raw-area: the starting hart gets its own area base for tp, not a pointer to use */
 						  : (unsigned long)percpu_area_base(h);
 		long err = sbi_hart_start(h, entry, opaque);
 		if (err != SBI_SUCCESS) {
