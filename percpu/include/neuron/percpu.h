@@ -905,22 +905,19 @@ percpu__assert_no_guard(const char *what, const char *file, unsigned line)
 #define percpu_remote_load(var, hart, field, order, reason)				\
 	__atomic_load_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__), \
 			PERCPU__ORDER_CHECKED(order))
-#define percpu_remote_store(var, hart, field, value_, order, reason) ({	\
+/* A remote atomic write: builtin is the __atomic_* operation. */
+#define PERCPU__REMOTE_ATOMIC_WRITE(builtin, var, hart, field, value_, order, reason) ({	\
 	PERCPU__CHECK_REASON_WRITES(reason);						\
-	__atomic_store_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
+	builtin(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
 		(value_), PERCPU__ORDER_CHECKED(order)); })
-#define percpu_remote_fetch_add(var, hart, field, value_, order, reason) ({	\
-	PERCPU__CHECK_REASON_WRITES(reason);						\
-	__atomic_fetch_add(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
-		(value_), PERCPU__ORDER_CHECKED(order)); })
-#define percpu_remote_fetch_or(var, hart, field, value_, order, reason) ({	\
-	PERCPU__CHECK_REASON_WRITES(reason);						\
-	__atomic_fetch_or(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
-		(value_), PERCPU__ORDER_CHECKED(order)); })
-#define percpu_remote_exchange(var, hart, field, value_, order, reason) ({	\
-	PERCPU__CHECK_REASON_WRITES(reason);						\
-	__atomic_exchange_n(PERCPU__REMOTE_ATOMIC_PTR(var, hart, field, reason, __COUNTER__),	\
-		(value_), PERCPU__ORDER_CHECKED(order)); })
+#define percpu_remote_store(var, hart, field, value_, order, reason)			\
+	PERCPU__REMOTE_ATOMIC_WRITE(__atomic_store_n, var, hart, field, value_, order, reason)
+#define percpu_remote_fetch_add(var, hart, field, value_, order, reason)		\
+	PERCPU__REMOTE_ATOMIC_WRITE(__atomic_fetch_add, var, hart, field, value_, order, reason)
+#define percpu_remote_fetch_or(var, hart, field, value_, order, reason)		\
+	PERCPU__REMOTE_ATOMIC_WRITE(__atomic_fetch_or, var, hart, field, value_, order, reason)
+#define percpu_remote_exchange(var, hart, field, value_, order, reason)		\
+	PERCPU__REMOTE_ATOMIC_WRITE(__atomic_exchange_n, var, hart, field, value_, order, reason)
 
 /* ---------------------------------------------------------------------- */
 /* Scoped remote access: lock and pointer in one lexical scope. */
