@@ -7,6 +7,7 @@ skipped when it is not built.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -129,6 +130,22 @@ def _processes_mentioning(text: str) -> list[str]:
     return [f"{pid}: {command[:160]}" for pid, command in _command_lines() if text in command]
 
 
+@contextlib.contextmanager
+def _front_door(args, **popen):
+    """tools/neuron ARGS started, no stdin; killed, if still running, when
+    the block ends (a failed assertion must not leave it behind)."""
+    front = subprocess.Popen([str(NEURON), *map(str, args)], stdin=subprocess.DEVNULL, **popen)
+    try:
+        yield front
+    finally:
+        if front.poll() is None:
+            front.kill()
+            front.wait()
+        for stream in (front.stdout, front.stderr):
+            if stream is not None:
+                stream.close()
+
+
 def _left_behind(tmp_path: Path, private: Path, seconds: float = 5) -> tuple[list[str], list[Path]]:
     """What a killed front door left once `seconds` have passed or nothing
     is left: the processes naming tmp_path, and the entries of private."""
@@ -162,11 +179,9 @@ def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, mode):
              else ["--mode", mode, "--scenario", "stress", "--append", "stress_rounds=2000"])
     image = tmp_path / "k.elf"      # QEMU's command line names tmp_path
     image.write_bytes(AUDIT_ELF.read_bytes())
-    front = subprocess.Popen([str(NEURON), "trace", "--elf", str(image), "--harts", "2",
-                              "--out", str(tmp_path / "t.pftrace"), *extra],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, env=env)
-    try:
+    with _front_door(["trace", "--elf", image, "--harts", "2", "--out", tmp_path / "t.pftrace",
+                      *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                     env=env) as front:
         deadline = time.monotonic() + 60
         while not ((mode != "ring" or _processes_mentioning(f"{tmp_path}/hanging-gdb"))
                    and _processes_mentioning(str(private))
@@ -180,11 +195,6 @@ def test_killed_trace_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, mode):
         assert processes == []
         assert entries == []
         assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "k.elf", "tmp"]
-    finally:
-        if front.poll() is None:
-            front.kill()
-            front.wait()
-        front.stderr.close()
 
 
 @needs_kernel
@@ -351,9 +361,8 @@ def test_killed_convert_leaves_no_partial_trace(tmp_path, how):
     dump = tmp_path / "big.dump"
     synth.generate(dump, 600_000, harts=4)
     partial = tmp_path / "big.pftrace.partial"
-    front = subprocess.Popen([str(NEURON), "convert", str(dump)], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with _front_door(["convert", dump], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL) as front:
         _wait_for(partial.exists, "partial trace", front)
         front.send_signal(how)
         status = front.wait(timeout=30)
@@ -366,10 +375,6 @@ def test_killed_convert_leaves_no_partial_trace(tmp_path, how):
         assert sorted(p.name for p in tmp_path.iterdir()) == ["big.dump", *whole]
         if whole:
             assert neuron("report", tmp_path / "big.pftrace").returncode == 0
-    finally:
-        if front.poll() is None:
-            front.kill()
-            front.wait()
 
 
 def test_killed_report_of_a_dump_leaves_no_temporary_trace(tmp_path):
@@ -380,20 +385,14 @@ def test_killed_report_of_a_dump_leaves_no_temporary_trace(tmp_path):
     synth.generate(dump, 300_000, harts=4)
     private = tmp_path / "tmp"
     private.mkdir()
-    front = subprocess.Popen([str(NEURON), "report", str(dump)], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             env=dict(os.environ, TMPDIR=str(private)))
-    try:
+    with _front_door(["report", dump], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     env=dict(os.environ, TMPDIR=str(private))) as front:
         _wait_for(lambda: any(private.glob("neuron-report-*/trace.pftrace")),
                   "converted trace", front)
         front.kill()
         front.wait(timeout=30)
         _, entries = _left_behind(tmp_path, private)
         assert entries == []
-    finally:
-        if front.poll() is None:
-            front.kill()
-            front.wait()
 
 
 @needs_kernel
@@ -410,10 +409,8 @@ def test_killed_gdb_session_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, 
     script.write_text("python\nimport time\ntime.sleep(600)\nend\n")
     args = (["gdb", "--batch", str(script), "--log", str(tmp_path / "console.log")]
             if command == "gdb" else ["run", "--gdb"])
-    front = subprocess.Popen([str(NEURON), *args, "--elf", str(image), "--harts", "2"],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=str(private)))
-    try:
+    with _front_door([*args, "--elf", image, "--harts", "2"], stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=str(private))) as front:
         # This test's own QEMU and gdb (their command lines name the image;
         # another gdb on the machine must not start the clock), past exec.
         started = ((lambda: _running("qemu-system-riscv64 -machine", str(image))
@@ -426,10 +423,6 @@ def test_killed_gdb_session_leaves_no_qemu_gdb_or_temp_directory(tmp_path, how, 
         processes, entries = _left_behind(tmp_path, private)
         assert processes == []
         assert entries == []
-    finally:
-        if front.poll() is None:
-            front.kill()
-            front.wait()
 
 
 @needs_kernel
