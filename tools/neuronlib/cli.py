@@ -208,13 +208,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
     for written in (_partial(out), out.with_suffix(".dump"), _partial(out.with_suffix(".dump")),
                     out.with_suffix(".console.log")):
         _output_file(out, "--out", inputs=(image_path,), writes=written, renamed=True)
-    # The longest command line the trace boots with (trace_workflow adds
-    # one mode word to --append), refused before anything is built.
-    qemu.make_bootargs(args.scenario, args.seed, f"trace_stream=1 {args.append or ''}")
+    mode = "console" if args.stream else args.mode
+    # The command line this trace boots with, refused before anything is built.
+    trace_workflow.trace_bootargs(args.scenario, args.seed, mode, args.append or "")
     packages.setup()
     elf = _kernel(args, "audit", traced=True)
     return trace_workflow.trace(out, elf, args.harts, args.scenario, args.seed,
-                                "console" if args.stream else args.mode, args.append or "",
+                                mode, args.append or "",
                                 args.timeout, args.release_check)
 
 

@@ -17,13 +17,21 @@ from .paths import REPO_ROOT
 
 DEFAULT_SCENARIO = "mixed"
 DEFAULT_SEED = 1
-MODES = ("drain", "ring", "console")
+# Each mode, and the boot argument it adds to the caller's.
+MODE_BOOTARGS = {"drain": "trace_drain=1", "ring": "", "console": "trace_stream=1"}
+MODES = tuple(MODE_BOOTARGS)
 TRACE_DIR = REPO_ROOT / "build" / "trace"
 _DIGEST_PREFIX = "# schedule digest:"
 
 
 def default_trace_path(scenario: str, harts: int, seed: int) -> Path:
     return TRACE_DIR / f"{scenario}-{harts}h-seed{seed}.pftrace"
+
+
+def trace_bootargs(scenario: str, seed: int, mode: str, extra: str) -> str:
+    """The kernel command line a trace in `mode` boots with; BootArgsError
+    (from qemu.make_bootargs) for one the kernel would refuse."""
+    return qemu.make_bootargs(scenario, seed, f"{MODE_BOOTARGS[mode]} {extra}")
 
 
 def trace(out: Path, elf: Path, harts: int, scenario: str, seed: int, mode: str,
@@ -37,14 +45,12 @@ def trace(out: Path, elf: Path, harts: int, scenario: str, seed: int, mode: str,
     for stale in (out, dump_path):
         stale.unlink(missing_ok=True)
     status = 0
+    bootargs = trace_bootargs(scenario, seed, mode, extra)
     if mode == "drain":
-        bootargs = qemu.make_bootargs(scenario, seed, f"trace_drain=1 {extra}")
         status = _trace_drained(elf, harts, timeout, bootargs, console_log, dump_path)
     elif mode == "console":
-        bootargs = qemu.make_bootargs(scenario, seed, f"trace_stream=1 {extra}")
         status = _trace_console(elf, harts, timeout, bootargs, console_log, dump_path)
     else:
-        bootargs = qemu.make_bootargs(scenario, seed, extra)
         _trace_ring(elf, harts, timeout, bootargs, console_log, dump_path)
     if release_check:
         _release_check(harts, timeout, bootargs, console_log.read_bytes())
