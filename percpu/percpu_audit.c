@@ -380,7 +380,6 @@ static void check_guard(const struct percpu_guard *guard, const struct percpu_va
 	check_guard_at(guard, var->name, owner, site->file, site->line);
 }
 
-/* percpu_current_hart(&g): the answer is only as good as the guard. */
 /* percpu_assert_no_guard found a live guard on this hart (or tp is not
  * this hart's area: then that is the report). The guard is left live:
  * its own release, where its block ends, stays in order. */
@@ -391,6 +390,7 @@ void percpu__audit_guard_live(const char *what, const char *file, unsigned line)
 	violation(PERCPU_STALE_GUARD, self_hart(), "guard", file, line, what, NULL, NO_NUMBER);
 }
 
+/* percpu_current_hart(&g): the answer is only as good as the guard. */
 unsigned percpu__audit_current_hart(const struct percpu_guard *guard, const char *file,
 				   unsigned line)
 {
